@@ -1,0 +1,43 @@
+# Tongban: `make run` starts the whole platform, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+GENERATED := protos/.generated
+PROTO_FILES := $(shell find protos -name '*.proto')
+
+.PHONY: install protos run test test-unit lint bench clean
+
+install: $(INSTALLED) $(GENERATED)
+
+$(INSTALLED): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --constraint constraints.txt --editable '.[dev]'
+	touch $@
+
+protos: $(GENERATED)
+
+$(GENERATED): $(INSTALLED) $(PROTO_FILES) protos/generate.py
+	$(PY) -m protos.generate
+	touch $@
+
+run: install
+	$(PY) -m deploy.local.run
+
+test: install
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+test-unit: install
+	$(PY) -m pytest -m "not e2e"
+
+lint: install
+	$(PY) -m ruff check .
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var $(GENERATED)
+	find protos -name '*_pb2*.py*' -delete

@@ -1,0 +1,1 @@
+"""CNCA CCC-exemption e-approval."""

@@ -1,0 +1,178 @@
+"""Who is calling: the verified access token's claims, available to every use case.
+
+Identity signs access tokens (EdDSA or ES256, ``kid`` in the header) and publishes
+its public keys as a JWKS. Services and the gateway verify tokens themselves
+against that key set, cached, and fetch it again when an unknown ``kid`` appears
+(key rotation) — at most once per ``refetch_interval`` so bad tokens cannot make
+them hammer identity.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+
+from services.chassis.errors import PermissionDenied, Unauthenticated
+
+ISSUER = "tongban-identity"
+AUDIENCE = "tongban"
+ALGORITHMS = ("EdDSA", "ES256")
+
+SYSTEM_SCOPES = ("rare_earth", "inspection", "ccc_exemption", "origin_cert")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The verified identity behind a request; ``account_id`` is None for anonymous callers."""
+
+    account_id: str | None = None
+    organization_id: str | None = None
+    roles: frozenset[str] = frozenset()
+    scopes: frozenset[str] = frozenset()
+    token_id: str | None = None
+    kind: str | None = None
+    # Staff agency, e.g. "MIIT_RE_OFFICE" or "CIQ:110000"; None for enterprise accounts.
+    agency: str | None = None
+    client_ip: str | None = None
+    user_agent: str | None = None
+    claims: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.account_id is not None
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @classmethod
+    def from_claims(cls, claims: Mapping[str, Any], client_ip: str | None = None,
+                    user_agent: str | None = None) -> Caller:
+        return cls(
+            account_id=claims.get("sub"),
+            organization_id=claims.get("org"),
+            roles=frozenset(claims.get("roles") or ()),
+            scopes=frozenset(claims.get("scopes") or ()),
+            token_id=claims.get("jti"),
+            kind=claims.get("kind"),
+            agency=claims.get("agency"),
+            client_ip=client_ip,
+            user_agent=user_agent,
+            claims=dict(claims),
+        )
+
+
+ANONYMOUS = Caller()
+_current: contextvars.ContextVar[Caller] = contextvars.ContextVar("tongban_caller", default=ANONYMOUS)
+
+
+def current_caller() -> Caller:
+    return _current.get()
+
+
+@contextmanager
+def acting_as(caller: Caller) -> Iterator[Caller]:
+    token = _current.set(caller)
+    try:
+        yield caller
+    finally:
+        _current.reset(token)
+
+
+def require_authenticated() -> Caller:
+    caller = current_caller()
+    if not caller.is_authenticated:
+        raise Unauthenticated("请先登录")
+    return caller
+
+
+def require_scope(scope: str) -> Caller:
+    """The caller must be logged in and authorised for ``scope`` in the organisation it acts for."""
+    caller = require_authenticated()
+    if not caller.has_scope(scope):
+        raise PermissionDenied(f"当前账号未获得该系统（{scope}）的授权", reason="SCOPE_REQUIRED",
+                               metadata={"scope": scope})
+    return caller
+
+
+def require_role(*roles: str) -> Caller:
+    caller = require_authenticated()
+    if not caller.roles.intersection(roles):
+        raise PermissionDenied("无权执行此操作", reason="ROLE_REQUIRED", metadata={"roles": ",".join(roles)})
+    return caller
+
+
+JwksFetcher = Callable[[], Mapping[str, Any]]
+
+
+class TokenVerifier:
+    """Verifies access tokens against identity's JWKS, cached and refreshed on an unknown ``kid``."""
+
+    def __init__(self, fetch_jwks: JwksFetcher, *, refetch_interval: float = 30.0, leeway: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self._fetch_jwks = fetch_jwks
+        self._refetch_interval = refetch_interval
+        self._leeway = leeway
+        self._clock = clock
+        self._keys: dict[str, Any] = {}
+        self._fetched_at: float | None = None
+        self._lock = threading.Lock()
+
+    def _refresh(self) -> None:
+        document = self._fetch_jwks()
+        keys = {}
+        for jwk in document.get("keys", []):
+            jwk = {k: v for k, v in dict(jwk).items() if v}
+            keys[jwk["kid"]] = jwt.PyJWK.from_json(json.dumps(jwk)).key
+        self._keys = keys
+        self._fetched_at = self._clock()
+
+    def _key_for(self, kid: str) -> Any:
+        key = self._keys.get(kid)
+        if key is not None:
+            return key
+        with self._lock:
+            key = self._keys.get(kid)
+            stale = self._fetched_at is None or self._clock() - self._fetched_at >= self._refetch_interval
+            if key is None and stale:
+                try:
+                    self._refresh()
+                except Exception as exc:
+                    raise Unauthenticated("无法获取令牌公钥，请稍后重试") from exc
+                key = self._keys.get(kid)
+        if key is None:
+            raise Unauthenticated("令牌签名密钥未知")
+        return key
+
+    def verify(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("访问令牌格式错误") from exc
+        kid = header.get("kid")
+        if not kid or header.get("alg") not in ALGORITHMS:
+            raise Unauthenticated("访问令牌格式错误")
+        try:
+            return jwt.decode(
+                token,
+                self._key_for(kid),
+                algorithms=list(ALGORITHMS),
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                leeway=self._leeway,
+                options={"require": ["exp", "sub", "jti"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthenticated("访问令牌已过期", reason="TOKEN_EXPIRED") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("访问令牌无效") from exc

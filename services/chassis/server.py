@@ -1,0 +1,115 @@
+"""gRPC server bootstrap: health, reflection, 16 MiB messages, interceptors, graceful stop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from concurrent import futures
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+SERVER_OPTIONS = (
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    # Clients ping every 30 s at most (see grpc_client.py); allow that and no more often.
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 20_000),
+    ("grpc.http2.max_pings_without_data", 0),
+)
+
+
+@dataclass(frozen=True)
+class ServiceBinding:
+    """One gRPC service to serve: its full name (``tongban.identity.v1.IdentityService``) and registrar."""
+
+    full_name: str
+    register: Callable[[grpc.Server], None]
+
+    @classmethod
+    def of(cls, pb2_module: Any, service_name: str, add_to_server: Callable[[Any, grpc.Server], None],
+           servicer: Any) -> ServiceBinding:
+        """``ServiceBinding.of(identity_pb2, "IdentityService", add_IdentityServiceServicer_to_server, s)``."""
+        full_name = pb2_module.DESCRIPTOR.services_by_name[service_name].full_name
+        return cls(full_name, lambda server: add_to_server(servicer, server))
+
+
+@dataclass
+class RunningServer:
+    server: grpc.Server
+    health: health.HealthServicer
+    port: int
+    service_names: Sequence[str]
+    on_stop: list[Callable[[], None]] = field(default_factory=list)
+    _stopped: threading.Event = field(default_factory=threading.Event)
+
+    def stop(self, grace: float) -> None:
+        """Report NOT_SERVING, let in-flight calls finish within ``grace`` seconds, then run stop hooks."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.health.enter_graceful_shutdown()
+        self.server.stop(grace).wait()
+        for hook in reversed(self.on_stop):
+            try:
+                hook()
+            except Exception:
+                log.exception("stop hook failed")
+
+    def wait(self) -> None:
+        self.server.wait_for_termination()
+
+
+def start_server(
+    bindings: Sequence[ServiceBinding],
+    *,
+    host: str = "0.0.0.0",
+    port: int = 0,
+    workers: int = 16,
+    interceptors: Sequence[grpc.ServerInterceptor] = (),
+) -> RunningServer:
+    """Build and start a server; ``port=0`` picks a free port (tests)."""
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
+        interceptors=list(interceptors),
+        options=SERVER_OPTIONS,
+    )
+    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    for binding in bindings:
+        binding.register(server)
+    names = [b.full_name for b in bindings]
+    reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if bound == 0:
+        raise OSError(f"cannot listen on {host}:{port}")
+    server.start()
+    serving = health_pb2.HealthCheckResponse.SERVING
+    health_servicer.set("", serving)
+    for name in names:
+        health_servicer.set(name, serving)
+    log.info("gRPC server listening on %s:%d (%s)", host, bound, ", ".join(names))
+    return RunningServer(server=server, health=health_servicer, port=bound, service_names=names)
+
+
+def run_until_signalled(running: RunningServer, grace: float) -> None:
+    """Block until SIGTERM or SIGINT, then stop gracefully (Kubernetes sends SIGTERM)."""
+    stop_requested = threading.Event()
+
+    def request_stop(signum, _frame):
+        log.info("signal %s received: stopping within %.0fs", signal.Signals(signum).name, grace)
+        stop_requested.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    stop_requested.wait()
+    running.stop(grace)

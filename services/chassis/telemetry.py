@@ -1,0 +1,125 @@
+"""Structured logging, request ids and OpenTelemetry tracing, set up once per process.
+
+Trace context travels HTTP -> gRPC metadata -> AMQP headers -> consumer as W3C
+``traceparent``; the request id travels beside it as ``x-request-id``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Mapping
+
+import grpc
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from services.chassis.interceptors import metadata_value, wrap_handler
+
+REQUEST_ID_HEADER = "x-request-id"
+
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("tongban_request_id", default=None)
+_service_name = "tongban"
+
+
+def current_request_id() -> str | None:
+    return _request_id.get()
+
+
+def bind_request_id(request_id: str | None) -> contextvars.Token:
+    return _request_id.set(request_id)
+
+
+def reset_request_id(token: contextvars.Token) -> None:
+    _request_id.reset(token)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: what log collectors in Kubernetes parse without configuration."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "service": _service_name,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = current_request_id()
+        if request_id:
+            entry["requestId"] = request_id
+        span_context = trace.get_current_span().get_span_context()
+        if span_context.is_valid:
+            entry["traceId"] = format(span_context.trace_id, "032x")
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    global _service_name
+    _service_name = service
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("pika").setLevel(logging.WARNING)
+
+
+def configure_tracing(service: str) -> TracerProvider:
+    """A tracer provider for this process; spans are exported only when an OTLP endpoint is set.
+
+    Call it after a fork (gunicorn's ``post_fork``): a BatchSpanProcessor's thread does not survive one.
+    """
+    provider = TracerProvider(resource=Resource.create({"service.name": f"tongban-{service}"}))
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def outgoing_headers() -> dict[str, str]:
+    """Headers that carry the current trace and request id onward (gRPC metadata, AMQP headers)."""
+    headers: dict[str, str] = {}
+    propagate.inject(headers)
+    request_id = current_request_id()
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
+    return headers
+
+
+def extract_context(headers: Mapping[str, str]):
+    return propagate.extract(dict(headers))
+
+
+class RequestIdInterceptor(grpc.ServerInterceptor):
+    """Binds the caller's ``x-request-id`` (or a new one) for logs and onward messages."""
+
+    def intercept_service(self, continuation, handler_call_details):
+        incoming = metadata_value(handler_call_details.invocation_metadata, REQUEST_ID_HEADER)
+
+        def wrapper(behavior, _details):
+            def with_request_id(request, context):
+                token = bind_request_id(incoming or uuid.uuid4().hex)
+                try:
+                    return behavior(request, context)
+                finally:
+                    reset_request_id(token)
+            return with_request_id
+
+        return wrap_handler(continuation(handler_call_details), handler_call_details, wrapper)
+
+
+def server_interceptors() -> list[grpc.ServerInterceptor]:
+    from opentelemetry.instrumentation.grpc import server_interceptor
+
+    return [server_interceptor(), RequestIdInterceptor()]

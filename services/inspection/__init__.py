@@ -1,0 +1,1 @@
+"""GACC pre-shipment inspection of imported used electromechanical products."""

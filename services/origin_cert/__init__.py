@@ -1,0 +1,1 @@
+"""CCPIT certificates of origin."""

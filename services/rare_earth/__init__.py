@@ -1,0 +1,1 @@
+"""MIIT rare-earth product traceability."""

@@ -1,0 +1,15 @@
+"""How the rare_earth service is put together."""
+
+from pathlib import Path
+
+from services.chassis.runtime import ServiceDefinition
+from services.rare_earth import grpc_api
+from services.rare_earth.models import MESSAGE_TABLES, Base
+
+DEFINITION = ServiceDefinition(
+    name="rare_earth",
+    metadata=Base.metadata,
+    tables=MESSAGE_TABLES,
+    versions_dir=Path(__file__).resolve().parent / "migrations" / "versions",
+    bindings=grpc_api.bindings,
+)

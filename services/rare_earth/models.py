@@ -1,0 +1,12 @@
+"""The rare_earth service's own schema."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from services.chassis.outbox import define_message_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+MESSAGE_TABLES = define_message_tables(Base.metadata)
