@@ -67,6 +67,10 @@ class ServiceDefinition:
     commands: Mapping[str, tuple[str, Command]] = field(default_factory=dict)
     # Identity verifies with its own keys; everyone else fetches identity's JWKS.
     token_verifier: Callable[[ServiceContext], TokenVerifier] | None = None
+    # When no broker answers, the relay hands messages for these exchanges straight to a
+    # callable (exchange -> delivery); None means the default: notification requests to
+    # notify over gRPC. Messages for other exchanges wait in the outbox for the broker.
+    direct_deliveries: Callable[[ServiceContext], Mapping[str, Callable]] | None = None
 
 
 def identity_jwks_verifier(context: ServiceContext) -> TokenVerifier:

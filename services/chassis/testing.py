@@ -58,3 +58,46 @@ def delete_rabbit_vhost(url: str) -> None:
     from urllib.parse import unquote
 
     _rabbitmqctl("delete_vhost", unquote(url.rsplit("/", 1)[1]))
+
+
+class TokenMinter:
+    """Signs access tokens the way identity does, with a throwaway Ed25519 key, for service tests.
+
+    ``verifier()`` gives a TokenVerifier that trusts it, so a service can be tested over
+    real gRPC without running identity.
+    """
+
+    def __init__(self, kid: str = "test-key") -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        self.kid = kid
+        self._key = Ed25519PrivateKey.generate()
+
+    def jwks(self) -> dict:
+        import json
+
+        import jwt
+
+        public = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(self._key.public_key()))
+        return {"keys": [{**public, "kid": self.kid, "alg": "EdDSA", "use": "sig"}]}
+
+    def verifier(self):
+        from services.chassis.auth import TokenVerifier
+
+        return TokenVerifier(self.jwks)
+
+    def mint(self, sub: str, *, org: str | None = None, roles: tuple[str, ...] = (),
+             scopes: tuple[str, ...] = (), kind: str = "LEGAL_PERSON", agency: str | None = None,
+             ttl_seconds: int = 900) -> str:
+        import time
+        import uuid
+
+        import jwt
+
+        from services.chassis.auth import AUDIENCE, ISSUER
+
+        now = int(time.time())
+        claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": sub, "org": org, "roles": list(roles),
+                  "scopes": list(scopes), "kind": kind, "agency": agency, "jti": uuid.uuid4().hex,
+                  "iat": now, "exp": now + ttl_seconds}
+        return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
