@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): every figure printed beside its floor, measured in the same run."""
