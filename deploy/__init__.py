@@ -1,0 +1,1 @@
+"""Deployment: Kubernetes manifests, the container image, and the local process set."""

@@ -1,0 +1,1 @@
+"""The local process set behind `make run` and the end-to-end tests."""

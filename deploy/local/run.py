@@ -1,0 +1,117 @@
+"""`make run`: migrate, seed demo data and start the whole platform as one supervised process set.
+
+SQLite files under var/ by default; PostgreSQL for a service when its
+``<SERVICE>_DATABASE_URL`` says so. RabbitMQ at ``AMQP_URL`` when it answers; when it
+does not, the stack still runs and the outbox relays hand notifications straight to
+notify over gRPC. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pika
+from honcho.manager import Manager
+
+from deploy.local.stack import StackConfig
+from services.chassis.config import SERVICES, env_prefix
+
+
+def config_from_environment() -> StackConfig:
+    config = StackConfig(
+        gateway_port=int(os.environ.get("GATEWAY_PORT", "8080")),
+        database_urls={s: os.environ[f"{env_prefix(s)}_DATABASE_URL"]
+                       for s in SERVICES if os.environ.get(f"{env_prefix(s)}_DATABASE_URL")},
+        amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
+    )
+    config.admin = {
+        "login": os.environ.get("TONGBAN_ADMIN_LOGIN", config.admin["login"]),
+        "password": os.environ.get("TONGBAN_ADMIN_PASSWORD", config.admin["password"]),
+        "phone": os.environ.get("TONGBAN_ADMIN_PHONE", config.admin["phone"]),
+    }
+    return config
+
+
+def broker_answers(amqp_url: str) -> bool:
+    parameters = pika.URLParameters(amqp_url)
+    parameters.connection_attempts = 1
+    parameters.socket_timeout = 2
+    try:
+        pika.BlockingConnection(parameters).close()
+    except Exception:
+        return False
+    return True
+
+
+def run_step(argv: tuple[str, ...], env: dict[str, str]) -> str:
+    result = subprocess.run(argv, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"setup step failed: {' '.join(argv[1:])}")
+    return result.stdout
+
+
+def prepare(config: StackConfig, env: dict[str, str]) -> str:
+    """Apply every service's migrations (in parallel) and the seed steps (in order); returns their output."""
+    config.var_dir.mkdir(parents=True, exist_ok=True)
+    config.mail_dir.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda argv: run_step(argv, env), config.migrations()))
+    return "".join(run_step(argv, env) for argv in config.seed_steps())
+
+
+def announce_when_ready(config: StackConfig, seed_output: str, broker_up: bool) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{config.gateway_url}/readyz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        time.sleep(0.5)
+    lines = [
+        "",
+        "=" * 72,
+        f"Tongban is up: {config.gateway_url}   (API docs: {config.gateway_url}/docs)",
+        f"Platform admin: {config.admin['login']} / {config.admin['password']}  phone {config.admin['phone']}",
+        f"SMS codes: {config.sms_log}    mail: {config.mail_dir}",
+    ]
+    if seed_output.strip():
+        lines += ["Demo logins:", *("  " + line for line in seed_output.strip().splitlines())]
+    if not broker_up:
+        lines.append("RabbitMQ is NOT reachable: notifications go straight to notify over gRPC.")
+    lines += ["Ctrl-C stops everything.", "=" * 72, ""]
+    print("\n".join(lines), flush=True)
+
+
+def main() -> int:
+    config = config_from_environment()
+    env = config.environment()
+    broker_up = broker_answers(config.amqp_url)
+    if not broker_up:
+        print("\n" + "!" * 72 + f"\n!! RabbitMQ does not answer at {config.amqp_url}.\n"
+              "!! The stack runs without it: the outbox relays deliver notification requests\n"
+              "!! straight to notify over gRPC, and other events wait in the outboxes until a\n"
+              "!! broker answers. Start RabbitMQ and they flow again, nothing lost.\n" + "!" * 72 + "\n",
+              flush=True)
+    print("Preparing databases and demo data ...", flush=True)
+    seed_output = prepare(config, env)
+
+    manager = Manager()
+    for process in config.processes():
+        manager.add_process(process.name, shlex.join(process.argv), env=env)
+    threading.Thread(target=announce_when_ready, args=(config, seed_output, broker_up), daemon=True).start()
+    manager.loop()
+    return manager.returncode or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
