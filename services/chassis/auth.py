@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -20,7 +21,9 @@ from typing import Any
 
 import jwt
 
-from services.chassis.errors import PermissionDenied, Unauthenticated
+from services.chassis.errors import PermissionDenied, Unauthenticated, Unavailable
+
+log = logging.getLogger(__name__)
 
 ISSUER = "tongban-identity"
 AUDIENCE = "tongban"
@@ -124,34 +127,41 @@ class TokenVerifier:
         self._refetch_interval = refetch_interval
         self._leeway = leeway
         self._clock = clock
-        self._keys: dict[str, Any] = {}
+        self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None
+        # A failed fetch counts too, so a down identity is not asked again on every request.
+        self._attempted_at: float | None = None
         self._lock = threading.Lock()
 
     def _refresh(self) -> None:
+        self._attempted_at = self._clock()
         document = self._fetch_jwks()
         keys = {}
         for jwk in document.get("keys", []):
             jwk = {k: v for k, v in dict(jwk).items() if v}
-            keys[jwk["kid"]] = jwt.PyJWK.from_json(json.dumps(jwk)).key
+            try:
+                keys[jwk["kid"]] = jwt.PyJWK.from_json(json.dumps(jwk))
+            except (KeyError, jwt.PyJWTError, ValueError, TypeError):
+                log.warning("ignoring an unusable key in the JWKS (kid %r)", jwk.get("kid"))
         self._keys = keys
         self._fetched_at = self._clock()
 
-    def _key_for(self, kid: str) -> Any:
+    def _key_for(self, kid: str) -> jwt.PyJWK:
         key = self._keys.get(kid)
         if key is not None:
             return key
         with self._lock:
             key = self._keys.get(kid)
-            stale = self._fetched_at is None or self._clock() - self._fetched_at >= self._refetch_interval
+            stale = self._attempted_at is None or self._clock() - self._attempted_at >= self._refetch_interval
             if key is None and stale:
                 try:
                     self._refresh()
                 except Exception as exc:
-                    raise Unauthenticated("无法获取令牌公钥，请稍后重试") from exc
+                    log.warning("fetching the JWKS failed: %s", exc)
+                    raise Unavailable("无法获取令牌公钥，请稍后重试", reason="JWKS_UNAVAILABLE") from exc
                 key = self._keys.get(kid)
         if key is None:
-            raise Unauthenticated("令牌签名密钥未知")
+            raise Unauthenticated("令牌签名密钥未知", reason="UNKNOWN_KEY")
         return key
 
     def verify(self, token: str) -> dict[str, Any]:
@@ -160,19 +170,22 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise Unauthenticated("访问令牌格式错误") from exc
         kid = header.get("kid")
-        if not kid or header.get("alg") not in ALGORITHMS:
+        algorithm = header.get("alg")
+        if not isinstance(kid, str) or not kid or algorithm not in ALGORITHMS:
             raise Unauthenticated("访问令牌格式错误")
+        key = self._key_for(kid)
         try:
             return jwt.decode(
                 token,
-                self._key_for(kid),
-                algorithms=list(ALGORITHMS),
+                key,
+                # Only the algorithm the key itself is for: a token cannot pick a weaker way to be checked.
+                algorithms=[key.algorithm_name],
                 audience=AUDIENCE,
                 issuer=ISSUER,
                 leeway=self._leeway,
-                options={"require": ["exp", "sub", "jti"]},
+                options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("访问令牌已过期", reason="TOKEN_EXPIRED") from exc
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise Unauthenticated("访问令牌无效") from exc

@@ -153,6 +153,8 @@ class ServiceSettings:
     consul_http_addr: str | None
     log_level: str
     peers: Mapping[str, str]
+    # The address other processes reach this one at (registered in Consul); None: derived from the host.
+    advertise_host: str | None = None
 
     @property
     def is_dev(self) -> bool:
@@ -183,4 +185,5 @@ class ServiceSettings:
             consul_http_addr=env.optional("CONSUL_HTTP_ADDR"),
             log_level=env.str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
             peers={name: service_address(env, name) for name in SERVICES},
+            advertise_host=env.optional(f"{prefix}_ADVERTISE_HOST") or env.optional("POD_IP"),
         )

@@ -9,9 +9,14 @@ from pathlib import Path
 from sqlalchemy import BigInteger, Engine, Integer, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 # An autoincrement primary key that is BIGINT on PostgreSQL and rowid-backed INTEGER on SQLite.
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+
+
+# Execution option marking a transaction that only reads (see :func:`read_only_session`).
+READ_ONLY_OPTION = "tongban_read_only"
 
 
 def new_id() -> str:
@@ -32,17 +37,34 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        engine = create_engine(parsed, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    elif parsed.get_backend_name() == "sqlite":
+        in_memory = not parsed.database or parsed.database == ":memory:"
+        if not in_memory:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+        # An in-memory database lives in one connection: share it rather than get an empty one per checkout.
+        pool = {"poolclass": StaticPool} if in_memory else {}
+        engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN and breaks SERIALIZABLE-style
-        # read-then-write; emit BEGIN IMMEDIATE ourselves so writers queue instead of failing.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
-        return engine
-    raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
+    from services.chassis.telemetry import instrument_engine
+
+    instrument_engine(engine)
+    return engine
+
+
+def _sqlite_begin(conn) -> None:
+    """Writers take SQLite's write lock when their transaction starts, so they queue instead of failing.
+
+    A DEFERRED transaction that reads and then writes cannot wait for the lock in WAL
+    mode: if another writer committed since its read, it fails at once with
+    SQLITE_BUSY. So every transaction starts IMMEDIATE unless it is marked read-only;
+    read-only ones start DEFERRED and never block writers (WAL readers see a snapshot).
+    """
+    read_only = conn.get_execution_options().get(READ_ONLY_OPTION, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -52,6 +74,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def read_only_session(session: Session) -> Session:
+    """Mark a fresh session's transaction read-only: SQLite starts it DEFERRED, PostgreSQL READ ONLY.
+
+    Call before the session's first statement; a write inside it fails rather than half-happens.
+    """
+    session.connection(execution_options={READ_ONLY_OPTION: True, "postgresql_readonly": True})
+    return session
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -9,6 +9,8 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent / "alembic"
+# How models and database are compared, both when generating revisions and when checking them.
+COMPARE_OPTIONS = {"compare_type": True, "compare_server_default": False}
 
 
 def alembic_config(metadata: MetaData, versions_dir: Path, database_url: str) -> Config:
@@ -28,4 +30,22 @@ def upgrade(metadata: MetaData, versions_dir: Path, database_url: str) -> None:
 def make_revision(metadata: MetaData, versions_dir: Path, database_url: str, message: str) -> None:
     """Autogenerate a revision from the difference between the models and the database."""
     versions_dir.mkdir(parents=True, exist_ok=True)
-    command.revision(alembic_config(metadata, versions_dir, database_url), message=message, autogenerate=True)
+    config = alembic_config(metadata, versions_dir, database_url)
+    config.attributes["skip_empty"] = True
+    command.revision(config, message=message, autogenerate=True)
+
+
+def differences(metadata: MetaData, database_url: str) -> list:
+    """What the models have that the database lacks (or the reverse): empty when migrations are complete."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from services.chassis.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts=COMPARE_OPTIONS)
+            return list(compare_metadata(context, metadata))
+    finally:
+        engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -43,27 +44,42 @@ class ServiceBinding:
         return cls(full_name, lambda server: add_to_server(servicer, server))
 
 
+def _run_hooks(hooks: Sequence[Callable[[], None]], kind: str) -> None:
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:
+            log.exception("%s hook failed", kind)
+
+
 @dataclass
 class RunningServer:
     server: grpc.Server
     health: health.HealthServicer
     port: int
     service_names: Sequence[str]
+    # Run after the server stopped (close pools, deregister...), last added first.
     on_stop: list[Callable[[], None]] = field(default_factory=list)
+    # Run as soon as stopping starts, while calls are still accepted (leave the load balancer).
+    on_draining: list[Callable[[], None]] = field(default_factory=list)
     _stopped: threading.Event = field(default_factory=threading.Event)
 
-    def stop(self, grace: float) -> None:
-        """Report NOT_SERVING, let in-flight calls finish within ``grace`` seconds, then run stop hooks."""
+    def stop(self, grace: float, *, drain: float = 0.0) -> None:
+        """Stop gracefully: NOT_SERVING first, then refuse new calls and finish in-flight ones.
+
+        Health turns NOT_SERVING and the draining hooks run; for ``drain`` seconds calls are
+        still served (probes and discovery notice meanwhile); then new calls are refused and
+        in-flight calls get ``grace`` seconds to finish; then the stop hooks run.
+        """
         if self._stopped.is_set():
             return
         self._stopped.set()
         self.health.enter_graceful_shutdown()
+        _run_hooks(self.on_draining, "draining")
+        if drain > 0:
+            time.sleep(drain)
         self.server.stop(grace).wait()
-        for hook in reversed(self.on_stop):
-            try:
-                hook()
-            except Exception:
-                log.exception("stop hook failed")
+        _run_hooks(list(reversed(self.on_stop)), "stop")
 
     def wait(self) -> None:
         self.server.wait_for_termination()
@@ -101,15 +117,18 @@ def start_server(
     return RunningServer(server=server, health=health_servicer, port=bound, service_names=names)
 
 
-def run_until_signalled(running: RunningServer, grace: float) -> None:
+def run_until_signalled(running: RunningServer, grace: float, *, drain: float = 0.0) -> None:
     """Block until SIGTERM or SIGINT, then stop gracefully (Kubernetes sends SIGTERM)."""
     stop_requested = threading.Event()
 
     def request_stop(signum, _frame):
-        log.info("signal %s received: stopping within %.0fs", signal.Signals(signum).name, grace)
+        log.info("signal %s received: stopping within %.0fs", signal.Signals(signum).name, drain + grace)
         stop_requested.set()
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    stop_requested.wait()
-    running.stop(grace)
+    # A timed wait keeps the main thread returning to the interpreter, where signal handlers run.
+    while not stop_requested.wait(1.0):
+        pass
+    running.stop(grace, drain=drain)
+    log.info("stopped")

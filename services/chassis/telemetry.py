@@ -6,6 +6,7 @@ Trace context travels HTTP -> gRPC metadata -> AMQP headers -> consumer as W3C
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -13,14 +14,15 @@ import os
 import sys
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 import grpc
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
-from services.chassis.interceptors import metadata_value, wrap_handler
+from services.chassis.interceptors import metadata_value, wrap_handler_in_scope
 
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -57,6 +59,7 @@ class JsonFormatter(logging.Formatter):
         span_context = trace.get_current_span().get_span_context()
         if span_context.is_valid:
             entry["traceId"] = format(span_context.trace_id, "032x")
+            entry["spanId"] = format(span_context.span_id, "016x")
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -73,18 +76,58 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("pika").setLevel(logging.WARNING)
 
 
+OTLP_ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
+
+
+def tracing_exported(environ: Mapping[str, str] | None = None) -> bool:
+    return bool((os.environ if environ is None else environ).get(OTLP_ENDPOINT_VARIABLE))
+
+
+def span_exporter_from_env(environ: Mapping[str, str] | None = None) -> SpanExporter | None:
+    """The OTLP/gRPC exporter when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set, else None (spans stay local)."""
+    environ = os.environ if environ is None else environ
+    endpoint = environ.get(OTLP_ENDPOINT_VARIABLE)
+    if not endpoint:
+        return None
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+    return OTLPSpanExporter(endpoint=endpoint)
+
+
+def build_tracer_provider(service: str, environ: Mapping[str, str] | None = None) -> TracerProvider:
+    provider = TracerProvider(resource=Resource.create({"service.name": f"tongban-{service}"}))
+    exporter = span_exporter_from_env(environ)
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    return provider
+
+
 def configure_tracing(service: str) -> TracerProvider:
     """A tracer provider for this process; spans are exported only when an OTLP endpoint is set.
 
     Call it after a fork (gunicorn's ``post_fork``): a BatchSpanProcessor's thread does not survive one.
     """
-    provider = TracerProvider(resource=Resource.create({"service.name": f"tongban-{service}"}))
-    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    provider = build_tracer_provider(service)
     trace.set_tracer_provider(provider)
     return provider
+
+
+def instrument_engine(engine: Any) -> None:
+    """Trace the engine's SQL statements as child spans, when spans are exported at all."""
+    if not tracing_exported():
+        return
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    instrumentor = SQLAlchemyInstrumentor()
+    if not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument(engine=engine)
+        return
+    from opentelemetry import metrics
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+
+    # The instrumentor instruments once per process; later engines get their own tracer hook.
+    usage = metrics.get_meter(__name__).create_up_down_counter("db.client.connections.usage")
+    EngineTracer(trace.get_tracer(__name__), engine, usage)
 
 
 def outgoing_headers() -> dict[str, str]:
@@ -107,16 +150,17 @@ class RequestIdInterceptor(grpc.ServerInterceptor):
     def intercept_service(self, continuation, handler_call_details):
         incoming = metadata_value(handler_call_details.invocation_metadata, REQUEST_ID_HEADER)
 
-        def wrapper(behavior, _details):
-            def with_request_id(request, context):
-                token = bind_request_id(incoming or uuid.uuid4().hex)
-                try:
-                    return behavior(request, context)
-                finally:
-                    reset_request_id(token)
-            return with_request_id
+        request_id = incoming or uuid.uuid4().hex
 
-        return wrap_handler(continuation(handler_call_details), handler_call_details, wrapper)
+        @contextlib.contextmanager
+        def with_request_id(_context):
+            token = bind_request_id(request_id)
+            try:
+                yield
+            finally:
+                reset_request_id(token)
+
+        return wrap_handler_in_scope(continuation(handler_call_details), handler_call_details, with_request_id)
 
 
 def server_interceptors() -> list[grpc.ServerInterceptor]:

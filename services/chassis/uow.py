@@ -9,7 +9,7 @@ from types import TracebackType
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from services.chassis.db import utcnow
+from services.chassis.db import read_only_session, utcnow
 from services.chassis.messages import OutboundMessage
 from services.chassis.outbox import MessageTables
 
@@ -26,20 +26,26 @@ class UnitOfWork:
 
     Messages recorded with :meth:`publish` are inserted into the outbox inside the
     same transaction as the state change, so either both happen or neither does.
+
+    A ``read_only`` unit of work (queries) does not hold SQLite's write lock and runs
+    READ ONLY on PostgreSQL; it cannot commit.
     """
 
     session: Session
 
     def __init__(self, session_factory: Callable[[], Session], tables: MessageTables,
-                 header_source: HeaderSource = _no_headers):
+                 header_source: HeaderSource = _no_headers, *, read_only: bool = False):
         self._session_factory = session_factory
         self._tables = tables
         self._header_source = header_source
+        self.read_only = read_only
         self._pending: list[OutboundMessage] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
         self._pending = []
+        if self.read_only:
+            read_only_session(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -54,6 +60,8 @@ class UnitOfWork:
         self._pending.extend(messages)
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         if self._pending:
             headers = json.dumps(self._header_source())
             now = utcnow()
