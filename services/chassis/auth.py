@@ -131,6 +131,7 @@ class TokenVerifier:
         self._fetched_at: float | None = None
         # A failed fetch counts too, so a down identity is not asked again on every request.
         self._attempted_at: float | None = None
+        self._last_fetch_failed = False
         self._lock = threading.Lock()
 
     def _refresh(self) -> None:
@@ -156,10 +157,14 @@ class TokenVerifier:
             if key is None and stale:
                 try:
                     self._refresh()
+                    self._last_fetch_failed = False
                 except Exception as exc:
+                    self._last_fetch_failed = True
                     log.warning("fetching the JWKS failed: %s", exc)
                     raise Unavailable("无法获取令牌公钥，请稍后重试", reason="JWKS_UNAVAILABLE") from exc
                 key = self._keys.get(kid)
+        if key is None and self._last_fetch_failed:
+            raise Unavailable("无法获取令牌公钥，请稍后重试", reason="JWKS_UNAVAILABLE")
         if key is None:
             raise Unauthenticated("令牌签名密钥未知", reason="UNKNOWN_KEY")
         return key

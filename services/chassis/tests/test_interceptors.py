@@ -1,0 +1,206 @@
+import json
+import logging
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+
+from services.chassis.auth import current_caller
+from services.chassis.errors import FieldViolation, InvalidArgument, NotFound, ResourceExhausted
+from services.chassis.grpc_errors import status_from_rpc_error
+from services.chassis.interceptors import INTERNAL_MESSAGE, AuthInterceptor, ErrorInterceptor
+from services.chassis.telemetry import RequestIdInterceptor, current_request_id
+from services.chassis.testing import TokenMinter
+from services.chassis.tests import probe
+
+MINTER = TokenMinter()
+
+
+def _who() -> bytes:
+    caller = current_caller()
+    return json.dumps({"account": caller.account_id, "org": caller.organization_id,
+                       "roles": sorted(caller.roles), "ip": caller.client_ip,
+                       "requestId": current_request_id()}).encode()
+
+
+def whoami(_request, _context):
+    return _who()
+
+
+def invalid(_request, _context):
+    raise InvalidArgument("请求参数有误", [FieldViolation("creditCode", "统一社会信用代码校验位错误"),
+                                          FieldViolation("items[0].quantity", "数量须大于零")])
+
+
+def exhausted(_request, _context):
+    raise ResourceExhausted("验证码发送过于频繁", retry_after_seconds=30, reason="RATE_LIMITED")
+
+
+def boom(_request, _context):
+    raise RuntimeError("secret internals")
+
+
+def aborts(_request, context):
+    context.abort(grpc.StatusCode.FAILED_PRECONDITION, "servicer chose this")
+
+
+def upstream_down(_request, _context):
+    channel = grpc.insecure_channel("127.0.0.1:1")
+    try:
+        probe.unary(channel, "Nothing", timeout=2)
+    finally:
+        channel.close()
+
+
+def stream_whoami(_request, _context):
+    yield _who()
+    yield _who()
+
+
+def stream_not_found(_request, _context):
+    yield b"first"
+    raise NotFound("申请不存在")
+
+
+def stream_boom(_request, _context):
+    yield b"first"
+    raise RuntimeError("secret internals")
+
+
+def stream_aborts(_request, context):
+    yield b"first"
+    context.abort(grpc.StatusCode.OUT_OF_RANGE, "servicer chose this")
+
+
+@pytest.fixture(scope="module")
+def channel():
+    binding = probe.binding(
+        unary={"WhoAmI": whoami, "Invalid": invalid, "Exhausted": exhausted, "Boom": boom, "Aborts": aborts,
+               "UpstreamDown": upstream_down},
+        streams={"StreamWhoAmI": stream_whoami, "StreamNotFound": stream_not_found, "StreamBoom": stream_boom,
+                 "StreamAborts": stream_aborts},
+    )
+    interceptors = [RequestIdInterceptor(), AuthInterceptor(MINTER.verifier()), ErrorInterceptor()]
+    with probe.serving([binding], interceptors) as running, \
+            grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        yield channel
+
+
+def bearer(token: str) -> list[tuple[str, str]]:
+    return [("authorization", f"Bearer {token}")]
+
+
+def failure(call) -> grpc.RpcError:
+    with pytest.raises(grpc.RpcError) as raised:
+        call()
+    return raised.value
+
+
+def test_a_verified_token_becomes_the_current_caller(channel):
+    token = MINTER.mint("acc-1", org="org-1", roles=("OWNER",))
+    metadata = [*bearer(token), ("x-forwarded-for", "203.0.113.9, 10.0.0.1"), ("x-request-id", "req-42")]
+    who = json.loads(probe.unary(channel, "WhoAmI", metadata=metadata))
+    assert who == {"account": "acc-1", "org": "org-1", "roles": ["OWNER"], "ip": "203.0.113.9",
+                   "requestId": "req-42"}
+
+
+def test_a_call_without_a_token_runs_anonymous_with_a_fresh_request_id(channel):
+    who = json.loads(probe.unary(channel, "WhoAmI"))
+    assert who["account"] is None
+    assert who["roles"] == []
+    assert len(who["requestId"]) == 32
+
+
+@pytest.mark.parametrize("metadata", [
+    bearer(MINTER.mint("acc-1", ttl_seconds=-60)),
+    bearer(TokenMinter("unknown-kid").mint("acc-1")),
+    bearer(TokenMinter(MINTER.kid).mint("acc-1")),  # right kid, wrong key
+    bearer("garbage"),
+    [("authorization", "Basic dXNlcjpwYXNz")],
+], ids=["expired", "unknown kid", "bad signature", "garbage", "not bearer"])
+def test_a_bad_token_is_unauthenticated(channel, metadata):
+    error = failure(lambda: probe.unary(channel, "WhoAmI", metadata=metadata))
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_a_bad_token_is_refused_on_streams_too(channel):
+    error = failure(lambda: probe.stream(channel, "StreamWhoAmI", metadata=bearer("garbage")))
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_field_violations_arrive_as_bad_request_details(channel):
+    error = failure(lambda: probe.unary(channel, "Invalid"))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    status = status_from_rpc_error(error)
+    assert status.message == "请求参数有误"
+    bad_request = error_details_pb2.BadRequest()
+    assert status.details[0].Unpack(bad_request)
+    assert [(v.field, v.description) for v in bad_request.field_violations] == [
+        ("creditCode", "统一社会信用代码校验位错误"), ("items[0].quantity", "数量须大于零")]
+
+
+def test_resource_exhausted_carries_retry_info_and_error_info(channel):
+    error = failure(lambda: probe.unary(channel, "Exhausted"))
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    status = status_from_rpc_error(error)
+    info, retry = error_details_pb2.ErrorInfo(), error_details_pb2.RetryInfo()
+    assert any(detail.Unpack(info) for detail in status.details)
+    assert any(detail.Unpack(retry) for detail in status.details)
+    assert info.reason == "RATE_LIMITED"
+    assert retry.retry_delay.seconds == 30
+
+
+def test_an_unexpected_exception_is_internal_with_a_generic_message_and_a_logged_traceback(channel, caplog):
+    with caplog.at_level(logging.ERROR, logger="services.chassis.interceptors"):
+        error = failure(lambda: probe.unary(channel, "Boom"))
+    assert error.code() == grpc.StatusCode.INTERNAL
+    assert error.details() == INTERNAL_MESSAGE
+    assert "secret internals" not in error.details()
+    logged = [r for r in caplog.records if "/tongban.test.v1.Probe/Boom" in r.getMessage()]
+    assert logged and logged[0].exc_info and "secret internals" in str(logged[0].exc_info[1])
+
+
+def test_context_abort_in_a_servicer_passes_through_untouched(channel):
+    error = failure(lambda: probe.unary(channel, "Aborts"))
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert error.details() == "servicer chose this"
+
+
+def test_an_unreachable_upstream_becomes_unavailable(channel):
+    error = failure(lambda: probe.unary(channel, "UpstreamDown", timeout=30))
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_streamed_responses_run_as_the_caller(channel):
+    token = MINTER.mint("acc-7", org="org-7")
+    items = [json.loads(item) for item in probe.stream(channel, "StreamWhoAmI", metadata=bearer(token))]
+    assert [item["account"] for item in items] == ["acc-7", "acc-7"]
+    assert items[0]["requestId"] == items[1]["requestId"] is not None
+
+
+def _stream_failure(channel, method):
+    received = []
+    with pytest.raises(grpc.RpcError) as raised:
+        for item in channel.unary_stream(f"/{probe.SERVICE}/{method}")(b"", timeout=10):
+            received.append(item)
+    return received, raised.value
+
+
+def test_a_domain_error_raised_while_streaming_maps_to_its_status(channel):
+    received, error = _stream_failure(channel, "StreamNotFound")
+    assert received == [b"first"]
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert error.details() == "申请不存在"
+
+
+def test_an_unexpected_exception_while_streaming_is_internal(channel):
+    received, error = _stream_failure(channel, "StreamBoom")
+    assert received == [b"first"]
+    assert error.code() == grpc.StatusCode.INTERNAL
+    assert error.details() == INTERNAL_MESSAGE
+
+
+def test_context_abort_while_streaming_passes_through(channel):
+    _received, error = _stream_failure(channel, "StreamAborts")
+    assert error.code() == grpc.StatusCode.OUT_OF_RANGE
+    assert error.details() == "servicer chose this"
