@@ -1,0 +1,109 @@
+"""The gRPC services behind the gateway: which modules it routes, where they run, how to call them.
+
+The upstream of proto package ``tongban.<svc>.v1`` is service ``<svc>``; its address comes
+from the channel factory (``<SERVICE>_ADDR``, or Consul). Channels are made on first use,
+so under gunicorn (no preload) each worker makes its own after the fork.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from types import ModuleType
+from typing import Any
+
+import grpc
+from google.protobuf import descriptor, json_format, message_factory
+from google.protobuf.message import Message
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from gateway.transcoder import Route
+from services.chassis.config import SERVICES
+from services.chassis.grpc_client import ChannelFactory
+
+HEALTH_CHECK_TIMEOUT = 2.0
+
+
+def default_modules(services: Sequence[str] = SERVICES) -> list[ModuleType]:
+    """Every ``protos.<svc>.v1.*_pb2`` module of the platform's services."""
+    modules = []
+    for service in services:
+        package = importlib.import_module(f"protos.{service}.v1")
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            if info.name.endswith("_pb2"):
+                modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
+    return modules
+
+
+def upstream_of(service: descriptor.ServiceDescriptor) -> str:
+    """``tongban.rare_earth.v1.RareEarthService`` -> ``rare_earth``."""
+    parts = service.file.package.split(".")
+    if len(parts) != 3 or parts[0] != "tongban":
+        raise ValueError(f"{service.full_name}: package {service.file.package!r} is not tongban.<service>.v1")
+    return parts[1]
+
+
+def _serialize(message: Message) -> bytes:
+    return message.SerializeToString()
+
+
+class Upstreams:
+    def __init__(self, channels: ChannelFactory, services: Iterable[descriptor.ServiceDescriptor]):
+        self._channels = channels
+        self.services_by_upstream: dict[str, list[str]] = {}
+        for service in services:
+            self.services_by_upstream.setdefault(upstream_of(service), []).append(service.full_name)
+        self._callables: dict[str, tuple[grpc.Channel, Any]] = {}
+
+    def _callable(self, route: Route) -> Any:
+        channel = self._channels.channel(upstream_of(route.service))
+        cached = self._callables.get(route.full_method)
+        if cached is not None and cached[0] is channel:
+            return cached[1]
+        response_class = message_factory.GetMessageClass(route.response_type)
+        multicallable = channel.unary_unary(
+            route.full_method,
+            request_serializer=_serialize,
+            response_deserializer=response_class.FromString,
+        )
+        self._callables[route.full_method] = (channel, multicallable)
+        return multicallable
+
+    def call(self, route: Route, request: Message, *, timeout: float,
+             metadata: Sequence[tuple[str, str | bytes]]) -> tuple[Message, grpc.Call]:
+        """The response and the finished call (its metadata); raises ``grpc.RpcError``."""
+        return self._callable(route).with_call(request, timeout=timeout, metadata=metadata)
+
+    def jwks_fetcher(self, timeout: float = 5.0) -> Callable[[], Mapping[str, Any]]:
+        """Fetches identity's JWKS over gRPC, for the gateway's TokenVerifier."""
+        def fetch() -> Mapping[str, Any]:
+            from protos.identity.v1 import identity_pb2, identity_pb2_grpc
+
+            stub = self._channels.stub("identity", identity_pb2_grpc.IdentityServiceStub)
+            return json_format.MessageToDict(stub.GetJwks(identity_pb2.GetJwksRequest(), timeout=timeout))
+        return fetch
+
+    def readiness(self) -> dict[str, dict[str, str]]:
+        """Every upstream's gRPC health, per service name: ``{"identity": {"tongban...": "SERVING"}}``."""
+        upstreams = sorted(self.services_by_upstream)
+        if not upstreams:
+            return {}
+        with ThreadPoolExecutor(max_workers=len(upstreams)) as pool:
+            results = pool.map(self._check_upstream, upstreams)
+            return dict(zip(upstreams, results, strict=True))
+
+    def _check_upstream(self, upstream: str) -> dict[str, str]:
+        statuses = {}
+        try:
+            stub = health_pb2_grpc.HealthStub(self._channels.channel(upstream))
+        except LookupError:
+            return dict.fromkeys(self.services_by_upstream[upstream], "NO_ADDRESS")
+        for name in self.services_by_upstream[upstream]:
+            try:
+                answer = stub.Check(health_pb2.HealthCheckRequest(service=name), timeout=HEALTH_CHECK_TIMEOUT)
+                statuses[name] = health_pb2.HealthCheckResponse.ServingStatus.Name(answer.status)
+            except grpc.RpcError as error:
+                statuses[name] = error.code().name
+        return statuses
