@@ -1,0 +1,182 @@
+"""The Consul adapter against a stand-in agent that speaks the three endpoints it calls."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import grpc
+import pytest
+
+from services.chassis.config import ServiceSettings
+from services.chassis.discovery import ConsulResolver, channel_factory_for, consul_client, register_for_discovery
+from services.chassis.errors import Unavailable
+from services.chassis.tests import probe
+
+
+class StandInAgent:
+    def __init__(self):
+        self.requests: list[tuple[str, str, dict, object]] = []
+        self.healthy: dict[str, list[dict]] = {}
+        agent = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args):
+                pass
+
+            def _record(self, method):
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                agent.requests.append((method, parts.path, parse_qs(parts.query, keep_blank_values=True), body))
+                return parts
+
+            def _answer(self, status, document):
+                data = json.dumps(document).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("X-Consul-Index", "7")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_PUT(self):
+                parts = self._record("PUT")
+                if parts.path == "/v1/agent/service/register" or parts.path.startswith(
+                        "/v1/agent/service/deregister/"):
+                    self._answer(200, None)
+                else:
+                    self._answer(404, None)
+
+            def do_GET(self):
+                parts = self._record("GET")
+                prefix = "/v1/health/service/"
+                if parts.path.startswith(prefix):
+                    self._answer(200, agent.healthy.get(parts.path[len(prefix):], []))
+                else:
+                    self._answer(404, None)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def instance(address, port):
+    return {"Node": {"Node": "n1", "Address": "10.9.9.9"},
+            "Service": {"ID": f"x-{address}-{port}", "Service": "tongban-identity", "Address": address, "Port": port},
+            "Checks": [{"Status": "passing"}]}
+
+
+@pytest.fixture
+def agent():
+    with StandInAgent() as agent:
+        yield agent
+
+
+def settings(**environ) -> ServiceSettings:
+    return ServiceSettings.from_env("inspection", {"TONGBAN_ENV": "test", **environ})
+
+
+def test_registration_sends_the_service_with_a_grpc_health_check_and_stop_deregisters(agent):
+    deregister = register_for_discovery(
+        settings(CONSUL_HTTP_ADDR=agent.address, INSPECTION_ADVERTISE_HOST="10.1.2.3"), 50054,
+        service_names=["tongban.inspection.v1.InspectionService"])
+    method, path, _query, body = agent.requests[0]
+    assert (method, path) == ("PUT", "/v1/agent/service/register")
+    assert body == {
+        "name": "tongban-inspection",
+        "id": "inspection-10.1.2.3-50054",
+        "address": "10.1.2.3",
+        "port": 50054,
+        "tags": ["test"],
+        "checks": [{
+            "grpc": "10.1.2.3:50054/tongban.inspection.v1.InspectionService",
+            "interval": "10s",
+            "timeout": "5s",
+            "DeregisterCriticalServiceAfter": "1m",
+        }],
+    }
+    deregister()
+    deregister()
+    assert [(m, p) for m, p, _q, _b in agent.requests[1:]] == [
+        ("PUT", "/v1/agent/service/deregister/inspection-10.1.2.3-50054")]
+
+
+def test_an_agent_url_with_a_scheme_is_understood(agent):
+    register_for_discovery(settings(CONSUL_HTTP_ADDR=f"http://{agent.address}", POD_IP="10.0.0.8"), 6000)
+    body = agent.requests[0][3]
+    assert body["id"] == "inspection-10.0.0.8-6000"
+    assert body["checks"][0]["grpc"] == "10.0.0.8:6000"
+
+
+def test_without_consul_nothing_is_registered_and_peers_are_static(agent):
+    deregister = register_for_discovery(settings(), 50054)
+    deregister()
+    factory = channel_factory_for(settings(IDENTITY_ADDR="identity.tongban.svc:50051"))
+    assert factory._resolve("identity") == "identity.tongban.svc:50051"
+    assert agent.requests == []
+
+
+def test_an_unreachable_agent_fails_registration_naming_the_variable():
+    address = f"127.0.0.1:{probe.free_port()}"
+    with pytest.raises(RuntimeError, match="CONSUL_HTTP_ADDR"):
+        register_for_discovery(settings(CONSUL_HTTP_ADDR=address), 50054)
+
+
+def test_peers_resolve_to_a_passing_instance(agent):
+    agent.healthy["tongban-identity"] = [instance("10.0.0.1", 50051), instance("10.0.0.2", 50051)]
+    resolver = ConsulResolver(consul_client(agent.address), choose=lambda found: found[-1])
+    assert resolver.addresses("identity") == ["10.0.0.1:50051", "10.0.0.2:50051"]
+    assert resolver("identity") == "10.0.0.2:50051"
+    method, path, query, _body = agent.requests[-1]
+    assert (method, path) == ("GET", "/v1/health/service/tongban-identity")
+    assert "passing" in query
+
+
+def test_an_instance_without_its_own_address_is_reached_at_its_node(agent):
+    agent.healthy["tongban-identity"] = [instance("", 50051)]
+    assert ConsulResolver(consul_client(agent.address))("identity") == "10.9.9.9:50051"
+
+
+def test_no_healthy_instance_is_a_clear_unavailable_error(agent):
+    with pytest.raises(Unavailable, match="服务 notify 暂无健康实例") as raised:
+        ConsulResolver(consul_client(agent.address))("notify")
+    assert raised.value.reason == "NO_HEALTHY_INSTANCE"
+
+
+def test_an_unreachable_agent_makes_resolution_unavailable():
+    resolver = ConsulResolver(consul_client(f"127.0.0.1:{probe.free_port()}"))
+    with pytest.raises(Unavailable) as raised:
+        resolver("identity")
+    assert raised.value.reason == "DISCOVERY_UNAVAILABLE"
+
+
+def test_channels_from_consul_reach_the_resolved_server(agent):
+    with probe.serving([probe.binding({"Echo": lambda r, c: r})]) as running:
+        agent.healthy["tongban-identity"] = [instance("127.0.0.1", running.port)]
+        factory = channel_factory_for(settings(CONSUL_HTTP_ADDR=agent.address))
+        try:
+            assert probe.unary(factory.channel("identity"), "Echo", b"found") == b"found"
+        finally:
+            factory.close()
+
+
+def test_a_dead_instance_is_left_behind_after_one_unavailable_call(agent):
+    with probe.serving([probe.binding({"Echo": lambda r, c: r})]) as running:
+        agent.healthy["tongban-identity"] = [instance("127.0.0.1", probe.free_port())]
+        factory = channel_factory_for(settings(CONSUL_HTTP_ADDR=agent.address))
+        try:
+            with pytest.raises(grpc.RpcError):
+                probe.unary(factory.channel("identity"), "Echo", b"x")
+            agent.healthy["tongban-identity"] = [instance("127.0.0.1", running.port)]
+            assert probe.unary(factory.channel("identity"), "Echo", b"x") == b"x"
+        finally:
+            factory.close()
