@@ -108,7 +108,8 @@ def serve(definition: ServiceDefinition, context: ServiceContext, *, port: int |
         workers=context.settings.grpc_workers,
         interceptors=[*server_interceptors(), AuthInterceptor(verifier), ErrorInterceptor()],
     )
-    running.on_stop.append(register_for_discovery(context.settings, running.port))
+    # Leave discovery as soon as stopping starts, before in-flight calls drain.
+    running.on_draining.append(register_for_discovery(context.settings, running.port, running.service_names))
     return running
 
 
