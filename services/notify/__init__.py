@@ -1,0 +1,1 @@
+"""Notify: SMS, e-mail and in-site messages and announcements, fanned out from RabbitMQ."""

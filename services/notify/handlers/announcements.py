@@ -1,0 +1,248 @@
+"""Announcements: staff publish them; everyone reads the published ones; each addressee's inbox gets one copy.
+
+The audience is materialised a page at a time from identity's ListAudience into inbox rows
+(unique per account and announcement, so a replayed page adds nothing) and, when the
+announcement also goes by SMS or e-mail, into deliveries of one notification. A page is
+one transaction that also moves the announcement's cursor, so a crash resumes where it
+stopped. Fan-out runs on the normal-priority worker; verification codes never wait for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+
+from services.chassis.auth import current_caller, require_authenticated
+from services.chassis.db import new_id, utcnow
+from services.chassis.errors import NotFound, PermissionDenied
+from services.chassis.messages import OutboundMessage
+from services.notify import domain
+from services.notify.handlers.common import (
+    DeliveryTask,
+    as_aware,
+    insert_ignoring_duplicates,
+    like_pattern,
+    next_token,
+    page_of,
+)
+from services.notify.handlers.templates import current_wording
+from services.notify.models import Announcement, Delivery, InboxItem, Notification, Preference
+from services.notify.runtime import NotifyRuntime
+
+log = logging.getLogger(__name__)
+
+INTERNAL_EXCHANGE = "tongban.notify.internal"
+FANOUT_ROUTING_KEY = "notify.announcement.fanout"
+ANNOUNCEMENT_TEMPLATE = "notify.announcement.published"
+
+
+def fanout_message(announcement_id: str) -> OutboundMessage:
+    return OutboundMessage(INTERNAL_EXCHANGE, FANOUT_ROUTING_KEY, {"announcementId": announcement_id})
+
+
+@dataclass(frozen=True)
+class NewAnnouncement:
+    system: str
+    title: str
+    body: str
+    audience: domain.AudienceSpec
+    channels: tuple[str, ...]
+    publish_at: datetime | None
+    expires_at: datetime | None
+
+
+def create_announcement(runtime: NotifyRuntime, new: NewAnnouncement) -> Announcement:
+    caller = require_authenticated()
+    is_admin = caller.has_role("PLATFORM_ADMIN")
+    if not is_admin:
+        if caller.kind != "STAFF" and not caller.has_role("STAFF"):
+            raise PermissionDenied("仅平台管理员和业务人员可以发布公告", reason="ROLE_REQUIRED")
+        if not new.system or new.system not in caller.scopes:
+            raise PermissionDenied("业务人员只能发布本人所在业务系统的公告", reason="SCOPE_REQUIRED")
+        if new.audience.kind == "ALL":
+            raise PermissionDenied("面向全部用户的公告须由平台管理员发布", reason="ROLE_REQUIRED")
+    channels = new.channels or ("IN_SITE",)
+    now = utcnow()
+    publish_at = new.publish_at or now
+    domain.check_announcement(new.system, new.title, new.body, new.audience, channels, publish_at, new.expires_at)
+    announcement = Announcement(
+        id=new_id(), system=new.system, title=new.title.strip(), body=new.body, audience_kind=new.audience.kind,
+        audience_system=new.audience.system, org_types=json.dumps(list(new.audience.org_types)),
+        organization_ids=json.dumps(list(new.audience.organization_ids)), channels=json.dumps(list(channels)),
+        publish_at=publish_at, expires_at=new.expires_at, created_by=caller.account_id, created_at=now,
+        fanout_state="PENDING", fanout_cursor="", recipients_count=0)
+    with runtime.unit_of_work() as uow:
+        uow.session.add(announcement)
+        if publish_at <= now:
+            announcement.fanout_state = "QUEUED"
+            uow.publish(fanout_message(announcement.id))
+        uow.commit()
+    return announcement
+
+
+def _published(now: datetime):
+    return (Announcement.publish_at <= now, or_(Announcement.expires_at.is_(None), Announcement.expires_at > now))
+
+
+@dataclass(frozen=True)
+class AnnouncementPage:
+    announcements: list[Announcement]
+    next_page_token: str
+    total_size: int
+
+
+def list_announcements(runtime: NotifyRuntime, system: str, title: str, page_size: int,
+                       page_token: str) -> AnnouncementPage:
+    page = page_of(page_size, page_token)
+    conditions = list(_published(utcnow()))
+    if system:
+        conditions.append(Announcement.system == system)
+    if title:
+        conditions.append(Announcement.title.like(like_pattern(title), escape="\\"))
+    with runtime.unit_of_work() as uow:
+        total = uow.session.execute(select(func.count()).select_from(Announcement).where(*conditions)).scalar_one()
+        rows = list(uow.session.execute(select(Announcement).where(*conditions)
+                                        .order_by(Announcement.publish_at.desc(), Announcement.id)
+                                        .offset(page.offset).limit(page.size)).scalars())
+    return AnnouncementPage(rows, next_token(page, total), total)
+
+
+def get_announcement(runtime: NotifyRuntime, announcement_id: str) -> Announcement:
+    """Published ones for anyone; a scheduled or expired one only for its author and the platform admin."""
+    caller = current_caller()
+    with runtime.unit_of_work() as uow:
+        found = uow.session.get(Announcement, announcement_id)
+    if found is not None:
+        now = utcnow()
+        expires_at = as_aware(found.expires_at)
+        live = as_aware(found.publish_at) <= now and (expires_at is None or expires_at > now)
+        is_author = caller.is_authenticated and caller.account_id == found.created_by
+        if live or is_author or caller.has_role("PLATFORM_ADMIN"):
+            return found
+    raise NotFound("公告不存在或尚未发布", metadata={"id": announcement_id})
+
+
+# ---- fan-out ----
+
+TaskSink = Callable[[list[DeliveryTask]], None]
+
+
+def fan_out(runtime: NotifyRuntime, announcement_id: str, on_tasks: TaskSink) -> int:
+    """Reach the whole audience, a page per transaction; returns how many pages this call wrote."""
+    pages = 0
+    while True:
+        tasks, more = _fan_out_page(runtime, announcement_id)
+        if tasks is None:
+            return pages
+        pages += 1
+        if tasks:
+            on_tasks(tasks)
+        if not more:
+            return pages
+
+
+def _fan_out_page(runtime: NotifyRuntime, announcement_id: str) -> tuple[list[DeliveryTask] | None, bool]:
+    with runtime.unit_of_work() as uow:
+        session = uow.session
+        announcement = session.get(Announcement, announcement_id)
+        if announcement is None or announcement.fanout_state == "DONE":
+            return None, False
+        cursor = announcement.fanout_cursor
+        contacts, following = runtime.directory.audience(
+            announcement.audience_kind, announcement.audience_system, json.loads(announcement.org_types),
+            json.loads(announcement.organization_ids), runtime.settings.fanout_page_size, cursor)
+        # The guard: another worker that moved the cursor first wins, and this page is dropped.
+        moved = session.execute(update(Announcement).where(
+            Announcement.id == announcement_id, Announcement.fanout_cursor == cursor,
+            Announcement.fanout_state != "DONE").values(
+            fanout_cursor=following, fanout_state="DONE" if not following else "QUEUED",
+            recipients_count=Announcement.recipients_count + len(contacts)))
+        if moved.rowcount != 1:
+            return None, False
+        channels = json.loads(announcement.channels)
+        now = utcnow()
+        accounts = list(dict.fromkeys(c.account_id for c in contacts if c.account_id))
+        if "IN_SITE" in channels:
+            insert_ignoring_duplicates(session, InboxItem.__table__, [
+                {"id": new_id(), "account_id": account_id, "organization_id": None,
+                 "system": announcement.system or "platform", "category": "announcement",
+                 "title": announcement.title, "body": announcement.body,
+                 "source": f"announcement:{announcement.id}", "announcement_id": announcement.id,
+                 "created_at": now, "visible_from": announcement.publish_at, "expires_at": announcement.expires_at,
+                 "read_at": None}
+                for account_id in accounts])
+        tasks: list[DeliveryTask] = []
+        external = [c for c in channels if c in ("SMS", "EMAIL")]
+        if external and contacts:
+            tasks = _external_deliveries(runtime, session, announcement, contacts, external, now)
+        uow.commit()
+    return tasks, bool(following)
+
+
+def _external_deliveries(runtime, session, announcement: Announcement, contacts, channels, now) -> list[DeliveryTask]:
+    message_id = f"announcement:{announcement.id}"
+    params = {"title": announcement.title, "body": announcement.body}
+    wording = current_wording(session, ANNOUNCEMENT_TEMPLATE)
+    insert_ignoring_duplicates(session, Notification.__table__, [{
+        "id": announcement.id, "message_id": message_id, "system": announcement.system or "notify",
+        "category": "announcement", "template": ANNOUNCEMENT_TEMPLATE,
+        "template_version": wording.version if wording else None, "params": json.dumps(params, ensure_ascii=False),
+        "priority": "NORMAL", "mandatory": False, "status": "ACCEPTED" if wording else "FAILED",
+        "failure_reason": None if wording else f"模板不存在：{ANNOUNCEMENT_TEMPLATE}", "created_at": now}])
+    ids = [c.account_id for c in contacts if c.account_id]
+    found = session.execute(select(Preference).where(Preference.account_id.in_(ids))).scalars()
+    opted = {p.account_id: p for p in found}
+    rows = []
+    rendered: dict[str, tuple[str, str, str | None]] = {}
+    for channel in channels:
+        try:
+            subject, body = wording.render_for(channel, params) if wording else ("", "")
+            if channel == "SMS":
+                body = domain.with_signature(runtime.settings.sms_signature, body)
+                domain.check_sms(body)
+            rendered[channel] = (subject, body, None if wording else f"模板不存在：{ANNOUNCEMENT_TEMPLATE}")
+        except domain.TemplateError as exc:
+            rendered[channel] = ("", "", str(exc))
+    for contact in contacts:
+        preference = opted.get(contact.account_id)
+        for channel in channels:
+            target = contact.phone if channel == "SMS" else contact.email
+            if not target:
+                continue
+            if preference is not None and ((channel == "SMS" and preference.sms_opt_out)
+                                           or (channel == "EMAIL" and preference.email_opt_out)):
+                continue
+            subject, body, failure = rendered[channel]
+            rows.append({
+                "id": new_id(), "notification_id": announcement.id, "channel": channel,
+                "account_id": contact.account_id or None, "recipient": target,
+                "system": announcement.system or "notify", "category": "announcement",
+                "template": ANNOUNCEMENT_TEMPLATE, "priority": "NORMAL",
+                "status": domain.PERMANENT_FAILURE if failure else domain.CREATED, "attempts": 0,
+                "subject": subject, "body": body, "failure_reason": failure, "provider_reference": None,
+                "created_at": now, "updated_at": now, "sent_at": None, "next_attempt_at": None})
+    created = insert_ignoring_duplicates(session, Delivery.__table__, rows, returning=Delivery.id)
+    failed = {row["id"] for row in rows if row["status"] != domain.CREATED}
+    return [DeliveryTask(delivery_id, 0, "NORMAL") for delivery_id in created if delivery_id not in failed]
+
+
+def claim_due_announcements(runtime: NotifyRuntime, limit: int = 50) -> list[str]:
+    """Scheduled announcements whose time has come: PENDING -> QUEUED, guarded so one worker takes each."""
+    now = utcnow()
+    claimed = []
+    with runtime.unit_of_work() as uow:
+        due = list(uow.session.execute(select(Announcement.id).where(
+            Announcement.fanout_state == "PENDING", Announcement.publish_at <= now).limit(limit)).scalars())
+        for announcement_id in due:
+            moved = uow.session.execute(update(Announcement).where(
+                Announcement.id == announcement_id, Announcement.fanout_state == "PENDING",
+            ).values(fanout_state="QUEUED"))
+            if moved.rowcount == 1:
+                claimed.append(announcement_id)
+        uow.commit()
+    return claimed

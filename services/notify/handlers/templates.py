@@ -1,0 +1,108 @@
+"""Templates: versioned zh-CN wording per channel; the platform admin reads and edits them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.chassis.auth import require_role
+from services.chassis.db import utcnow
+from services.chassis.errors import NotFound
+from services.notify import domain
+from services.notify.handlers.common import next_token, page_of
+from services.notify.models import Template
+from services.notify.runtime import NotifyRuntime
+
+ADMIN_ROLE = "PLATFORM_ADMIN"
+
+
+def _latest(session: Session, code: str) -> Template | None:
+    return session.execute(
+        select(Template).where(Template.code == code).order_by(Template.version.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def _wording(template: Template) -> domain.TemplateWording:
+    return domain.TemplateWording(template.code, template.version, template.sms_text, template.email_subject,
+                                  template.email_body, template.inbox_title, template.inbox_body)
+
+
+def current_wording(session: Session, code: str) -> domain.TemplateWording | None:
+    template = _latest(session, code)
+    return _wording(template) if template is not None else None
+
+
+def placeholders_of(template: Template) -> list[str]:
+    return _wording(template).all_placeholders()
+
+
+def get_template(runtime: NotifyRuntime, code: str) -> Template:
+    require_role(ADMIN_ROLE)
+    with runtime.unit_of_work() as uow:
+        template = _latest(uow.session, code)
+        if template is None:
+            raise NotFound(f"模板不存在：{code}")
+        return template
+
+
+@dataclass(frozen=True)
+class TemplatePage:
+    templates: list[Template]
+    next_page_token: str
+    total_size: int
+
+
+def list_templates(runtime: NotifyRuntime, system: str, page_size: int, page_token: str) -> TemplatePage:
+    require_role(ADMIN_ROLE)
+    page = page_of(page_size, page_token)
+    newest = (select(Template.code, func.max(Template.version).label("version"))
+              .group_by(Template.code).subquery())
+    query = select(Template).join(newest, (Template.code == newest.c.code) & (Template.version == newest.c.version))
+    if system:
+        query = query.where(Template.system == system)
+    with runtime.unit_of_work() as uow:
+        total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = list(uow.session.execute(query.order_by(Template.code).offset(page.offset).limit(page.size)).scalars())
+    return TemplatePage(rows, next_token(page, total), total)
+
+
+@dataclass(frozen=True)
+class TemplateText:
+    code: str
+    system: str
+    category: str
+    name: str
+    sms_text: str = ""
+    email_subject: str = ""
+    email_body: str = ""
+    inbox_title: str = ""
+    inbox_body: str = ""
+
+
+def save_version(session: Session, text: TemplateText, author: str, signature: str) -> Template | None:
+    """Store ``text`` as the next version; None when the current version already says exactly that."""
+    domain.check_template(text.code, text.system, text.sms_text, text.email_subject, text.email_body,
+                          text.inbox_title, text.inbox_body, signature)
+    current = _latest(session, text.code)
+    fields = ("system", "category", "name", "sms_text", "email_subject", "email_body", "inbox_title", "inbox_body")
+    if current is not None and all(getattr(current, f) == getattr(text, f) for f in fields):
+        return None
+    template = Template(code=text.code, version=(current.version + 1) if current else 1,
+                        created_at=utcnow(), created_by=author, **{f: getattr(text, f) for f in fields})
+    session.add(template)
+    return template
+
+
+def update_template(runtime: NotifyRuntime, text: TemplateText) -> Template:
+    caller = require_role(ADMIN_ROLE)
+    with runtime.unit_of_work() as uow:
+        current = _latest(uow.session, text.code)
+        if current is not None:
+            # Unset fields keep their wording: an editor sends what it changes.
+            names = TemplateText.__dataclass_fields__
+            text = TemplateText(**{f: getattr(text, f) or getattr(current, f) for f in names})
+        saved = save_version(uow.session, text, caller.account_id or "", runtime.settings.sms_signature)
+        uow.commit()
+        return saved or current
