@@ -64,6 +64,8 @@ def _sqlite_begin(conn) -> None:
     read-only ones start DEFERRED and never block writers (WAL readers see a snapshot).
     """
     read_only = conn.get_execution_options().get(READ_ONLY_OPTION, False)
+    # Set on every transaction, so a pooled connection never keeps a previous one's mode.
+    conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
