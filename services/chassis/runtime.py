@@ -143,7 +143,8 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
     if command == "relay":
         from services.chassis.relay import run_relay
 
-        return run_relay(context)
+        routes = definition.direct_deliveries(context) if definition.direct_deliveries else None
+        return run_relay(context, routes)
     if command == "serve":
         if args.migrate:
             migrate(definition, context)
