@@ -1,0 +1,40 @@
+"""Every service's migrations build its schema from nothing, and match its models exactly."""
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+from services.chassis import migrations
+from services.chassis.config import REPO_ROOT
+
+SERVICES = sorted(path.parent.name for path in (REPO_ROOT / "services").glob("*/definition.py"))
+
+
+def definition_of(service: str):
+    return importlib.import_module(f"services.{service}.definition").DEFINITION
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_migrations_upgrade_a_fresh_postgresql_database_to_match_the_models(service, postgres_database):
+    definition = definition_of(service)
+    url = postgres_database(f"migrate_{service}")
+    migrations.upgrade(definition.metadata, definition.versions_dir, url)
+    assert migrations.differences(definition.metadata, url) == []
+
+
+def test_every_service_with_a_definition_is_checked():
+    assert {"inspection", "rare_earth", "ccc_exemption", "origin_cert"} <= set(SERVICES)
+
+
+def test_a_model_without_a_migration_is_reported(postgres_database, tmp_path):
+    from sqlalchemy import Column, MetaData, String, Table
+
+    metadata = MetaData()
+    Table("applications", metadata, Column("id", String(32), primary_key=True))
+    url = postgres_database("migrate_missing")
+    empty_versions = Path(tmp_path)
+    migrations.upgrade(metadata, empty_versions, url)
+    [difference] = migrations.differences(metadata, url)
+    assert difference[0] == "add_table"
+    assert difference[1].name == "applications"
