@@ -1,0 +1,1 @@
+"""Identity: one account for every system — organisations, agents and their authorisations, login, tokens."""

@@ -1,0 +1,117 @@
+"""Identity's secrets: the master key, encryption at rest, keyed hashes, passwords and token hashes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from services.chassis.config import Env
+
+# Only for TONGBAN_ENV=dev: a published value must never protect real data.
+DEV_SECRET_KEY = "tongban-dev-secret-key-not-for-production"
+
+
+@dataclass(frozen=True)
+class IdentityConfig:
+    secret_key: str
+    # argon2id costs; tests lower them so a suite does not spend minutes hashing.
+    password_time_cost: int
+    password_memory_kib: int
+    access_token_seconds: int
+    refresh_token_seconds: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> IdentityConfig:
+        env = Env(environ)
+        environment = env.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod"))
+        default_key: object = DEV_SECRET_KEY if environment == "dev" else env_required()
+        secret = env.str("IDENTITY_SECRET_KEY", default_key)
+        if secret and len(secret) < 16:
+            env.problems.append("IDENTITY_SECRET_KEY must be at least 16 characters")
+        config = cls(
+            secret_key=secret,
+            password_time_cost=env.int("IDENTITY_PASSWORD_TIME_COST", 3, minimum=1),
+            password_memory_kib=env.int("IDENTITY_PASSWORD_MEMORY_KIB", 65536, minimum=8),
+            access_token_seconds=env.int("IDENTITY_ACCESS_TOKEN_SECONDS", 900, minimum=30),
+            refresh_token_seconds=env.int("IDENTITY_REFRESH_TOKEN_SECONDS", 14 * 86400, minimum=60),
+        )
+        env.check()
+        return config
+
+
+def env_required() -> object:
+    from services.chassis import config
+
+    return config._REQUIRED
+
+
+class Secrets:
+    """Everything derived from IDENTITY_SECRET_KEY; separate derived keys for separate uses."""
+
+    def __init__(self, config: IdentityConfig):
+        master = config.secret_key.encode()
+        self._encryption_key = _derive(master, b"encryption")
+        self._lookup_key = _derive(master, b"lookup")
+        self._code_key = _derive(master, b"codes")
+        self._aead = AESGCM(self._encryption_key)
+        self._passwords = PasswordHasher(time_cost=config.password_time_cost,
+                                         memory_cost=config.password_memory_kib, parallelism=1)
+
+    # ---- encryption at rest (AES-256-GCM, random nonce, the purpose as associated data) ----
+    def encrypt(self, plaintext: str, purpose: str) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, plaintext.encode(), purpose.encode())
+
+    def decrypt(self, blob: bytes, purpose: str) -> str:
+        return self._aead.decrypt(blob[:12], blob[12:], purpose.encode()).decode()
+
+    # ---- keyed hashes for lookups (an ID number is found without being stored in clear) ----
+    def lookup_hash(self, value: str) -> str:
+        return hmac.new(self._lookup_key, value.encode(), hashlib.sha256).hexdigest()
+
+    def code_hash(self, code_id: str, code: str) -> str:
+        return hmac.new(self._code_key, f"{code_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+    # ---- passwords (argon2id) ----
+    def hash_password(self, password: str) -> str:
+        return self._passwords.hash(password)
+
+    def verify_password(self, stored: str | None, password: str) -> bool:
+        if not stored:
+            # Same work for a missing account, so timing does not tell it apart.
+            self._passwords.hash(password)
+            return False
+        try:
+            return self._passwords.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+def _derive(master: bytes, label: bytes) -> bytes:
+    return hmac.new(master, b"tongban-identity:" + label, hashlib.sha256).digest()
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    # Refresh tokens carry 256 random bits: a plain SHA-256 is as good as a slow hash here.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
