@@ -272,3 +272,8 @@ def _error_response(error: GatewayError) -> Response:
 
 def _json(document: object, status: int = 200) -> Response:
     return Response(json.dumps(document, ensure_ascii=False).encode(), status=status, content_type=JSON_CONTENT_TYPE)
+
+
+def create_app_from_env() -> Flask:
+    """The gateway as configured by the environment (what gunicorn serves in each worker)."""
+    return create_app(GatewaySettings.from_env())

@@ -89,6 +89,7 @@ class EchoServicer(echo_pb2_grpc.EchoServiceServicer):
         return request
 
     def Inspect(self, request, context):
+        context.send_initial_metadata((("x-served-by", "echo"),))
         metadata = {k: v for k, v in context.invocation_metadata() if isinstance(v, str)}
         remaining = context.time_remaining()
         caller = current_caller()

@@ -1,0 +1,54 @@
+"""Gunicorn settings for the gateway, from the same environment variables as the app.
+
+- No preload: each worker imports the app and makes its gRPC channels after the fork
+  (gRPC channels and OpenTelemetry's export thread do not survive a fork).
+- Worker class: gthread when GATEWAY_THREADS > 1 (the default, 8), sync when it is 1.
+  Measured here (gateway/tests/README or the report): a transcoded call spends most of its
+  time waiting on the upstream, so threads keep a worker busy while a call waits, and a
+  slow upstream call no longer holds a whole process. Keep-alive connections stay on the
+  worker that accepted them, so `keepalive` is short to let load spread over workers again.
+- Usable directly: ``gunicorn -c gateway/gunicorn_conf.py`` (the app is named below).
+"""
+
+from __future__ import annotations
+
+from gateway.config import GatewaySettings
+from services.chassis.telemetry import configure_tracing
+
+_settings = GatewaySettings.from_env()
+
+wsgi_app = "gateway.app:create_app_from_env()"
+bind = [f"{_settings.host}:{_settings.port}"]
+workers = _settings.workers
+threads = _settings.threads
+worker_class = "gthread" if _settings.threads > 1 else "sync"
+preload_app = False
+# A worker that is silent for longer than the longest upstream call plus slack is stuck.
+timeout = int(_settings.deadline_seconds) + 20
+graceful_timeout = int(_settings.deadline_seconds) + 5
+keepalive = 2
+# The app logs each request itself, as JSON with the request id.
+accesslog = None
+errorlog = "-"
+loglevel = _settings.log_level.lower()
+proc_name = "tongban-gateway"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "services.chassis.telemetry.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+        "error_console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+    },
+    "root": {"level": _settings.log_level, "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"level": _settings.log_level, "handlers": ["error_console"], "propagate": False,
+                           "qualname": "gunicorn.error"},
+        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False, "qualname": "gunicorn.access"},
+    },
+}
+
+
+def post_fork(server, worker) -> None:
+    """Tracing per worker: a BatchSpanProcessor's thread made before the fork would be dead in the child."""
+    configure_tracing("gateway")

@@ -1,0 +1,33 @@
+"""Runs the real gateway under gunicorn (gateway/gunicorn_conf.py) in front of an echo server.
+
+``python -m gateway.tests.serve_echo_gateway <echo host:port>``; GATEWAY_* variables apply.
+The tests start it as a subprocess to go through gunicorn over real HTTP.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from gateway.__main__ import GatewayApplication
+from services.chassis.telemetry import configure_logging
+
+
+class EchoGatewayApplication(GatewayApplication):
+    def __init__(self, upstream: str):
+        self.upstream = upstream
+        super().__init__()
+
+    def load(self):
+        from gateway.app import create_app
+        from gateway.config import GatewaySettings
+        from protos.identity.v1 import identity_pb2
+        from protos.testing.v1 import echo_pb2
+        from services.chassis.grpc_client import ChannelFactory
+
+        channels = ChannelFactory.static({"testing": self.upstream, "identity": self.upstream})
+        return create_app(GatewaySettings.from_env(), [echo_pb2, identity_pb2], channels)
+
+
+if __name__ == "__main__":
+    configure_logging("gateway")
+    EchoGatewayApplication(sys.argv[1]).run()
