@@ -5,6 +5,7 @@ from pathlib import Path
 from services.chassis.runtime import ServiceDefinition
 from services.rare_earth import grpc_api
 from services.rare_earth.models import MESSAGE_TABLES, Base
+from services.rare_earth.seed import seed_demo_command
 
 DEFINITION = ServiceDefinition(
     name="rare_earth",
@@ -12,4 +13,7 @@ DEFINITION = ServiceDefinition(
     tables=MESSAGE_TABLES,
     versions_dir=Path(__file__).resolve().parent / "migrations" / "versions",
     bindings=grpc_api.bindings,
+    commands={
+        "seed-demo": ("load the demo data dictionary (idempotent)", seed_demo_command),
+    },
 )
