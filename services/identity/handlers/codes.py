@@ -54,7 +54,7 @@ def request_code(app: IdentityApp, channel: str, target: str, purpose: str) -> C
         # Unknown identifiers get the same answer and the same limits, and nothing is sent.
         decoy = destination is None
         key = f"decoy:{app.secrets.lookup_hash(purpose + ':' + target)[:40]}" if decoy else destination
-        _throttle(session, key)
+        _throttle(session, key, purpose)
         now = utcnow()
         code = new_code()
         row_id = new_id()
@@ -87,13 +87,14 @@ def _decoy_mask(app: IdentityApp, channel: str, target: str) -> str:
     return f"{chr(ord('a') + int(digest[7], 16) % 26)}***@{domain_name}"
 
 
-def _throttle(session: Session, key: str) -> None:
-    """One code per destination per 60 s, at most 10 per day; serialised per destination."""
+def _throttle(session: Session, key: str, purpose: str) -> None:
+    """One code per destination and purpose per 60 s (a new user registers and then logs in at once),
+    at most 10 per destination per day; serialised per destination."""
     if is_postgresql(session.get_bind()):
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
     now = utcnow()
     latest = aware(session.scalar(select(func.max(VerificationCode.created_at))
-                                  .where(VerificationCode.destination == key)))
+                                  .where(VerificationCode.destination == key, VerificationCode.purpose == purpose)))
     if latest is not None and now - latest < domain.CODE_RESEND_INTERVAL:
         wait = int((domain.CODE_RESEND_INTERVAL - (now - latest)).total_seconds()) + 1
         raise ResourceExhausted(f"验证码发送过于频繁，请{wait}秒后再试", retry_after_seconds=wait,

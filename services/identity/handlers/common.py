@@ -27,6 +27,15 @@ MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 
 
+class DetachingUnitOfWork(UnitOfWork):
+    """Records a use case returns stay readable after the unit of work ends: they are detached
+    before the closing rollback, which would otherwise expire them."""
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.session.expunge_all()
+        super().__exit__(exc_type, exc, tb)
+
+
 @dataclass
 class IdentityApp:
     """Identity's run-time pieces, made once per process from the service context."""
@@ -37,7 +46,10 @@ class IdentityApp:
     keys: KeyStore
 
     def unit_of_work(self) -> UnitOfWork:
-        return self.context.unit_of_work()
+        from services.chassis.telemetry import outgoing_headers
+
+        return DetachingUnitOfWork(self.context.session_factory, self.context.tables,
+                                   header_source=outgoing_headers)
 
     @classmethod
     def for_context(cls, context: ServiceContext) -> IdentityApp:
@@ -74,17 +86,22 @@ _UNIQUE_FIELDS = {
 }
 
 
-def commit_unique(uow: UnitOfWork) -> None:
-    """Commit, turning a unique-constraint race into ALREADY_EXISTS naming the field."""
+@contextmanager
+def unique_fields() -> Iterator[None]:
+    """Turn a unique-constraint race (at flush or commit) into ALREADY_EXISTS naming the field."""
     try:
-        uow.commit()
+        yield
     except IntegrityError as error:
-        uow.rollback()
         text = str(error.orig)
         for marker, (field_name, message) in _UNIQUE_FIELDS.items():
             if marker in text:
                 raise AlreadyExists(message, reason="ALREADY_EXISTS", metadata={"field": field_name}) from error
         raise
+
+
+def commit_unique(uow: UnitOfWork) -> None:
+    with unique_fields():
+        uow.commit()
 
 
 def audit(session: Session, action: str, *, target: str | None, result: str = "SUCCESS",
@@ -196,8 +213,3 @@ def memberships_of_account(session: Session, account_id: str) -> list[tuple[Memb
 
 def field_error(field_name: str, message: str) -> InvalidArgument:
     return InvalidArgument(message, [FieldViolation(field_name, message)])
-
-
-@contextmanager
-def nothing() -> Iterator[None]:
-    yield

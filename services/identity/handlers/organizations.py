@@ -24,6 +24,7 @@ from services.identity.handlers.common import (
     get_organization,
     membership_of,
     paginate,
+    unique_fields,
 )
 from services.identity.models import Account, Membership, Organization
 
@@ -112,7 +113,7 @@ def apply_as_agent(app: IdentityApp, organization_name: str, uscc: str) -> tuple
     domain.check(v, "uscc", domain.uscc_problem(uscc))
     v.raise_if_any()
     uscc = domain.normalize_uscc(uscc)
-    with app.unit_of_work() as uow:
+    with unique_fields(), app.unit_of_work() as uow:
         session = uow.session
         organization = session.scalar(select(Organization).where(Organization.uscc == uscc))
         if organization is None:

@@ -11,7 +11,7 @@ from services.chassis.errors import AlreadyExists, Violations
 from services.chassis.messages import domain_event
 from services.identity import domain
 from services.identity.handlers.codes import verify_code
-from services.identity.handlers.common import IdentityApp, audit, commit_unique
+from services.identity.handlers.common import IdentityApp, audit, commit_unique, unique_fields
 from services.identity.models import Account, Membership, Organization
 
 
@@ -62,7 +62,7 @@ def register_legal_person(app: IdentityApp, r) -> Registered:
     uscc = domain.normalize_uscc(r.uscc)
     id_number = domain.normalize_id_number(r.legal_rep_id_number)
 
-    with app.unit_of_work() as uow:
+    with unique_fields(), app.unit_of_work() as uow:
         session = uow.session
         _login_name_free(session, r.login_name)
         if session.scalar(select(Organization.id).where(Organization.uscc == uscc)) is not None:
@@ -107,7 +107,7 @@ def register_natural_person(app: IdentityApp, r) -> Registered:
     id_number = domain.normalize_id_number(r.id_number)
     lookup = app.secrets.lookup_hash(id_number)
 
-    with app.unit_of_work() as uow:
+    with unique_fields(), app.unit_of_work() as uow:
         session = uow.session
         _login_name_free(session, r.login_name)
         if session.scalar(select(Account.id).where(Account.id_number_lookup == lookup)) is not None:
@@ -142,7 +142,7 @@ def register_institution(app: IdentityApp, r) -> Registered:
     v.raise_if_any()
     registration_number = r.registration_number.strip()
 
-    with app.unit_of_work() as uow:
+    with unique_fields(), app.unit_of_work() as uow:
         session = uow.session
         _login_name_free(session, r.login_name)
         taken = session.scalar(select(Organization.id).where(Organization.country == r.country,

@@ -10,7 +10,7 @@ from services.chassis.auth import require_role
 from services.chassis.db import new_id, utcnow
 from services.chassis.errors import AlreadyExists, InvalidArgument, Violations
 from services.identity import domain
-from services.identity.handlers.common import IdentityApp, Page, audit, commit_unique, paginate
+from services.identity.handlers.common import IdentityApp, Page, audit, commit_unique, paginate, unique_fields
 from services.identity.models import Account, AuditEvent
 
 PLATFORM_ADMIN = "PLATFORM_ADMIN"
@@ -35,7 +35,7 @@ def create_staff(app: IdentityApp, r) -> Account:
     domain.check(v, "systems", domain.scopes_problem(list(r.systems)))
     v.raise_if_any()
     systems = list(r.systems) or domain.systems_for_agency(r.agency)
-    with app.unit_of_work() as uow:
+    with unique_fields(), app.unit_of_work() as uow:
         session = uow.session
         if session.scalar(select(Account.id).where(Account.login_name == r.login_name)) is not None:
             raise AlreadyExists("登录名已被使用", reason="ALREADY_EXISTS", metadata={"field": "loginName"})
