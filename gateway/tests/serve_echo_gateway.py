@@ -1,6 +1,7 @@
 """Runs the real gateway under gunicorn (gateway/gunicorn_conf.py) in front of an echo server.
 
-``python -m gateway.tests.serve_echo_gateway <echo host:port>``; GATEWAY_* variables apply.
+``python -m gateway.tests.serve_echo_gateway <echo host:port> [<identity host:port>]``;
+GATEWAY_* variables apply. Identity (for the JWKS) defaults to the echo address.
 The tests start it as a subprocess to go through gunicorn over real HTTP.
 """
 
@@ -13,8 +14,9 @@ from services.chassis.telemetry import configure_logging
 
 
 class EchoGatewayApplication(GatewayApplication):
-    def __init__(self, upstream: str):
+    def __init__(self, upstream: str, identity: str):
         self.upstream = upstream
+        self.identity = identity
         super().__init__()
 
     def load(self):
@@ -24,10 +26,10 @@ class EchoGatewayApplication(GatewayApplication):
         from protos.testing.v1 import echo_pb2
         from services.chassis.grpc_client import ChannelFactory
 
-        channels = ChannelFactory.static({"testing": self.upstream, "identity": self.upstream})
+        channels = ChannelFactory.static({"testing": self.upstream, "identity": self.identity})
         return create_app(GatewaySettings.from_env(), [echo_pb2, identity_pb2], channels)
 
 
 if __name__ == "__main__":
     configure_logging("gateway")
-    EchoGatewayApplication(sys.argv[1]).run()
+    EchoGatewayApplication(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else sys.argv[1]).run()
