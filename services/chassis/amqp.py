@@ -37,6 +37,21 @@ class BrokerUnavailable(Exception):
     """No broker answered, or the connection to it was lost."""
 
 
+# pika logs every failed connection attempt at ERROR, several lines each; the relay and the
+# consumers report an outage themselves, once, so these would only bury that line.
+_NOISY_PIKA_LOGGERS = (
+    "pika.adapters.utils.connection_workflow",
+    "pika.adapters.utils.io_services_utils",
+    "pika.adapters.blocking_connection",
+    "pika.adapters.base_connection",
+)
+
+
+def quiet_pika_connection_errors() -> None:
+    for name in _NOISY_PIKA_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def connection_parameters(url: str, *, connect_timeout: float = 5.0, heartbeat: int = 30,
                           client_name: str = "tongban") -> pika.URLParameters:
     """Parameters for one attempt to reach the broker; callers retry with their own back-off."""
@@ -61,7 +76,8 @@ def redacted(url: str) -> str:
 
 def describe(exc: BaseException) -> str:
     text = str(exc) or repr(exc)
-    return f"{type(exc).__name__}: {text}"
+    name = type(exc).__name__
+    return text if text.startswith(name) else f"{name}: {text}"
 
 
 def decode_headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
@@ -128,6 +144,7 @@ class ConfirmingPublisher:
     def __init__(self, url: str, *, app_id: str = "tongban", connect_timeout: float = 5.0,
                  confirm_timeout: float = 30.0) -> None:
         self.url = url
+        quiet_pika_connection_errors()
         self._parameters = connection_parameters(url, connect_timeout=connect_timeout,
                                                  client_name=f"tongban-relay-{app_id}")
         self._app_id = app_id

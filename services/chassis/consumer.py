@@ -23,7 +23,14 @@ from opentelemetry import trace
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from services.chassis.amqp import Backoff, connection_parameters, decode_headers, describe, redacted
+from services.chassis.amqp import (
+    Backoff,
+    connection_parameters,
+    decode_headers,
+    describe,
+    quiet_pika_connection_errors,
+    redacted,
+)
 from services.chassis.db import utcnow
 from services.chassis.telemetry import REQUEST_ID_HEADER, bind_request_id, extract_context, reset_request_id
 from services.chassis.topology import declare_queue, declare_topology, parking_queue
@@ -216,6 +223,7 @@ def run_consumer(context: ServiceContext, consumer_name: str, subscriptions: Seq
     from services.chassis.amqp import stop_event_on_signals
 
     stop = stop_event or stop_event_on_signals()
+    quiet_pika_connection_errors()
     url = amqp_url or context.settings.amqp_url
     parameters = connection_parameters(url, client_name=f"tongban-consumer-{consumer_name}")
     backoff = reconnect_backoff or Backoff()

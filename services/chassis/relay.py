@@ -40,7 +40,7 @@ from services.chassis.amqp import (
     stop_event_on_signals,
 )
 from services.chassis.consumer import InboundMessage
-from services.chassis.db import is_postgresql, utcnow
+from services.chassis.db import is_postgresql, read_only_session, utcnow
 from services.chassis.messages import NOTIFY_EXCHANGE
 
 if TYPE_CHECKING:
@@ -178,7 +178,8 @@ class Relay:
         else:
             # SQLite has one writer: holding it while publishing would stall the service's
             # own writes (and a local direct route writing to the same file would deadlock).
-            with self.context.session_factory() as session, session.begin():
+            with self.context.session_factory() as session:
+                read_only_session(session)  # a deferred read: the service's writers never wait for it
                 rows = self._claim(session, exchanges, lock=False)
             outcomes = self._deliver(rows, broker)
             if outcomes:
