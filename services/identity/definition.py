@@ -12,7 +12,8 @@ from services.identity.models import MESSAGE_TABLES, Base
 def own_token_verifier(context: ServiceContext) -> TokenVerifier:
     """Identity verifies tokens against its own key store, read fresh on an unknown kid."""
     keys = IdentityApp.for_context(context).keys
-    return TokenVerifier(lambda: keys.jwks(fresh=True), refetch_interval=1.0)
+    # The key store is in our own database: an unknown kid costs one small query, no network.
+    return TokenVerifier(lambda: keys.jwks(fresh=True), refetch_interval=0.0)
 
 
 DEFINITION = ServiceDefinition(
