@@ -196,6 +196,10 @@ def _authenticate(verifier: TokenVerifier) -> str | None:
     try:
         claims = verifier.verify(token.strip())
     except DomainError as error:
+        if isinstance(error.__cause__, grpc.RpcError):
+            # Identity could not be asked for its keys: the token may be fine, so do not call it invalid.
+            raise GatewayError(code_pb2.UNAVAILABLE, "暂时无法验证访问令牌，请稍后重试",
+                               reason="JWKS_UNAVAILABLE") from error
         raise GatewayError(code_pb2.UNAUTHENTICATED, error.message, reason=error.reason,
                            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from error
     return str(claims["sub"])

@@ -6,6 +6,7 @@ gateway makes itself (unknown route, bad JSON, limits) have the same body shape.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Sequence
 
@@ -84,12 +85,16 @@ def _pack(message) -> any_pb2.Any:
 
 def status_json(status: status_pb2.Status) -> bytes:
     """``{"code", "message", "details"}`` with each detail as proto3 JSON Any (``@type``)."""
-    try:
-        document = json_format.MessageToDict(status, always_print_fields_with_no_presence=True)
-    except (json_format.SerializeToJsonError, TypeError, KeyError):
-        # A detail type this process does not know cannot be shown as JSON; keep code and message.
-        document = {"code": status.code, "message": status.message, "details": []}
+    document = {"code": status.code, "message": status.message, "details": [_detail_json(d) for d in status.details]}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _detail_json(detail: any_pb2.Any) -> dict:
+    try:
+        return json_format.MessageToDict(detail, always_print_fields_with_no_presence=True)
+    except (json_format.SerializeToJsonError, TypeError, KeyError):
+        # A detail type this process does not know: still shown, as the proto3 JSON of an unknown Any.
+        return {"@type": detail.type_url, "value": base64.b64encode(detail.value).decode()}
 
 
 def retry_after_of(status: status_pb2.Status) -> float | None:

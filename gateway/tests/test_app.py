@@ -304,3 +304,25 @@ def test_docs_page_is_self_contained_and_reads_openapi(client):
     assert "openapi.json" in page
     assert not re.search(r"(src|href)=[\"']?https?://", page)
     assert "https://" not in page and "http://" not in page
+
+
+def test_token_cannot_be_checked_while_identity_is_down_is_503_not_401(make_client, echo_address, keys):
+    client = make_client({"testing": echo_address, "identity": dead_address()})
+    response = client.get("/v1/echo/inspect", headers={"Authorization": f"Bearer {keys.current.mint('a')}"})
+    assert response.status_code == 503
+    assert error_reason(response.get_json()) == "JWKS_UNAVAILABLE"
+    assert client.get("/v1/echo/inspect").status_code == 200
+
+
+def test_unknown_error_detail_types_still_reach_the_client():
+    import json
+
+    from google.protobuf import any_pb2
+    from google.rpc import status_pb2
+
+    from gateway.errors import status_json
+
+    status = status_pb2.Status(code=9, message="m", details=[any_pb2.Any(type_url="type.example.com/x.Y",
+                                                                           value=b"\x01")])
+    body = json.loads(status_json(status))
+    assert body == {"code": 9, "message": "m", "details": [{"@type": "type.example.com/x.Y", "value": "AQ=="}]}
