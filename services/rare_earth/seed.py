@@ -136,7 +136,7 @@ def seed_dictionary(context: ServiceContext) -> tuple[int, int]:
     with context.unit_of_work() as uow:
         session = uow.session
         product_codes = set(session.scalars(select(Product.code)))
-        taken_names = set(session.execute(select(Product.category, Product.name)).tuples())
+        taken_names = {(c, n) for c, n in session.execute(select(Product.category, Product.name))}
         products = [Product(category=c, name=n, code=code) for c, n, code in PRODUCTS
                     if code not in product_codes and (c, n) not in taken_names]
         customs_codes = set(session.scalars(select(CustomsProduct.code)))

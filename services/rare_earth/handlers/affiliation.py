@@ -13,7 +13,7 @@ from services.rare_earth import events
 from services.rare_earth.access import not_yours, require_viewer
 from services.rare_earth.divisions import region_prefix
 from services.rare_earth.domain import AFFILIATION, ENTERPRISE_TYPES, RELATIONS, parse_share_ratio
-from services.rare_earth.handlers.common import commit
+from services.rare_earth.handlers.common import commit, unit_of_work
 from services.rare_earth.models import Affiliation, Enterprise
 from services.rare_earth.paging import Page, paginate
 
@@ -50,7 +50,7 @@ def _notice_params(child: Enterprise, parent: Enterprise, affiliation: Affiliati
 
 
 def create_affiliation(context: ServiceContext, data: AffiliationInput) -> AffiliationView:
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         viewer = require_viewer(uow.session)
         me = viewer.enterprise
         if me is None:
@@ -114,7 +114,7 @@ def _validated_parent(session, me: Enterprise, data: AffiliationInput) -> Enterp
 def list_affiliations(context: ServiceContext, side: str, status: str, page_size: int, page_token: str) -> Page:
     if side not in ("", "child", "parent"):
         raise InvalidArgument.for_field("as", "as 只能是 child 或 parent")
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         viewer = require_viewer(uow.session)
         query = select(Affiliation)
         if viewer.staff is not None:
@@ -148,7 +148,7 @@ def _visible(session, affiliation_id: str, *, lock: bool = False) -> tuple[Affil
 
 
 def get_affiliation(context: ServiceContext, affiliation_id: str) -> AffiliationView:
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         affiliation, _viewer = _visible(uow.session, affiliation_id)
         return _views(uow.session, [affiliation])[0]
 
@@ -161,7 +161,7 @@ def update_affiliation(context: ServiceContext, affiliation_id: str, relation: s
         violations.add("relation", "请选择关系：全资、控股、参股或其他")
     ratio = parse_share_ratio(share_ratio, violations) if share_ratio is not None else None
     violations.raise_if_any("隶属关系信息有误")
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         affiliation, viewer = _visible(uow.session, affiliation_id, lock=True)
         if viewer.enterprise is None or viewer.enterprise.id != affiliation.enterprise_id:
             raise not_yours("该隶属关系") if viewer.enterprise is None else FailedPrecondition(
@@ -189,7 +189,7 @@ def update_affiliation(context: ServiceContext, affiliation_id: str, relation: s
 
 
 def _review(context: ServiceContext, affiliation_id: str, target: str, reason: str = "") -> AffiliationView:
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         affiliation, viewer = _visible(uow.session, affiliation_id, lock=True)
         if viewer.enterprise is None or viewer.enterprise.id != affiliation.parent_enterprise_id:
             raise FailedPrecondition("只有上级单位可以审核隶属关系", reason="PARENT_REVIEWS_ONLY") \

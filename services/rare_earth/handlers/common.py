@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy.exc import IntegrityError
 
 from services.chassis.errors import Conflict
+from services.chassis.runtime import ServiceContext
 from services.chassis.uow import UnitOfWork
 
 
@@ -21,3 +25,15 @@ def like(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, with the wildcards in it taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+@contextmanager
+def unit_of_work(context: ServiceContext) -> Iterator[UnitOfWork]:
+    """The context's unit of work, whose records stay readable after it closes.
+
+    Use cases answer the records they touched; detaching them on the way out keeps the
+    closing rollback from expiring what the servicer is about to read.
+    """
+    with context.unit_of_work() as uow:
+        yield uow
+        uow.session.expunge_all()

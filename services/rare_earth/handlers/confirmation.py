@@ -20,7 +20,7 @@ from services.rare_earth.domain import (
     refuse_trade_enterprise,
     validate_year_batch,
 )
-from services.rare_earth.handlers.common import commit
+from services.rare_earth.handlers.common import commit, unit_of_work
 from services.rare_earth.models import ConfirmationLine, Enterprise, PlanConfirmation, QuotaAllocation
 from services.rare_earth.paging import Page, paginate
 
@@ -93,7 +93,7 @@ def create_confirmation(context: ServiceContext, year: int, batch: int,
     violations = Violations()
     validate_year_batch(year, batch, violations)
     violations.raise_if_any("请选择确认生产计划的年份和批次")
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         caller, me = require_approved_enterprise(uow.session)
         refuse_trade_enterprise(me.enterprise_type)
         allocations = _received(uow.session, me, year, batch)
@@ -134,7 +134,7 @@ def update_confirmation(context: ServiceContext, confirmation_id: str,
                         quotas: list[tuple[str, float]]) -> ConfirmationView:
     if not quotas:
         raise InvalidArgument.for_field("quotas", "请填写要修改的指标")
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         _caller, me = require_approved_enterprise(uow.session)
         refuse_trade_enterprise(me.enterprise_type)
         confirmation = _mine(uow.session, me, confirmation_id)
@@ -149,7 +149,7 @@ def update_confirmation(context: ServiceContext, confirmation_id: str,
 
 
 def delete_confirmation(context: ServiceContext, confirmation_id: str) -> None:
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         _caller, me = require_approved_enterprise(uow.session)
         refuse_trade_enterprise(me.enterprise_type)
         confirmation = _mine(uow.session, me, confirmation_id)
@@ -164,7 +164,7 @@ def delete_confirmation(context: ServiceContext, confirmation_id: str) -> None:
 
 
 def list_confirmations(context: ServiceContext, year: int, batch: int, page_size: int, page_token: str) -> Page:
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         _caller, me = require_approved_enterprise(uow.session)
         refuse_trade_enterprise(me.enterprise_type)
         query = select(PlanConfirmation).where(PlanConfirmation.enterprise_id == me.id)
@@ -182,7 +182,7 @@ def statistics(context: ServiceContext, year: int) -> Statistics:
     violations = Violations()
     validate_year_batch(year, 1, violations)
     violations.raise_if_any("请选择统计年份")
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         _caller, me = require_approved_enterprise(uow.session)
         refuse_trade_enterprise(me.enterprise_type)
         allocated: dict[str, Decimal] = defaultdict(Decimal)

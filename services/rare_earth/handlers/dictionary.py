@@ -14,7 +14,7 @@ from services.chassis.runtime import ServiceContext
 from services.rare_earth import events
 from services.rare_earth.access import OFFICE, require_staff, require_viewer
 from services.rare_earth.domain import CUSTOMS_CODE
-from services.rare_earth.handlers.common import commit, like
+from services.rare_earth.handlers.common import commit, like, unit_of_work
 from services.rare_earth.models import CustomsProduct, Enterprise, Product
 from services.rare_earth.paging import Page, paginate
 from services.rare_earth.xlsx import workbook_bytes
@@ -64,13 +64,13 @@ def _product_query(category: str, name: str, code: str):
 
 def list_products(context: ServiceContext, category: str, name: str, code: str, page_size: int,
                   page_token: str) -> Page:
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         require_viewer(uow.session)
         return paginate(uow.session, _product_query(category, name, code), page_size, page_token)
 
 
 def export_products(context: ServiceContext, category: str, name: str, code: str) -> Download:
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         require_viewer(uow.session)
         products = list(uow.session.scalars(_product_query(category, name, code).limit(EXPORT_LIMIT)))
     content = workbook_bytes(PRODUCT_LIST, ["产品类别", "产品名称", "产品编号"],
@@ -110,7 +110,7 @@ def _product_clash_unflushed(session, product: Product) -> None:
 def create_product(context: ServiceContext, category: str, name: str, code: str) -> Product:
     require_staff(OFFICE)
     _check_product(category.strip(), name.strip(), code.strip())
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         product = Product(category=category.strip(), name=name.strip(), code=code.strip())
         _product_clash(uow.session, product)
         uow.session.add(product)
@@ -125,7 +125,7 @@ def update_product(context: ServiceContext, product_id: str, category: str | Non
     require_staff(OFFICE)
     category, name, code = (v.strip() if v is not None else None for v in (category, name, code))
     _check_product(category, name, code)
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         product = uow.session.get(Product, product_id, with_for_update=True)
         if product is None:
             raise NotFound("产品不存在", reason="PRODUCT_NOT_FOUND")
@@ -141,7 +141,7 @@ def update_product(context: ServiceContext, product_id: str, category: str | Non
 
 def delete_product(context: ServiceContext, product_id: str) -> None:
     require_staff(OFFICE)
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         product = uow.session.get(Product, product_id, with_for_update=True)
         if product is None:
             raise NotFound("产品不存在", reason="PRODUCT_NOT_FOUND")
@@ -163,13 +163,13 @@ def _customs_query(code: str, name: str):
 
 
 def list_customs_products(context: ServiceContext, code: str, name: str, page_size: int, page_token: str) -> Page:
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         require_viewer(uow.session)
         return paginate(uow.session, _customs_query(code, name), page_size, page_token)
 
 
 def export_customs_products(context: ServiceContext, code: str, name: str) -> Download:
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         require_viewer(uow.session)
         items = list(uow.session.scalars(_customs_query(code, name).limit(EXPORT_LIMIT)))
     content = workbook_bytes(CUSTOMS_CATALOGUE, ["编号", "产品名称", "计量单位"],
@@ -203,7 +203,7 @@ def create_customs_product(context: ServiceContext, code: str, name: str, unit: 
     require_staff(OFFICE)
     code = code.strip().replace(".", "")
     _check_customs(code, name.strip(), unit.strip())
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         item = CustomsProduct(code=code, name=name.strip(), unit=unit.strip())
         _customs_clash(uow.session, item)
         uow.session.add(item)
@@ -219,7 +219,7 @@ def update_customs_product(context: ServiceContext, item_id: str, code: str | No
     code = code.strip().replace(".", "") if code is not None else None
     name, unit = (v.strip() if v is not None else None for v in (name, unit))
     _check_customs(code, name, unit)
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         item = uow.session.get(CustomsProduct, item_id, with_for_update=True)
         if item is None:
             raise NotFound("海关产品不存在", reason="CUSTOMS_PRODUCT_NOT_FOUND")
@@ -235,7 +235,7 @@ def update_customs_product(context: ServiceContext, item_id: str, code: str | No
 
 def delete_customs_product(context: ServiceContext, item_id: str) -> None:
     require_staff(OFFICE)
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         item = uow.session.get(CustomsProduct, item_id, with_for_update=True)
         if item is None:
             raise NotFound("海关产品不存在", reason="CUSTOMS_PRODUCT_NOT_FOUND")

@@ -20,7 +20,7 @@ from services.rare_earth.access import (
 )
 from services.rare_earth.divisions import divisions, region_prefix
 from services.rare_earth.domain import PARENT_TYPES, PROFILE_FIELDS, validate_enterprise_fields
-from services.rare_earth.handlers.common import commit, like
+from services.rare_earth.handlers.common import commit, like, unit_of_work
 from services.rare_earth.models import Enterprise
 from services.rare_earth.paging import Page, paginate
 
@@ -54,7 +54,7 @@ def _view(enterprise: Enterprise) -> ProfileView:
 
 
 def get_profile(context: ServiceContext) -> ProfileView:
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         _caller, enterprise = require_approved_enterprise(uow.session)
         return _view(enterprise)
 
@@ -62,7 +62,7 @@ def get_profile(context: ServiceContext) -> ProfileView:
 def save_profile(context: ServiceContext, fields: dict[str, str]) -> ProfileView:
     """Keep a draft only the enterprise sees; each given field must be within its limits."""
     validate_enterprise_fields(fields, divisions(), complete=False).raise_if_any("企业信息有误")
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         caller, _ = require_approved_enterprise(uow.session)
         enterprise = enterprise_of(uow.session, caller, lock=True)
         enterprise.profile_draft = json.dumps({name: fields.get(name, "") for name in PROFILE_FIELDS},
@@ -74,7 +74,7 @@ def save_profile(context: ServiceContext, fields: dict[str, str]) -> ProfileView
 
 def submit_profile(context: ServiceContext) -> ProfileView:
     """Publish the saved draft: from now on parents and staff see it."""
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         caller, _ = require_approved_enterprise(uow.session)
         enterprise = enterprise_of(uow.session, caller, lock=True)
         if not enterprise.profile_draft:
@@ -94,7 +94,7 @@ def submit_profile(context: ServiceContext) -> ProfileView:
 def list_enterprises(context: ServiceContext, enterprise_type: str, name: str, page_size: int,
                      page_token: str) -> Page:
     """Staff see the enterprises in their remit; an enterprise sees the possible parents and its children."""
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         viewer = require_viewer(uow.session)
         query = select(Enterprise).where(Enterprise.status == "APPROVED")
         children: set[str] = set()
@@ -119,7 +119,7 @@ def list_enterprises(context: ServiceContext, enterprise_type: str, name: str, p
 
 
 def get_enterprise(context: ServiceContext, enterprise_id: str) -> EnterpriseView:
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         viewer = require_viewer(uow.session)
         enterprise = uow.session.get(Enterprise, enterprise_id)
         if enterprise is None or enterprise.status != "APPROVED":

@@ -40,7 +40,7 @@ from services.rare_earth.domain import (
     refuse_trade_enterprise,
     validate_year_batch,
 )
-from services.rare_earth.handlers.common import commit
+from services.rare_earth.handlers.common import commit, unit_of_work
 from services.rare_earth.models import AllocationRecord, Enterprise, QuotaAllocation, QuotaPlan
 from services.rare_earth.paging import Page, paginate
 
@@ -71,7 +71,8 @@ def _names(session, ids) -> dict[str, str]:
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return dict(session.execute(select(Enterprise.id, Enterprise.enterprise_name).where(Enterprise.id.in_(wanted))))
+    rows = session.execute(select(Enterprise.id, Enterprise.enterprise_name).where(Enterprise.id.in_(wanted)))
+    return dict(rows.all())
 
 
 def allocation_views(session, allocations: list[QuotaAllocation]) -> list[AllocationView]:
@@ -133,7 +134,7 @@ def create_quota_plan(context: ServiceContext, year: int, batch: int, kind: str,
     validate_year_batch(year, batch, violations)
     if kind not in PLAN_KINDS:
         violations.add("kind", "请选择计划类型：开采或冶炼分离")
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         session = uow.session
         receivers: list[tuple[Enterprise, Decimal]] = []
         seen: set[str] = set()
@@ -173,7 +174,7 @@ def list_quota_plans(context: ServiceContext, year: int, batch: int, page_size: 
         query = query.where(QuotaPlan.year == year)
     if batch:
         query = query.where(QuotaPlan.batch == batch)
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         page = paginate(uow.session, query.order_by(QuotaPlan.year.desc(), QuotaPlan.batch.desc(), QuotaPlan.kind),
                         page_size, page_token)
         plans = []
@@ -192,7 +193,7 @@ def allocate_quota(context: ServiceContext, plan_id: str, to_enterprise_id: str,
     if not to_enterprise_id:
         violations.add("toEnterpriseId", "请选择接收指标的企业")
     violations.raise_if_any("分配信息有误")
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         session = uow.session
         viewer = require_viewer(session)
         plan = session.get(QuotaPlan, plan_id)
@@ -243,7 +244,7 @@ def list_quota_allocations(context: ServiceContext, year: int, batch: int, side:
                            page_token: str) -> Page:
     if side not in ("", "received", "allocated"):
         raise InvalidArgument.for_field("as", "as 只能是 received 或 allocated")
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         viewer = require_viewer(uow.session)
         query = select(QuotaAllocation)
         if viewer.staff is not None:
@@ -267,7 +268,7 @@ def list_quota_allocations(context: ServiceContext, year: int, batch: int, side:
 
 def list_allocation_records(context: ServiceContext, allocation_id: str, page_size: int, page_token: str) -> Page:
     """How the quota reached this allocation, and every act that handed part of it on."""
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         session = uow.session
         viewer = require_viewer(session)
         allocation = session.get(QuotaAllocation, allocation_id)

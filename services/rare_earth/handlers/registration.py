@@ -18,7 +18,7 @@ from services.rare_earth.access import (
 from services.rare_earth.directory import OrganizationDirectory
 from services.rare_earth.divisions import divisions
 from services.rare_earth.domain import REGISTRATION, validate_enterprise_fields
-from services.rare_earth.handlers.common import commit, like
+from services.rare_earth.handlers.common import commit, like, unit_of_work
 from services.rare_earth.models import Enterprise
 from services.rare_earth.paging import Page, paginate
 
@@ -31,7 +31,7 @@ COLUMNS = {
 
 def get_registration(context: ServiceContext) -> Enterprise:
     caller = require_enterprise_caller()
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         enterprise = enterprise_of(uow.session, caller)
     return enterprise or Enterprise(id="", organization_id=caller.organization_id, status="DRAFT")
 
@@ -40,7 +40,7 @@ def save_registration(context: ServiceContext, directory: OrganizationDirectory,
     caller = require_enterprise_caller()
     validate_enterprise_fields(fields, divisions(), complete=False).raise_if_any("注册信息有误")
     uscc = directory.uscc_of(caller)
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         enterprise = enterprise_of(uow.session, caller, lock=True)
         if enterprise is None:
             enterprise = Enterprise(organization_id=caller.organization_id, status="DRAFT",
@@ -63,7 +63,7 @@ def save_registration(context: ServiceContext, directory: OrganizationDirectory,
 
 def submit_registration(context: ServiceContext) -> Enterprise:
     caller = require_enterprise_caller()
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         enterprise = enterprise_of(uow.session, caller, lock=True)
         if enterprise is None:
             raise InvalidArgument.for_field("enterpriseName", "请先填写并保存注册信息")
@@ -87,13 +87,13 @@ def list_registrations(context: ServiceContext, status: str, name: str, page_siz
     if name:
         query = query.where(Enterprise.enterprise_name.like(like(name), escape="\\"))
     query = query.order_by(Enterprise.submitted_at.desc(), Enterprise.id)
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         return paginate(uow.session, query, page_size, page_token)
 
 
 def get_registration_by_id(context: ServiceContext, registration_id: str) -> Enterprise:
     require_staff(OPERATOR, OFFICE)
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         enterprise = uow.session.get(Enterprise, registration_id)
         if enterprise is None or enterprise.status == "DRAFT":
             raise NotFound("注册申请不存在", reason="REGISTRATION_NOT_FOUND")
@@ -102,7 +102,7 @@ def get_registration_by_id(context: ServiceContext, registration_id: str) -> Ent
 
 def _review(context: ServiceContext, registration_id: str, target: str, reason: str = "") -> Enterprise:
     staff = require_staff(OPERATOR)
-    with context.unit_of_work() as uow:
+    with unit_of_work(context) as uow:
         enterprise = uow.session.get(Enterprise, registration_id, with_for_update=True)
         if enterprise is None or enterprise.status == "DRAFT":
             raise NotFound("注册申请不存在", reason="REGISTRATION_NOT_FOUND")
