@@ -73,25 +73,30 @@ def _declare_queue(connection: pika.BlockingConnection, channel: BlockingChannel
         return channel
 
 
+def _parked_arguments(queue: str) -> dict:
+    # The chassis' convention for consumer queues: a rejected message dead-letters to its parking lot.
+    return {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": parking(queue)}
+
+
 def declare_topology(connection: pika.BlockingConnection, retry_delays: list[float]) -> None:
     channel = connection.channel()
     channel.exchange_declare(NOTIFY_EXCHANGE, "direct", durable=True)
     channel.exchange_declare(announcements.INTERNAL_EXCHANGE, "direct", durable=True)
+    for queue in (REQUESTS, REQUESTS_HIGH, DELIVERIES, DELIVERIES_HIGH, ANNOUNCEMENTS):
+        channel = _declare_queue(connection, channel, parking(queue))
     for queue, exchange, key in ((REQUESTS, NOTIFY_EXCHANGE, NOTIFY_ROUTING_KEY),
                                  (REQUESTS_HIGH, NOTIFY_EXCHANGE, NOTIFY_HIGH_ROUTING_KEY),
                                  (ANNOUNCEMENTS, announcements.INTERNAL_EXCHANGE, announcements.FANOUT_ROUTING_KEY)):
-        channel = _declare_queue(connection, channel, queue)
+        channel = _declare_queue(connection, channel, queue, _parked_arguments(queue))
         channel.queue_bind(queue, exchange, routing_key=key)
     for queue in (DELIVERIES, DELIVERIES_HIGH):
-        channel = _declare_queue(connection, channel, queue)
+        channel = _declare_queue(connection, channel, queue, _parked_arguments(queue))
         for delay in retry_delays:
             channel = _declare_queue(connection, channel, retry_queue(queue, delay), {
                 "x-message-ttl": round(delay * 1000),
                 "x-dead-letter-exchange": "",
                 "x-dead-letter-routing-key": queue,
             })
-    for queue in (REQUESTS, REQUESTS_HIGH, DELIVERIES, DELIVERIES_HIGH, ANNOUNCEMENTS):
-        channel = _declare_queue(connection, channel, parking(queue))
     channel.close()
 
 

@@ -82,6 +82,7 @@ def create_announcement(runtime: NotifyRuntime, new: NewAnnouncement) -> Announc
             announcement.fanout_state = "QUEUED"
             uow.publish(fanout_message(announcement.id))
         uow.commit()
+        uow.session.expunge_all()
     return announcement
 
 
@@ -109,6 +110,7 @@ def list_announcements(runtime: NotifyRuntime, system: str, title: str, page_siz
         rows = list(uow.session.execute(select(Announcement).where(*conditions)
                                         .order_by(Announcement.publish_at.desc(), Announcement.id)
                                         .offset(page.offset).limit(page.size)).scalars())
+        uow.session.expunge_all()
     return AnnouncementPage(rows, next_token(page, total), total)
 
 
@@ -117,6 +119,7 @@ def get_announcement(runtime: NotifyRuntime, announcement_id: str) -> Announceme
     caller = current_caller()
     with runtime.unit_of_work() as uow:
         found = uow.session.get(Announcement, announcement_id)
+        uow.session.expunge_all()
     if found is not None:
         now = utcnow()
         expires_at = as_aware(found.expires_at)

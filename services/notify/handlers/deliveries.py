@@ -209,6 +209,7 @@ def list_deliveries(runtime: NotifyRuntime, query: DeliveryQuery) -> DeliveryPag
         rows = list(uow.session.execute(select(Delivery).where(where)
                                         .order_by(Delivery.created_at.desc(), Delivery.id)
                                         .offset(page.offset).limit(page.size)).scalars())
+        uow.session.expunge_all()
     return DeliveryPage(rows, next_token(page, total), total)
 
 

@@ -49,6 +49,7 @@ def list_inbox(runtime: NotifyRuntime, *, system: str = "", category: str = "", 
         rows = list(uow.session.execute(
             select(InboxItem).where(*conditions).order_by(InboxItem.visible_from.desc(), InboxItem.id)
             .offset(page.offset).limit(page.size)).scalars())
+        uow.session.expunge_all()
     return InboxPage(rows, next_token(page, total), total)
 
 
@@ -72,6 +73,7 @@ def mark_read(runtime: NotifyRuntime, message_id: str) -> InboxItem:
                             .values(read_at=utcnow()))
         uow.commit()
         uow.session.refresh(item)
+        uow.session.expunge_all()
         return item
 
 

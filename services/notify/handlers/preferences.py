@@ -12,6 +12,7 @@ def get_preferences(runtime: NotifyRuntime) -> Preference:
     caller = require_authenticated()
     with runtime.unit_of_work() as uow:
         found = uow.session.get(Preference, caller.account_id)
+        uow.session.expunge_all()
         if found is None:
             return Preference(account_id=caller.account_id, sms_opt_out=False, email_opt_out=False, updated_at=None)
         return found
@@ -28,4 +29,5 @@ def update_preferences(runtime: NotifyRuntime, *, sms_opt_out: bool, email_opt_o
         found.email_opt_out = email_opt_out
         found.updated_at = utcnow()
         uow.commit()
+        uow.session.expunge_all()
         return found

@@ -100,6 +100,12 @@ def accept_request(runtime: NotifyRuntime, request: notify_pb2.NotificationReque
                 notification.status = "FAILED"
                 notification.failure_reason = f"模板 {request.template} 缺少参数：{', '.join(missing)}"
         session.add(notification)
+        try:
+            session.flush()
+        except IntegrityError:
+            # Another worker accepted the same message id a moment ago.
+            uow.rollback()
+            return _already_accepted(runtime, request.message_id) or Acceptance(False)
         opted_out = _opt_outs(session, contacts) if not request.mandatory else {}
         deliveries: list[Delivery] = []
         seen_targets: set[tuple[str, str]] = set()
@@ -115,16 +121,18 @@ def accept_request(runtime: NotifyRuntime, request: notify_pb2.NotificationReque
         session.add_all(deliveries)
         session.add_all(_inbox_items(notification, deliveries, now))
         try:
-            session.flush()
             uow.commit()
         except IntegrityError:
-            # Another worker accepted the same message id a moment ago.
             uow.rollback()
-            return _already_accepted(runtime, request.message_id) or Acceptance(False)
-    if notification.failure_reason:
-        log.warning("notification %s failed: %s", request.message_id, notification.failure_reason)
-    tasks = [DeliveryTask(d.id, 0, priority) for d in deliveries if d.status == domain.CREATED]
-    return Acceptance(True, notification.id, notification.failure_reason, tasks)
+            seen = _already_accepted(runtime, request.message_id)
+            if seen is None:
+                raise
+            return seen
+        tasks = [DeliveryTask(d.id, 0, priority) for d in deliveries if d.status == domain.CREATED]
+        notification_id, failure = notification.id, notification.failure_reason
+    if failure:
+        log.warning("notification %s failed: %s", request.message_id, failure)
+    return Acceptance(True, notification_id, failure, tasks)
 
 
 def _already_accepted(runtime: NotifyRuntime, message_id: str) -> Acceptance | None:

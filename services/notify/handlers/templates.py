@@ -44,6 +44,7 @@ def get_template(runtime: NotifyRuntime, code: str) -> Template:
         template = _latest(uow.session, code)
         if template is None:
             raise NotFound(f"模板不存在：{code}")
+        uow.session.expunge_all()
         return template
 
 
@@ -65,6 +66,7 @@ def list_templates(runtime: NotifyRuntime, system: str, page_size: int, page_tok
     with runtime.unit_of_work() as uow:
         total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = list(uow.session.execute(query.order_by(Template.code).offset(page.offset).limit(page.size)).scalars())
+        uow.session.expunge_all()
     return TemplatePage(rows, next_token(page, total), total)
 
 
@@ -105,4 +107,5 @@ def update_template(runtime: NotifyRuntime, text: TemplateText) -> Template:
             text = TemplateText(**{f: getattr(text, f) or getattr(current, f) for f in names})
         saved = save_version(uow.session, text, caller.account_id or "", runtime.settings.sms_signature)
         uow.commit()
+        uow.session.expunge_all()
         return saved or current
