@@ -90,7 +90,7 @@ DEMO_ACCOUNTS = (
     ("demo_enterprise", "LEGAL_PERSON", "张三", "13900000001", None, ()),
     ("demo_agent", "NATURAL_PERSON", "李四", "13900000002", None, ()),
     ("demo_re_office", "STAFF", "稀土办审核员", "13900000003", "MIIT_RE_OFFICE", ("REVIEWER",)),
-    ("demo_re_operator", "STAFF", "运营机构人员", "13900000004", "RE_OPERATOR", ("OPERATOR",)),
+    ("demo_operator", "STAFF", "运营机构人员", "13900000004", "RE_OPERATOR", ("OPERATOR",)),
     ("demo_local_auth", "STAFF", "地方主管部门", "13900000005", "LOCAL_AUTHORITY:110000", ("REVIEWER",)),
 )
 
@@ -147,7 +147,7 @@ def seed_demo(context: ServiceContext, argv: Sequence[str]) -> int:
     print(f"  enterprise OWNER   demo_enterprise  phone 13900000001  USCC {DEMO_USCC}  org {organization.id}")
     print("  agent (natural)    demo_agent       phone 13900000002  scopes rare_earth, origin_cert")
     print("  staff              demo_re_office   phone 13900000003  MIIT_RE_OFFICE")
-    print("  staff              demo_re_operator phone 13900000004  RE_OPERATOR")
+    print("  staff              demo_operator    phone 13900000004  RE_OPERATOR")
     print("  staff              demo_local_auth  phone 13900000005  LOCAL_AUTHORITY:110000")
     return 0
 

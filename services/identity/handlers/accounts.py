@@ -11,7 +11,7 @@ from services.chassis.db import utcnow
 from services.chassis.errors import FailedPrecondition, InvalidArgument, Unauthenticated, Violations
 from services.chassis.messages import domain_event, notification_request, phone_recipient
 from services.identity import domain
-from services.identity.handlers.codes import check_code, verify_code
+from services.identity.handlers.codes import check_codes, verify_code
 from services.identity.handlers.common import (
     IdentityApp,
     audit,
@@ -54,17 +54,14 @@ def update_me(app: IdentityApp, r) -> tuple[Account, list]:
         account = session.get(Account, caller.account_id)
         if account is None or account.status == "DELETED":
             raise Unauthenticated("账号不存在或已注销", reason="ACCOUNT_NOT_ACTIVE")
-        errors = []
+        checks = []
         if r.email and r.email != account.email:
-            errors.append(check_code(app, session, purpose="CHANGE_EMAIL", destination=r.email, code=r.email_code,
-                                     field_name="emailCode"))
+            checks.append({"purpose": "CHANGE_EMAIL", "destination": r.email, "code": r.email_code,
+                           "field_name": "emailCode"})
         if r.phone and r.phone != account.phone:
-            errors.append(check_code(app, session, purpose="CHANGE_PHONE", destination=r.phone, code=r.phone_code,
-                                     field_name="phoneCode"))
-        errors = [e for e in errors if e is not None]
-        if errors:
-            uow.commit()  # keep the spent tries
-            raise InvalidArgument(errors[0].message, [vi for e in errors for vi in e.violations])
+            checks.append({"purpose": "CHANGE_PHONE", "destination": r.phone, "code": r.phone_code,
+                           "field_name": "phoneCode"})
+        check_codes(app, uow, checks)
         changed = []
         if r.name and r.name.strip() != account.name:
             account.name = r.name.strip()
@@ -163,15 +160,12 @@ def change_phone(app: IdentityApp, r) -> str:
     v.raise_if_any()
     with app.unit_of_work() as uow:
         session = uow.session
-        errors = [check_code(app, session, purpose="CHANGE_PHONE", destination=r.new_phone, code=r.new_phone_code,
-                             field_name="newPhoneCode")]
+        checks = [{"purpose": "CHANGE_PHONE", "destination": r.new_phone, "code": r.new_phone_code,
+                   "field_name": "newPhoneCode"}]
         if not by_details:
-            errors.append(check_code(app, session, purpose="CHANGE_PHONE", destination=r.old_phone,
-                                     code=r.old_phone_code, field_name="oldPhoneCode"))
-        errors = [e for e in errors if e is not None]
-        if errors:
-            uow.commit()
-            raise InvalidArgument(errors[0].message, [vi for e in errors for vi in e.violations])
+            checks.append({"purpose": "CHANGE_PHONE", "destination": r.old_phone, "code": r.old_phone_code,
+                           "field_name": "oldPhoneCode"})
+        check_codes(app, uow, checks)
         account = find_account_by_identifier(session, app.secrets, r.identifier)
         if by_details:
             owner = _legal_person_matches(app, session, r.uscc, r.legal_rep_name, r.legal_rep_id_number)

@@ -108,10 +108,12 @@ def _throttle(session: Session, key: str, purpose: str) -> None:
 
 
 def check_code(app: IdentityApp, session: Session, *, purpose: str, destination: str | None, code: str,
-               field_name: str) -> InvalidArgument | None:
+               field_name: str, consume: bool = True) -> InvalidArgument | None:
     """Spend one try of the newest code for (purpose, destination); None when it matches.
 
-    The caller commits even on failure, so a wrong try counts (see ``verify_code``).
+    The caller commits even on failure, so a wrong try counts (see ``verify_code``). With
+    ``consume=False`` a matching code stays usable: a request needing two codes consumes
+    neither unless both match (``check_codes``).
     """
     code = (code or "").strip()
     if not code:
@@ -133,8 +135,18 @@ def check_code(app: IdentityApp, session: Session, *, purpose: str, destination:
         left = domain.CODE_MAX_ATTEMPTS - row.attempts
         message = f"验证码错误，还可尝试{left}次" if left else "验证码错误次数过多，请重新获取"
         return InvalidArgument.for_field(field_name, message)
-    row.consumed_at = now
+    if consume:
+        row.consumed_at = now
     return None
+
+
+def check_codes(app: IdentityApp, uow: UnitOfWork, checks: list[dict]) -> None:
+    """Several codes in one request: every wrong one is reported, and none is used unless all match."""
+    errors = [e for e in (check_code(app, uow.session, consume=False, **c) for c in checks) if e is not None]
+    if errors:
+        commit_and_raise(uow, InvalidArgument(errors[0].message, [v for e in errors for v in e.violations]))
+    for c in checks:
+        check_code(app, uow.session, **c)
 
 
 def verify_code(app: IdentityApp, uow: UnitOfWork, *, purpose: str, destination: str | None, code: str,

@@ -1,0 +1,129 @@
+"""Staff and admins, the audit log, and what other services ask identity over gRPC."""
+
+from __future__ import annotations
+
+import grpc
+
+from protos.identity.v1 import identity_pb2 as pb
+from services.identity.cli import ensure_admin_from_env, seed_demo
+from services.identity.tests import support
+from services.identity.tests.support import Person
+
+
+def _admin(identity, monkeypatch) -> Person:
+    admin = Person(login_name="platformadmin", phone="13800000000", email="")
+    admin.password = "Admin2026"
+    monkeypatch.setenv("TONGBAN_ADMIN_LOGIN", admin.login_name)
+    monkeypatch.setenv("TONGBAN_ADMIN_PASSWORD", admin.password)
+    monkeypatch.setenv("TONGBAN_ADMIN_PHONE", admin.phone)
+    assert ensure_admin_from_env(identity.context, []) == 0
+    assert ensure_admin_from_env(identity.context, []) == 0  # idempotent
+    identity.login(admin)
+    return admin
+
+
+def test_ensure_admin_has_no_defaults_outside_dev(identity, monkeypatch, capsys):
+    for name in ("TONGBAN_ADMIN_LOGIN", "TONGBAN_ADMIN_PASSWORD", "TONGBAN_ADMIN_PHONE"):
+        monkeypatch.delenv(name, raising=False)
+    assert not identity.context.settings.is_dev
+    assert ensure_admin_from_env(identity.context, []) == 2
+    assert "TONGBAN_ADMIN_PASSWORD" in capsys.readouterr().err
+
+
+def test_admin_creates_staff_who_log_in_with_agency_claims(identity, monkeypatch):
+    admin = _admin(identity, monkeypatch)
+    staff = Person(login_name=support.login_name("staff"), phone=support.phone(), email="")
+    created = identity.call("CreateStaff", pb.CreateStaffRequest(
+        login_name=staff.login_name, password=staff.password, name="审核员", phone=staff.phone,
+        agency="LOCAL_AUTHORITY:110000", roles=["REVIEWER"]), admin.access)
+    assert created.kind == "STAFF" and list(created.systems) == ["rare_earth"]
+    session = identity.login(staff)
+    from services.identity.tests.test_sessions import _claims
+
+    claims = _claims(identity, session.access_token)
+    assert claims["agency"] == "LOCAL_AUTHORITY:110000" and claims["roles"] == ["STAFF", "REVIEWER"]
+    assert claims["scopes"] == ["rare_earth"] and claims["kind"] == "STAFF"
+    refused = identity.refused("CreateStaff", pb.CreateStaffRequest(
+        login_name=support.login_name("staff"), password="abc12345", name="x", phone=support.phone(),
+        agency="MIIT_RE_OFFICE"), staff.access)
+    assert refused.code == grpc.StatusCode.PERMISSION_DENIED
+    bad = identity.refused("CreateStaff", pb.CreateStaffRequest(agency="NASA"), admin.access)
+    assert {"loginName", "password", "name", "phone", "agency"} <= set(bad.violations)
+
+
+def test_audit_log_records_logins_failures_and_grants_searchable_with_paging(identity, monkeypatch):
+    admin = _admin(identity, monkeypatch)
+    person = identity.register_legal_person()
+    identity.refused("CreateSession", pb.CreateSessionRequest(identifier=person.login_name, password="Bad12345",
+                                                              sms_code="123456"),
+                     metadata=[("x-forwarded-for", "203.0.113.9"), ("user-agent", "probe/1.0")])
+    identity.login(person)
+    events = identity.call("ListAuditEvents", pb.ListAuditEventsRequest(account_id=person.account_id,
+                                                                        action="LOGIN"), admin.access)
+    results = [e.result for e in events.audit_events]
+    assert "SUCCESS" in results and "FAILURE" in results
+    failure = next(e for e in events.audit_events if e.result == "FAILURE")
+    assert failure.client_ip == "203.0.113.9"
+    page = identity.call("ListAuditEvents", pb.ListAuditEventsRequest(page_size=1), admin.access)
+    assert len(page.audit_events) == 1 and page.next_page_token and page.total_size > 1
+    refused = identity.refused("ListAuditEvents", pb.ListAuditEventsRequest(), person.access)
+    assert refused.code == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_resolve_recipients_gives_owner_and_scoped_active_members_once(identity):
+    from services.identity.tests.test_organizations import _approved_agent, _owner
+
+    owner = _owner(identity)
+    scoped = _approved_agent(identity, owner, scopes=["origin_cert"])
+    _unscoped = _approved_agent(identity, owner)
+    response = identity.call("ResolveRecipients", pb.ResolveRecipientsRequest(queries=[
+        pb.RecipientQuery(organization_id=owner.organization_id, scope="origin_cert"),
+        pb.RecipientQuery(account_id=owner.account_id)]))
+    assert sorted(r.account_id for r in response.recipients) == sorted([owner.account_id, scoped.account_id])
+    assert {r.phone for r in response.recipients} == {owner.phone, scoped.phone}
+    identity.call("DisableMember", pb.MemberActionRequest(organization_id=owner.organization_id,
+                                                          account_id=scoped.account_id), owner.access)
+    response = identity.call("ResolveRecipients", pb.ResolveRecipientsRequest(queries=[
+        pb.RecipientQuery(organization_id=owner.organization_id, scope="origin_cert")]))
+    assert [r.account_id for r in response.recipients] == [owner.account_id]
+
+
+def test_list_audience_pages_through_organisations(identity):
+    from services.identity.tests.test_organizations import _approved_agent, _owner
+
+    owner = _owner(identity)
+    agent = _approved_agent(identity, owner)
+    first = identity.call("ListAudience", pb.ListAudienceRequest(
+        kind=pb.ORGANIZATIONS, organization_ids=[owner.organization_id], page_size=1))
+    second = identity.call("ListAudience", pb.ListAudienceRequest(
+        kind=pb.ORGANIZATIONS, organization_ids=[owner.organization_id], page_size=1,
+        page_token=first.next_page_token))
+    assert first.next_page_token and not second.next_page_token
+    assert {r.account_id for r in [*first.recipients, *second.recipients]} == {owner.account_id, agent.account_id}
+    everyone = identity.call("ListAudience", pb.ListAudienceRequest(kind=pb.SYSTEM, system="inspection",
+                                                                    page_size=200))
+    ids = {r.account_id for r in everyone.recipients}
+    assert owner.account_id in ids and agent.account_id not in ids
+
+
+def test_get_account_and_batch_get_organizations(identity):
+    person = identity.register_legal_person()
+    account = identity.call("GetAccount", pb.GetAccountRequest(id=person.account_id))
+    assert account.login_name == person.login_name and account.phone == person.phone
+    found = identity.call("BatchGetOrganizations", pb.BatchGetOrganizationsRequest(
+        ids=[person.organization_id, "missing"]))
+    assert [o.id for o in found.organizations] == [person.organization_id]
+    missing = identity.refused("GetAccount", pb.GetAccountRequest(id="missing"))
+    assert missing.code == grpc.StatusCode.NOT_FOUND
+
+
+def test_seed_demo_is_idempotent_and_its_logins_work(identity, capsys):
+    assert seed_demo(identity.context, []) == 0
+    assert seed_demo(identity.context, []) == 0
+    assert "demo_enterprise" in capsys.readouterr().out
+    agent = Person(login_name="demo_agent", phone="13900000002", email="", password="Demo2026")
+    session = identity.login(agent)
+    [membership] = session.organizations
+    assert membership.role == "AGENT" and sorted(membership.scopes) == ["origin_cert", "rare_earth"]
+    staff = Person(login_name="demo_re_office", phone="13900000003", email="", password="Demo2026")
+    assert identity.login(staff).account.agency == "MIIT_RE_OFFICE"
