@@ -16,17 +16,22 @@ import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pika
 from honcho.manager import Manager
 
 from deploy.local.stack import StackConfig
-from services.chassis.config import SERVICES, env_prefix
+from services.chassis.config import DEFAULT_PORTS, REPO_ROOT, SERVICES, env_prefix
 
 
 def config_from_environment() -> StackConfig:
+    """The stack's settings; every default can be overridden by the variable the processes read."""
     config = StackConfig(
+        var_dir=Path(os.environ.get("TONGBAN_VAR_DIR", str(REPO_ROOT / "var"))).resolve(),
         gateway_port=int(os.environ.get("GATEWAY_PORT", "8080")),
+        smtp_port=int(os.environ.get("NOTIFY_SMTP_PORT", "8025")),
+        service_ports={s: int(os.environ.get(f"{env_prefix(s)}_PORT", DEFAULT_PORTS[s])) for s in SERVICES},
         database_urls={s: os.environ[f"{env_prefix(s)}_DATABASE_URL"]
                        for s in SERVICES if os.environ.get(f"{env_prefix(s)}_DATABASE_URL")},
         amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
