@@ -24,6 +24,16 @@ def publish(amqp_url: str, *messages: OutboundMessage) -> None:
         connection.close()
 
 
+def declare(amqp_url: str, runtime) -> None:
+    from services.notify import broker
+
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        broker.declare_topology(connection, runtime.settings.retry_delays())
+    finally:
+        connection.close()
+
+
 def drain(amqp_url: str, queue: str) -> list[tuple[dict, dict]]:
     """Every message waiting in ``queue``: (payload, headers)."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
