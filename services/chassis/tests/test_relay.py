@@ -15,10 +15,12 @@ from services.chassis.relay import Relay, run_relay
 from services.chassis.telemetry import bind_request_id, reset_request_id
 from services.chassis.tests.messaging_support import (
     bind_test_queue,
+    clear_tables,
     drain,
     make_context,
     outbox_rows,
     queue_depth,
+    reset_broker,
     unsent_count,
     write,
 )
@@ -27,19 +29,26 @@ from services.chassis.tests.probe import wait_until
 from services.chassis.topology import EVENTS_UNROUTED_QUEUE, NOTIFY_QUEUE
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def database_url(request, postgres_database, tmp_path):
-    return make_database_url(request.param, postgres_database, tmp_path, "relay")
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def database_url(request, postgres_database, tmp_path_factory):
+    return make_database_url(request.param, postgres_database, tmp_path_factory.mktemp("relay"), "relay")
 
 
-@pytest.fixture
-def amqp_url(rabbit_vhost):
+@pytest.fixture(scope="module")
+def vhost(rabbit_vhost):
     return rabbit_vhost("relay")
 
 
 @pytest.fixture
+def amqp_url(vhost):
+    return reset_broker(vhost, ["test.events", "test.full", "test.order", "test.loop", "test.shared"])
+
+
+@pytest.fixture
 def context(database_url, amqp_url):
-    return make_context(database_url, amqp_url)
+    context = clear_tables(make_context(database_url, amqp_url))
+    yield context
+    context.engine.dispose()
 
 
 def relay_all(relay: Relay, limit: int = 100) -> int:

@@ -21,9 +21,11 @@ from services.chassis.tests.messaging_support import (
     FakeNotify,
     TcpProxy,
     bind_test_queue,
+    clear_tables,
     drain,
     make_context,
     outbox_rows,
+    reset_broker,
     serving_notify,
     write,
 )
@@ -32,14 +34,19 @@ from services.chassis.tests.probe import free_port, wait_until
 from services.chassis.topology import NOTIFY_QUEUE
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def database_url(request, postgres_database, tmp_path):
-    return make_database_url(request.param, postgres_database, tmp_path, "direct")
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def database_url(request, postgres_database, tmp_path_factory):
+    return make_database_url(request.param, postgres_database, tmp_path_factory.mktemp("direct"), "direct")
+
+
+@pytest.fixture(scope="module")
+def vhost(rabbit_vhost):
+    return rabbit_vhost("direct")
 
 
 @pytest.fixture
-def amqp_url(rabbit_vhost):
-    return rabbit_vhost("direct")
+def amqp_url(vhost):
+    return reset_broker(vhost, ["test.events"])
 
 
 @pytest.fixture
@@ -75,7 +82,7 @@ def quick_relay(context, amqp_url, **kwargs) -> Relay:
 
 def test_notifications_go_to_notify_over_grpc_while_no_broker_answers_then_back_to_the_broker(
         database_url, amqp_url, notify, proxy):
-    context = make_context(database_url, amqp_url, notify_addr=notify.address)
+    context = clear_tables(make_context(database_url, amqp_url, notify_addr=notify.address))
     bind_test_queue(amqp_url, "test.events", EVENTS_EXCHANGE, "test.#")
     request, event = a_notification(), domain_event("test.waiting", {"n": 1})
     token = bind_request_id("req-7")
@@ -113,7 +120,7 @@ def test_notifications_go_to_notify_over_grpc_while_no_broker_answers_then_back_
 
 
 def test_a_failed_direct_delivery_keeps_the_row_for_a_retry(database_url, amqp_url, notify, proxy):
-    context = make_context(database_url, amqp_url, notify_addr=notify.address)
+    context = clear_tables(make_context(database_url, amqp_url, notify_addr=notify.address))
     request = a_notification()
     write(context, request)
     notify.failing = True
@@ -132,7 +139,7 @@ def test_a_failed_direct_delivery_keeps_the_row_for_a_retry(database_url, amqp_u
 
 
 def test_a_service_routes_its_own_exchanges_and_may_drop_the_default(database_url, amqp_url, proxy):
-    context = make_context(database_url, amqp_url)
+    context = clear_tables(make_context(database_url, amqp_url))
     delivered: list[InboundMessage] = []
     event, request = domain_event("test.local", {"n": 1}), a_notification()
     write(context, event, request)
