@@ -63,8 +63,9 @@ class Secrets:
         self._lookup_key = _derive(master, b"lookup")
         self._code_key = _derive(master, b"codes")
         self._aead = AESGCM(self._encryption_key)
+        # argon2-cffi's defaults (RFC 9106 low-memory profile) unless the environment lowers them.
         self._passwords = PasswordHasher(time_cost=config.password_time_cost,
-                                         memory_cost=config.password_memory_kib, parallelism=1)
+                                         memory_cost=config.password_memory_kib)
 
     # ---- encryption at rest (AES-256-GCM, random nonce, the purpose as associated data) ----
     def encrypt(self, plaintext: str, purpose: str) -> bytes:

@@ -1,0 +1,140 @@
+"""Identity: login throughput (sessions/s over gRPC, production argon2id costs) beside argon2-cffi's raw
+hash rate, and access-token verification beside a bare ``jwt.decode``, each measured in the same run.
+
+Runs identity on a fresh local PostgreSQL database. Each login checks the password (one argon2id
+verification), spends an SMS code and issues a token pair, so the password hash is the floor it is
+compared with. ``BENCH_IDENTITY_LOGINS`` sets the logins per run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+import jwt
+from argon2 import PasswordHasher
+from google.protobuf import json_format
+
+from bench.report import Figure, print_figure, print_header, repeat
+from protos.identity.v1 import identity_pb2 as pb
+from protos.identity.v1 import identity_pb2_grpc
+from services.chassis import testing
+from services.chassis.auth import AUDIENCE, ISSUER, TokenVerifier
+from services.chassis.config import ServiceSettings
+from services.chassis.db import new_id, utcnow
+
+LOGINS = int(os.environ.get("BENCH_IDENTITY_LOGINS", "40"))
+CLIENT_THREADS = 4
+VERIFICATIONS = 5000
+RUNS = 3
+
+
+def _start(url: str):
+    os.environ.setdefault("IDENTITY_SECRET_KEY", "bench-identity-secret-key-0123456789")
+    from services.chassis.runtime import build_context, migrate, serve
+    from services.identity.definition import DEFINITION
+
+    settings = ServiceSettings.from_env("identity", {"IDENTITY_DATABASE_URL": url, "TONGBAN_ENV": "test",
+                                                     "IDENTITY_SECRET_KEY": os.environ["IDENTITY_SECRET_KEY"]})
+    context = build_context(DEFINITION, settings)
+    migrate(DEFINITION, context)
+    return context, serve(DEFINITION, context, port=0)
+
+
+def _prepare_logins(context, count: int, password: str) -> list[tuple[str, str]]:
+    """Accounts sharing one password hash and one fresh LOGIN code each: the costly parts stay in the login."""
+    from services.identity.handlers.common import IdentityApp
+    from services.identity.models import Account, VerificationCode
+
+    app = IdentityApp.for_context(context)
+    password_hash = app.secrets.hash_password(password)
+    now = utcnow()
+    logins = []
+    with context.session_factory() as session:
+        for index in range(count):
+            name, phone, code, code_id = f"b{new_id()[:12]}", f"137{index:08d}", f"{index % 10**6:06d}", new_id()
+            session.add(Account(id=new_id(), login_name=name, kind="NATURAL_PERSON", status="ACTIVE",
+                                password_hash=password_hash, name="压测", phone=phone, created_at=now, updated_at=now))
+            session.add(VerificationCode(id=code_id, purpose="LOGIN", channel="SMS", destination=phone,
+                                         code_hash=app.secrets.code_hash(code_id, code), attempts=0, created_at=now,
+                                         expires_at=now.replace(year=now.year + 1)))
+            logins.append((name, code))
+        session.commit()
+    return logins
+
+
+def _login_rate(context, stub, password: str) -> float:
+    logins = _prepare_logins(context, LOGINS, password)
+
+    def one(login: tuple[str, str]) -> None:
+        stub.CreateSession(pb.CreateSessionRequest(identifier=login[0], password=password, sms_code=login[1]),
+                           timeout=60)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CLIENT_THREADS) as pool:
+        list(pool.map(one, logins))
+    return LOGINS / (time.perf_counter() - started)
+
+
+def _hash_rate(password: str) -> float:
+    hasher = PasswordHasher()  # argon2-cffi defaults, as identity uses in production
+    count = max(8, LOGINS // 4)
+    started = time.perf_counter()
+    for _ in range(count):
+        hasher.hash(password)
+    return count / (time.perf_counter() - started)
+
+
+def _verification_rates(stub, context, password: str) -> tuple[Figure, Figure]:
+    name, code = _prepare_logins(context, 1, password)[0]
+    token = stub.CreateSession(pb.CreateSessionRequest(identifier=name, password=password, sms_code=code),
+                               timeout=60).access_token
+    jwks = json_format.MessageToDict(stub.GetJwks(pb.GetJwksRequest(), timeout=10))
+    verifier = TokenVerifier(lambda: jwks)
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = next(jwt.PyJWK(k).key for k in jwks["keys"] if k["kid"] == kid)
+
+    def verify_rate() -> float:
+        started = time.perf_counter()
+        for _ in range(VERIFICATIONS):
+            verifier.verify(token)
+        return VERIFICATIONS / (time.perf_counter() - started)
+
+    def decode_rate() -> float:
+        started = time.perf_counter()
+        for _ in range(VERIFICATIONS):
+            jwt.decode(token, key, algorithms=["EdDSA"], audience=AUDIENCE, issuer=ISSUER)
+        return VERIFICATIONS / (time.perf_counter() - started)
+
+    return (Figure("TokenVerifier.verify", repeat(verify_rate, RUNS), "verifications/s"),
+            Figure("raw jwt.decode (EdDSA)", repeat(decode_rate, RUNS), "decodes/s"))
+
+
+def main() -> None:
+    url = testing.create_postgres_database("bench_identity")
+    password = "Bench2026pw"
+    context = running = None
+    try:
+        context, running = _start(url)
+        channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
+        stub = identity_pb2_grpc.IdentityServiceStub(channel)
+        print_header(f"identity login ({LOGINS} logins per run, {CLIENT_THREADS} client threads, argon2id defaults)")
+        logins = Figure("login over gRPC", repeat(lambda: _login_rate(context, stub, password), RUNS), "sessions/s")
+        hashes = Figure("argon2-cffi raw hash", repeat(lambda: _hash_rate(password), RUNS), "hashes/s")
+        print_figure(logins, hashes)
+        print_header(f"access-token verification ({VERIFICATIONS} per run, one token)")
+        verify, decode = _verification_rates(stub, context, password)
+        print_figure(verify, decode)
+        channel.close()
+    finally:
+        if running is not None:
+            running.stop(0)
+        if context is not None:
+            context.engine.dispose()
+        testing.drop_postgres_database(url)
+
+
+if __name__ == "__main__":
+    main()
