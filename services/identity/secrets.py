@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from services.chassis.config import _REQUIRED as REQUIRED
 from services.chassis.config import Env
 
 # Only for TONGBAN_ENV=dev: a published value must never protect real data.
@@ -33,7 +34,7 @@ class IdentityConfig:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> IdentityConfig:
         env = Env(environ)
         environment = env.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod"))
-        default_key: object = DEV_SECRET_KEY if environment == "dev" else env_required()
+        default_key: object = DEV_SECRET_KEY if environment == "dev" else REQUIRED
         secret = env.str("IDENTITY_SECRET_KEY", default_key)
         if secret and len(secret) < 16:
             env.problems.append("IDENTITY_SECRET_KEY must be at least 16 characters")
@@ -46,12 +47,6 @@ class IdentityConfig:
         )
         env.check()
         return config
-
-
-def env_required() -> object:
-    from services.chassis import config
-
-    return config._REQUIRED
 
 
 class Secrets:

@@ -10,7 +10,7 @@ from services.chassis.auth import require_authenticated
 from services.chassis.db import utcnow
 from services.chassis.errors import FailedPrecondition, InvalidArgument, Unauthenticated, Violations
 from services.chassis.messages import domain_event, notification_request, phone_recipient
-from services.identity import domain
+from services.identity import domain, events
 from services.identity.handlers.codes import check_codes, verify_code
 from services.identity.handlers.common import (
     IdentityApp,
@@ -230,7 +230,7 @@ def delete_me(app: IdentityApp, sms_code: str) -> str:
         account.phone = account.email = None
         account.id_type = account.id_number_encrypted = account.id_number_lookup = None
         audit(session, "ACCOUNT_DELETED", target=account.id, actor_id=account.id)
-        uow.publish(domain_event("identity.account.deleted", {
+        uow.publish(domain_event(events.ACCOUNT_DELETED, {
             "accountId": account.id, "organizationIds": list(organization_ids), "deletedAt": now.isoformat()}))
         uow.commit()
         return account.id

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from services.chassis.db import new_id, utcnow
 from services.chassis.errors import AlreadyExists, Violations
 from services.chassis.messages import domain_event
-from services.identity import domain
+from services.identity import domain, events
 from services.identity.handlers.codes import verify_code
 from services.identity.handlers.common import IdentityApp, audit, commit_unique, unique_fields
 from services.identity.models import Account, Membership, Organization
@@ -86,7 +86,7 @@ def register_legal_person(app: IdentityApp, r) -> Registered:
                                status="ACTIVE", scopes=domain.format_scopes(list(domain.SCOPES)), created_at=now,
                                decided_at=now, updated_at=now))
         audit(session, "REGISTER", target=account.id, actor_id=account.id, detail=f"LEGAL_PERSON uscc={uscc}")
-        uow.publish(domain_event("identity.account.registered",
+        uow.publish(domain_event(events.ACCOUNT_REGISTERED,
                                  {"accountId": account.id, "kind": "LEGAL_PERSON", "organizationId": organization.id}))
         commit_unique(uow)
     return Registered(account, organization)
@@ -121,7 +121,7 @@ def register_natural_person(app: IdentityApp, r) -> Registered:
                           id_number_lookup=lookup, created_at=now, updated_at=now)
         session.add(account)
         audit(session, "REGISTER", target=account.id, actor_id=account.id, detail="NATURAL_PERSON")
-        uow.publish(domain_event("identity.account.registered", {"accountId": account.id, "kind": "NATURAL_PERSON"}))
+        uow.publish(domain_event(events.ACCOUNT_REGISTERED, {"accountId": account.id, "kind": "NATURAL_PERSON"}))
         commit_unique(uow)
     return Registered(account, None)
 
@@ -164,7 +164,7 @@ def register_institution(app: IdentityApp, r) -> Registered:
                                status="ACTIVE", scopes=domain.format_scopes(list(domain.SCOPES)), created_at=now,
                                decided_at=now, updated_at=now))
         audit(session, "REGISTER", target=account.id, actor_id=account.id, detail=f"INSTITUTION {r.country}")
-        uow.publish(domain_event("identity.account.registered",
+        uow.publish(domain_event(events.ACCOUNT_REGISTERED,
                                  {"accountId": account.id, "kind": "INSTITUTION", "organizationId": organization.id}))
         commit_unique(uow)
     return Registered(account, organization)
