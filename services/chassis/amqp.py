@@ -254,17 +254,23 @@ class ConfirmingPublisher:
         self._pending.clear()
         self._returned.clear()
         self._outcomes = outcomes
-        for publication in publications:
+        for index, publication in enumerate(publications):
             if publication.exchange in missing:
                 outcomes[publication.key] = f"exchange {publication.exchange} does not exist"
                 continue
-            self._channel.basic_publish(
-                publication.exchange,
-                publication.routing_key,
-                publication.body,
-                properties=self._properties(publication),
-                mandatory=True,
-            )
+            try:
+                self._channel.basic_publish(
+                    publication.exchange,
+                    publication.routing_key,
+                    publication.body,
+                    properties=self._properties(publication),
+                    mandatory=True,
+                )
+            except pika.exceptions.AMQPError as exc:
+                # The channel or connection went away under us: what was not handed over is not sent.
+                for unsent in publications[index:]:
+                    outcomes.setdefault(unsent.key, f"not published: {describe(exc)}")
+                break
             self._next_tag += 1
             self._pending[self._next_tag] = publication
         confirmed = self._pump(

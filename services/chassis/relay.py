@@ -199,6 +199,12 @@ class Relay:
                     log.error("the outbox is unreachable (%s); retrying", describe(exc))
                     stop.wait(database_backoff.next_delay())
                     continue
+                except Exception:
+                    # A relay that dies silently stops every message of its service: log, reconnect, go on.
+                    log.exception("relaying a batch failed; reconnecting")
+                    self.close()
+                    stop.wait(database_backoff.next_delay())
+                    continue
                 database_backoff.reset()
                 if result.claimed >= self.batch_size and result.sent > 0:
                     continue
