@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import textwrap
@@ -271,3 +272,27 @@ def test_the_consumer_reconnects_when_its_connection_is_cut(tmp_path, amqp_url):
             wait_until(lambda: effect_ids(context) == ["before", "during"], timeout=30)
     finally:
         proxy.stop()
+
+
+SIGNALLED_CONSUMER = textwrap.dedent("""
+    import sys
+    from services.chassis.consumer import Subscription, run_consumer
+    from services.chassis.tests.messaging_support import make_context, record_effect
+
+    context = make_context(sys.argv[1], sys.argv[2])
+    subscription = Subscription(sys.argv[3], "tongban.events", ["test.#"], record_effect)
+    sys.exit(run_consumer(context, "things", [subscription], on_ready=lambda: print("ready", flush=True)))
+""")
+
+
+def test_the_consumer_stops_cleanly_on_sigterm(tmp_path, amqp_url):
+    process = subprocess.Popen([sys.executable, "-c", SIGNALLED_CONSUMER, f"sqlite:///{tmp_path / 'sig.db'}",
+                                amqp_url, QUEUE], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert process.stdout.readline().strip() == b"ready"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0, process.stderr.read().decode()[-2000:]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -10,6 +13,7 @@ from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from services.chassis.amqp import Backoff
+from services.chassis.config import REPO_ROOT
 from services.chassis.messages import NOTIFY_EXCHANGE, OutboundMessage, domain_event
 from services.chassis.relay import Relay, run_relay
 from services.chassis.telemetry import bind_request_id, reset_request_id
@@ -221,3 +225,23 @@ def test_two_relays_on_postgresql_never_publish_the_same_row(postgres_database, 
     ids = [properties.message_id for properties, _ in drain(amqp_url, "test.shared")]
     assert len(ids) == 2000
     assert len(set(ids)) == 2000
+
+
+def test_the_relay_command_relays_and_stops_cleanly_on_sigterm(tmp_path, amqp_url):
+    database = f"sqlite:///{tmp_path / 'command.db'}"
+    context = make_context(database, amqp_url)
+    write(context, domain_event("test.command", {"n": 1}))
+    script = ("import sys; from services.chassis.relay import run_relay; "
+              "from services.chassis.tests.messaging_support import make_context; "
+              "sys.exit(run_relay(make_context(sys.argv[1], sys.argv[2])))")
+    process = subprocess.Popen([sys.executable, "-c", script, database, amqp_url], cwd=REPO_ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_until(lambda: unsent_count(context) == 0 or process.poll() is not None, timeout=60)
+        assert unsent_count(context) == 0, process.stderr.read().decode()[-2000:] if process.poll() else ""
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
