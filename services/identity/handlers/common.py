@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NoReturn
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,9 +21,6 @@ from services.identity import domain
 from services.identity.keys import KeyStore
 from services.identity.models import Account, AuditEvent, Membership, Organization
 from services.identity.secrets import IdentityConfig, Secrets
-
-MAX_PAGE_SIZE = 200
-DEFAULT_PAGE_SIZE = 50
 
 
 class DetachingUnitOfWork(UnitOfWork):
@@ -110,42 +106,6 @@ def audit(session: Session, action: str, *, target: str | None, result: str = "S
     session.add(AuditEvent(
         at=utcnow(), actor_id=actor_id or caller.account_id, action=action, target=target, result=result,
         client_ip=caller.client_ip, user_agent=(caller.user_agent or "")[:300] or None, detail=detail[:2000]))
-
-
-# ---- paging (AIP-158): the token is an opaque offset ----
-
-def page_bounds(page_size: int, page_token: str) -> tuple[int, int]:
-    if page_size < 0:
-        raise InvalidArgument.for_field("pageSize", "每页条数不能为负数")
-    size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    if not page_token:
-        return size, 0
-    try:
-        offset = int(base64.urlsafe_b64decode(page_token.encode()).decode().removeprefix("o:"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidArgument.for_field("pageToken", "分页令牌无效") from error
-    if offset < 0:
-        raise InvalidArgument.for_field("pageToken", "分页令牌无效")
-    return size, offset
-
-
-def next_token(offset: int, size: int, total: int) -> str:
-    following = offset + size
-    return base64.urlsafe_b64encode(f"o:{following}".encode()).decode() if following < total else ""
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    next_page_token: str
-    total_size: int
-
-
-def paginate(session: Session, query: Select, page_size: int, page_token: str) -> Page:
-    size, offset = page_bounds(page_size, page_token)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = list(session.scalars(query.limit(size).offset(offset)))
-    return Page(rows, next_token(offset, size, total), total)
 
 
 # ---- lookups ----

@@ -15,15 +15,14 @@ from services.chassis.errors import (
     Violations,
 )
 from services.chassis.messages import account_recipient, notification_request
+from services.chassis.paging import Page, paginate
 from services.identity import domain
 from services.identity.handlers.common import (
     IdentityApp,
-    Page,
     audit,
     commit_unique,
     get_organization,
     membership_of,
-    paginate,
     unique_fields,
 )
 from services.identity.models import Account, Membership, Organization

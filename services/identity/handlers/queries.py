@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from services.chassis.paging import PageRequest
 from services.identity import domain
-from services.identity.handlers.common import IdentityApp, get_account, next_token, page_bounds
+from services.identity.handlers.common import IdentityApp, get_account
 from services.identity.models import Account, Membership, Organization
 
 
@@ -90,7 +91,7 @@ def resolve_recipients(app: IdentityApp, queries: list[tuple[str, str, str]]) ->
 
 def list_audience(app: IdentityApp, kind: str, system: str, org_types: list[str], organization_ids: list[str],
                   page_size: int, page_token: str) -> tuple[list[Recipient], str]:
-    size, offset = page_bounds(page_size, page_token)
+    page = PageRequest.parse(page_size, page_token)
     query = select(Account).where(Account.status == "ACTIVE").order_by(Account.id)
     if kind != "ALL":
         members = select(Membership.account_id).where(Membership.status == "ACTIVE")
@@ -107,7 +108,7 @@ def list_audience(app: IdentityApp, kind: str, system: str, org_types: list[str]
             return [], ""
         query = query.where(Account.id.in_(members))
     with app.unit_of_work() as uow:
-        accounts = list(uow.session.scalars(query.limit(size + 1).offset(offset)))
-    more = len(accounts) > size
-    accounts = accounts[:size]
-    return [_recipient(a) for a in accounts], (next_token(offset, size, offset + size + 1) if more else "")
+        accounts = list(uow.session.scalars(query.limit(page.size + 1).offset(page.offset)))
+    # One row past the page says whether another follows, without counting a large audience.
+    more = len(accounts) > page.size
+    return [_recipient(a) for a in accounts[:page.size]], (page.next_token(page.offset + page.size + 1) if more else "")

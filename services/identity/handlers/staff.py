@@ -9,8 +9,9 @@ from sqlalchemy import select
 from services.chassis.auth import require_role
 from services.chassis.db import new_id, utcnow
 from services.chassis.errors import AlreadyExists, InvalidArgument, Violations
+from services.chassis.paging import Page, paginate
 from services.identity import domain
-from services.identity.handlers.common import IdentityApp, Page, audit, commit_unique, paginate, unique_fields
+from services.identity.handlers.common import IdentityApp, audit, commit_unique, unique_fields
 from services.identity.models import Account, AuditEvent
 
 PLATFORM_ADMIN = "PLATFORM_ADMIN"

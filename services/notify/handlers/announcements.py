@@ -21,14 +21,13 @@ from services.chassis.auth import current_caller, require_authenticated
 from services.chassis.db import new_id, utcnow
 from services.chassis.errors import NotFound, PermissionDenied
 from services.chassis.messages import OutboundMessage
+from services.chassis.paging import PageRequest
 from services.notify import domain
 from services.notify.handlers.common import (
     DeliveryTask,
     as_aware,
     insert_ignoring_duplicates,
     like_pattern,
-    next_token,
-    page_of,
 )
 from services.notify.handlers.templates import current_wording
 from services.notify.models import Announcement, Delivery, InboxItem, Notification, Preference
@@ -99,7 +98,7 @@ class AnnouncementPage:
 
 def list_announcements(runtime: NotifyRuntime, system: str, title: str, page_size: int,
                        page_token: str) -> AnnouncementPage:
-    page = page_of(page_size, page_token)
+    page = PageRequest.parse(page_size, page_token, maximum=100)
     conditions = list(_published(utcnow()))
     if system:
         conditions.append(Announcement.system == system)
@@ -111,7 +110,7 @@ def list_announcements(runtime: NotifyRuntime, system: str, title: str, page_siz
                                         .order_by(Announcement.publish_at.desc(), Announcement.id)
                                         .offset(page.offset).limit(page.size)).scalars())
         uow.session.expunge_all()
-    return AnnouncementPage(rows, next_token(page, total), total)
+    return AnnouncementPage(rows, page.next_token(total), total)
 
 
 def get_announcement(runtime: NotifyRuntime, announcement_id: str) -> Announcement:

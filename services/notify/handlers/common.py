@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
-
-from services.chassis.errors import InvalidArgument
-
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -31,34 +24,6 @@ class DeliveryTask:
     @classmethod
     def from_payload(cls, payload: dict) -> DeliveryTask:
         return cls(str(payload["deliveryId"]), int(payload.get("attempt", 0)), payload.get("priority") or "NORMAL")
-
-
-@dataclass(frozen=True)
-class Page:
-    offset: int
-    size: int
-
-
-def page_of(page_size: int, page_token: str, *, maximum: int = MAX_PAGE_SIZE) -> Page:
-    if page_size < 0:
-        raise InvalidArgument.for_field("pageSize", "每页条数不能为负数")
-    size = min(page_size or DEFAULT_PAGE_SIZE, maximum)
-    if not page_token:
-        return Page(0, size)
-    try:
-        offset = int(json.loads(base64.urlsafe_b64decode(page_token.encode()).decode())["o"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidArgument.for_field("pageToken", "分页令牌无效，请从第一页重新查询") from exc
-    if offset < 0:
-        raise InvalidArgument.for_field("pageToken", "分页令牌无效，请从第一页重新查询")
-    return Page(offset, size)
-
-
-def next_token(page: Page, total: int) -> str:
-    following = page.offset + page.size
-    if following >= total:
-        return ""
-    return base64.urlsafe_b64encode(json.dumps({"o": following}).encode()).decode()
 
 
 def insert_ignoring_duplicates(session: Session, table: Table, rows: Sequence[dict], returning=None) -> list:

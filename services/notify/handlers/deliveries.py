@@ -16,8 +16,9 @@ from sqlalchemy import and_, func, or_, select, update
 from services.chassis.auth import require_authenticated
 from services.chassis.db import utcnow
 from services.chassis.errors import InvalidArgument, PermissionDenied, Unauthenticated
+from services.chassis.paging import PageRequest
 from services.notify import domain
-from services.notify.handlers.common import DeliveryTask, next_token, page_of
+from services.notify.handlers.common import DeliveryTask
 from services.notify.models import Delivery
 from services.notify.providers import PermanentFailure, TemporaryFailure
 from services.notify.runtime import NotifyRuntime
@@ -192,7 +193,7 @@ def list_deliveries(runtime: NotifyRuntime, query: DeliveryQuery) -> DeliveryPag
         if not systems:
             raise PermissionDenied("当前账号未获得任何业务系统的授权", reason="SCOPE_REQUIRED")
         conditions.append(Delivery.system.in_(systems))
-    page = page_of(query.page_size, query.page_token)
+    page = PageRequest.parse(query.page_size, query.page_token, maximum=100)
     if query.recipient:
         conditions.append(or_(Delivery.recipient == query.recipient, Delivery.account_id == query.recipient))
     for column, value in ((Delivery.template, query.template), (Delivery.status, query.status),
@@ -210,7 +211,7 @@ def list_deliveries(runtime: NotifyRuntime, query: DeliveryQuery) -> DeliveryPag
                                         .order_by(Delivery.created_at.desc(), Delivery.id)
                                         .offset(page.offset).limit(page.size)).scalars())
         uow.session.expunge_all()
-    return DeliveryPage(rows, next_token(page, total), total)
+    return DeliveryPage(rows, page.next_token(total), total)
 
 
 def visible_body(runtime: NotifyRuntime, delivery: Delivery) -> str:

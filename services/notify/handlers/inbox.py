@@ -9,7 +9,8 @@ from sqlalchemy import func, or_, select, update
 from services.chassis.auth import require_authenticated
 from services.chassis.db import utcnow
 from services.chassis.errors import InvalidArgument, NotFound
-from services.notify.handlers.common import like_pattern, next_token, page_of
+from services.chassis.paging import PageRequest
+from services.notify.handlers.common import like_pattern
 from services.notify.models import InboxItem
 from services.notify.runtime import NotifyRuntime
 
@@ -30,7 +31,7 @@ class InboxPage:
 def list_inbox(runtime: NotifyRuntime, *, system: str = "", category: str = "", read: str = "", q: str = "",
                page_size: int = 0, page_token: str = "") -> InboxPage:
     caller = require_authenticated()
-    page = page_of(page_size, page_token)
+    page = PageRequest.parse(page_size, page_token, maximum=100)
     conditions = list(_visible_to(caller.account_id))
     if system:
         conditions.append(InboxItem.system == system)
@@ -50,7 +51,7 @@ def list_inbox(runtime: NotifyRuntime, *, system: str = "", category: str = "", 
             select(InboxItem).where(*conditions).order_by(InboxItem.visible_from.desc(), InboxItem.id)
             .offset(page.offset).limit(page.size)).scalars())
         uow.session.expunge_all()
-    return InboxPage(rows, next_token(page, total), total)
+    return InboxPage(rows, page.next_token(total), total)
 
 
 def unread_count(runtime: NotifyRuntime) -> dict[str, int]:

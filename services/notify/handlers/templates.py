@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from services.chassis.auth import require_role
 from services.chassis.db import utcnow
 from services.chassis.errors import NotFound
+from services.chassis.paging import PageRequest
 from services.notify import domain
-from services.notify.handlers.common import next_token, page_of
 from services.notify.models import Template
 from services.notify.runtime import NotifyRuntime
 
@@ -57,7 +57,7 @@ class TemplatePage:
 
 def list_templates(runtime: NotifyRuntime, system: str, page_size: int, page_token: str) -> TemplatePage:
     require_role(ADMIN_ROLE)
-    page = page_of(page_size, page_token)
+    page = PageRequest.parse(page_size, page_token, maximum=100)
     newest = (select(Template.code, func.max(Template.version).label("version"))
               .group_by(Template.code).subquery())
     query = select(Template).join(newest, (Template.code == newest.c.code) & (Template.version == newest.c.version))
@@ -67,7 +67,7 @@ def list_templates(runtime: NotifyRuntime, system: str, page_size: int, page_tok
         total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = list(uow.session.execute(query.order_by(Template.code).offset(page.offset).limit(page.size)).scalars())
         uow.session.expunge_all()
-    return TemplatePage(rows, next_token(page, total), total)
+    return TemplatePage(rows, page.next_token(total), total)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from services.chassis.db import utcnow
 from services.chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
+from services.chassis.paging import Page, paginate
 from services.chassis.runtime import ServiceContext
 from services.rare_earth import events
 from services.rare_earth.access import not_yours, require_viewer
@@ -15,7 +16,6 @@ from services.rare_earth.divisions import region_prefix
 from services.rare_earth.domain import AFFILIATION, ENTERPRISE_TYPES, RELATIONS, parse_share_ratio
 from services.rare_earth.handlers.common import commit, unit_of_work
 from services.rare_earth.models import Affiliation, Enterprise
-from services.rare_earth.paging import Page, paginate
 
 LIVE = ("PENDING", "APPROVED")
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from services.chassis.db import utcnow
 from services.chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
+from services.chassis.paging import Page, paginate
 from services.chassis.runtime import ServiceContext
 from services.rare_earth import events
 from services.rare_earth.access import not_yours, require_approved_enterprise
@@ -22,7 +23,6 @@ from services.rare_earth.domain import (
 )
 from services.rare_earth.handlers.common import commit, unit_of_work
 from services.rare_earth.models import ConfirmationLine, Enterprise, PlanConfirmation, QuotaAllocation
-from services.rare_earth.paging import Page, paginate
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from services.chassis.db import utcnow
 from services.chassis.errors import AlreadyExists, NotFound, Violations
+from services.chassis.paging import Page, paginate
 from services.chassis.runtime import ServiceContext
 from services.rare_earth import events
 from services.rare_earth.access import OFFICE, require_staff, require_viewer
 from services.rare_earth.domain import CUSTOMS_CODE
 from services.rare_earth.handlers.common import commit, like, unit_of_work
 from services.rare_earth.models import CustomsProduct, Enterprise, Product
-from services.rare_earth.paging import Page, paginate
 from services.rare_earth.xlsx import workbook_bytes
 
 PRODUCT_LIST = "稀土产品名称列表"

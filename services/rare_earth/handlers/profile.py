@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from services.chassis.db import utcnow
 from services.chassis.errors import FailedPrecondition, NotFound
+from services.chassis.paging import Page, paginate
 from services.chassis.runtime import ServiceContext
 from services.rare_earth.access import (
     approved_child_ids,
@@ -22,7 +23,6 @@ from services.rare_earth.divisions import divisions, region_prefix
 from services.rare_earth.domain import PARENT_TYPES, PROFILE_FIELDS, validate_enterprise_fields
 from services.rare_earth.handlers.common import commit, like, unit_of_work
 from services.rare_earth.models import Enterprise
-from services.rare_earth.paging import Page, paginate
 
 COLUMNS = {
     "enterpriseName": "enterprise_name", "provinceCode": "province_code", "cityCode": "city_code",

@@ -22,6 +22,7 @@ from services.chassis.errors import (
     PermissionDenied,
     Violations,
 )
+from services.chassis.paging import Page, paginate
 from services.chassis.runtime import ServiceContext
 from services.rare_earth import events
 from services.rare_earth.access import (
@@ -42,7 +43,6 @@ from services.rare_earth.domain import (
 )
 from services.rare_earth.handlers.common import commit, unit_of_work
 from services.rare_earth.models import AllocationRecord, Enterprise, QuotaAllocation, QuotaPlan
-from services.rare_earth.paging import Page, paginate
 
 OFFICE_UNIT = "稀土办"
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from services.chassis.db import utcnow
 from services.chassis.errors import InvalidArgument, NotFound, Violations
+from services.chassis.paging import Page, paginate
 from services.chassis.runtime import ServiceContext
 from services.rare_earth import events
 from services.rare_earth.access import (
@@ -20,7 +21,6 @@ from services.rare_earth.divisions import divisions
 from services.rare_earth.domain import REGISTRATION, validate_enterprise_fields
 from services.rare_earth.handlers.common import commit, like, unit_of_work
 from services.rare_earth.models import Enterprise
-from services.rare_earth.paging import Page, paginate
 
 COLUMNS = {
     "enterpriseName": "enterprise_name", "enterpriseType": "enterprise_type", "provinceCode": "province_code",
