@@ -29,6 +29,8 @@ MANAGER_ROLES = ("OWNER", "ADMIN")
 SCOPES = SYSTEM_SCOPES
 
 _LOGIN_NAME = re.compile(r"[A-Za-z0-9_]{6,15}")
+# Platform admins are not bound by the enterprise registration form; the dev default is `admin`.
+_ADMIN_LOGIN_NAME = re.compile(r"[A-Za-z0-9_]{3,32}")
 _PHONE = re.compile(r"1[3-9]\d{9}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _INDUSTRY = re.compile(r"[A-T](\d{2})?")
@@ -61,6 +63,12 @@ def login_name_problem(value: str) -> str | None:
         return "请输入登录名"
     if not _LOGIN_NAME.fullmatch(value):
         return "登录名须为6-15位字母、数字或下划线"
+    return None
+
+
+def admin_login_name_problem(value: str) -> str | None:
+    if not _ADMIN_LOGIN_NAME.fullmatch(value or ""):
+        return "管理员登录名须为3-32位字母、数字或下划线"
     return None
 
 

@@ -20,7 +20,7 @@ import requests
 from services.chassis.config import SERVICES, env_prefix
 from tests.e2e.conftest import free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
 def _wait_for(predicate, timeout: float, what: str):

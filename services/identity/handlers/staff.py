@@ -55,7 +55,7 @@ def ensure_admin(app: IdentityApp, login_name: str, password: str, phone: str, *
                  name: str = "平台管理员") -> tuple[Account, bool]:
     """Create the platform admin if no account has that login name; (account, created)."""
     v = Violations()
-    domain.check(v, "loginName", domain.login_name_problem(login_name))
+    domain.check(v, "loginName", domain.admin_login_name_problem(login_name))
     domain.check(v, "password", domain.password_problem(password))
     domain.check(v, "phone", domain.phone_problem(phone))
     v.raise_if_any("管理员信息有误")

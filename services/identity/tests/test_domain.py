@@ -132,3 +132,14 @@ def test_secrets_encrypt_hash_and_refuse_a_missing_key_outside_dev():
     with pytest.raises(ConfigError, match="IDENTITY_SECRET_KEY"):
         IdentityConfig.from_env({"TONGBAN_ENV": "prod"})
     assert IdentityConfig.from_env({"TONGBAN_ENV": "dev"}).password_time_cost == 3
+
+
+@pytest.mark.parametrize("login", ["admin", "ops_admin", "A" * 32])
+def test_platform_admin_login_names_are_not_bound_by_the_enterprise_form(login):
+    assert domain.admin_login_name_problem(login) is None
+    assert domain.login_name_problem("admin") is not None
+
+
+@pytest.mark.parametrize("login", ["ab", "", "has space", "A" * 33])
+def test_a_malformed_platform_admin_login_name_is_refused(login):
+    assert domain.admin_login_name_problem(login)
