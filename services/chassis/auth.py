@@ -131,7 +131,7 @@ class TokenVerifier:
         self._fetched_at: float | None = None
         # A failed fetch counts too, so a down identity is not asked again on every request.
         self._attempted_at: float | None = None
-        self._last_fetch_failed = False
+        self._last_fetch_error: Exception | None = None
         self._lock = threading.Lock()
 
     def _refresh(self) -> None:
@@ -157,14 +157,15 @@ class TokenVerifier:
             if key is None and stale:
                 try:
                     self._refresh()
-                    self._last_fetch_failed = False
+                    self._last_fetch_error = None
                 except Exception as exc:
-                    self._last_fetch_failed = True
+                    self._last_fetch_error = exc
                     log.warning("fetching the JWKS failed: %s", exc)
                     raise Unavailable("无法获取令牌公钥，请稍后重试", reason="JWKS_UNAVAILABLE") from exc
                 key = self._keys.get(kid)
-        if key is None and self._last_fetch_failed:
-            raise Unavailable("无法获取令牌公钥，请稍后重试", reason="JWKS_UNAVAILABLE")
+        if key is None and self._last_fetch_error is not None:
+            # Chained to the fetch's error, so callers can tell identity is unreachable, not the token bad.
+            raise Unavailable("无法获取令牌公钥，请稍后重试", reason="JWKS_UNAVAILABLE") from self._last_fetch_error
         if key is None:
             raise Unauthenticated("令牌签名密钥未知", reason="UNKNOWN_KEY")
         return key

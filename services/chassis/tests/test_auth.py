@@ -94,8 +94,9 @@ def test_an_unreachable_jwks_is_unavailable_not_a_bad_token_and_is_not_hammered(
     jwks.failing = True
     verifier = TokenVerifier(jwks, refetch_interval=30, clock=clock)
     for _ in range(3):
-        with pytest.raises(Unavailable):
+        with pytest.raises(Unavailable) as raised:
             verifier.verify(minter.mint("acc-1"))
+        assert isinstance(raised.value.__cause__, ConnectionError)
     assert jwks.fetches == 1
     jwks.failing = False
     clock.now += 30
