@@ -180,3 +180,20 @@ def test_a_dead_instance_is_left_behind_after_one_unavailable_call(agent):
             assert probe.unary(factory.channel("identity"), "Echo", b"x") == b"x"
         finally:
             factory.close()
+
+
+def test_a_served_service_registers_its_grpc_service_and_leaves_consul_when_stopping(agent, tmp_path):
+    from services.chassis import runtime
+    from services.inspection.definition import DEFINITION
+
+    context = runtime.build_context(DEFINITION, settings(
+        CONSUL_HTTP_ADDR=agent.address, INSPECTION_ADVERTISE_HOST="127.0.0.1", INSPECTION_GRPC_HOST="127.0.0.1",
+        INSPECTION_DATABASE_URL=f"sqlite:///{tmp_path / 'inspection.db'}"))
+    running = runtime.serve(DEFINITION, context, port=0)
+    try:
+        [(_method, path, _query, body)] = agent.requests
+        assert path == "/v1/agent/service/register"
+        assert body["checks"][0]["grpc"] == f"127.0.0.1:{running.port}/tongban.inspection.v1.InspectionService"
+    finally:
+        running.stop(5)
+    assert agent.requests[-1][1] == f"/v1/agent/service/deregister/inspection-127.0.0.1-{running.port}"
