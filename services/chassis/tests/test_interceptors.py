@@ -204,3 +204,10 @@ def test_context_abort_while_streaming_passes_through(channel):
     _received, error = _stream_failure(channel, "StreamAborts")
     assert error.code() == grpc.StatusCode.OUT_OF_RANGE
     assert error.details() == "servicer chose this"
+
+
+def test_a_status_without_details_is_still_rebuilt_from_the_failed_call(channel):
+    status = status_from_rpc_error(failure(lambda: probe.unary(channel, "Aborts")))
+    assert status.code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
+    assert status.message == "servicer chose this"
+    assert list(status.details) == []
