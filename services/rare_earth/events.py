@@ -30,6 +30,12 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "rare_earth.plan_confirmation.mismatch": ("enterpriseName", "year", "batch", "kind", "allocatedQuota",
                                               "confirmedQuota"),
     "rare_earth.dictionary.changed": ("dictionary", "action", "item"),
+    "rare_earth.reporting_window.set": ("month", "opensOn", "closesOn"),
+    "rare_earth.ledger_override.approved": ("enterpriseName", "month", "kind"),
+    "rare_earth.ledger_override.rejected": ("enterpriseName", "month", "kind", "reason"),
+    "rare_earth.case.assigned": ("caseNumber", "caseKind", "enterpriseName", "description"),
+    "rare_earth.case.transferred": ("caseNumber", "caseKind", "enterpriseName", "fromBody", "opinion"),
+    "rare_earth.case.closed": ("caseNumber", "caseKind", "enterpriseName", "opinion"),
 }
 
 
@@ -77,3 +83,19 @@ def affiliation_changed(affiliation_id: str, enterprise_id: str, parent_id: str 
 def dictionary_changed(dictionary: str, action: str, item_id: str) -> OutboundMessage:
     return domain_event("rare_earth.dictionary.changed",
                         {"dictionary": dictionary, "action": action, "itemId": item_id})
+
+
+def ledger_confirmed(enterprise_id: str, kind: str, year: int, month: int, row_count: int,
+                     import_id: str) -> OutboundMessage:
+    return domain_event("rare_earth.ledger.confirmed",
+                        {"enterpriseId": enterprise_id, "kind": kind, "year": year, "month": month,
+                         "rowCount": row_count, "importId": import_id})
+
+
+def case_changed(case_id: str, number: str, kind: str, status: str, holder_type: str,
+                 holder_enterprise_id: str | None, holder_region: str) -> OutboundMessage:
+    """Every case change, whoever holds it (staff holders have no inbox address of their own here)."""
+    return domain_event("rare_earth.case.changed",
+                        {"caseId": case_id, "number": number, "kind": kind, "status": status,
+                         "holderType": holder_type, "holderEnterpriseId": holder_enterprise_id or "",
+                         "holderRegion": holder_region})

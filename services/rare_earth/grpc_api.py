@@ -15,11 +15,21 @@ from services.chassis.runtime import ServiceContext
 from services.chassis.server import ServiceBinding
 from services.rare_earth.directory import IdentityDirectory, OrganizationDirectory
 from services.rare_earth.divisions import divisions
-from services.rare_earth.handlers import affiliation, confirmation, dictionary, profile, quota, registration
+from services.rare_earth.handlers import (
+    affiliation,
+    confirmation,
+    dictionary,
+    ledgers,
+    profile,
+    quota,
+    registration,
+    windows,
+)
 from services.rare_earth.xlsx import XLSX_CONTENT_TYPE
 
 UNSPECIFIED = ("ENTERPRISE_TYPE_UNSPECIFIED", "STATUS_UNSPECIFIED", "PARENT_TYPE_UNSPECIFIED",
-               "RELATION_UNSPECIFIED", "KIND_UNSPECIFIED", "CONFIRMATION_STATUS_UNSPECIFIED")
+               "RELATION_UNSPECIFIED", "KIND_UNSPECIFIED", "CONFIRMATION_STATUS_UNSPECIFIED",
+               "LEDGER_KIND_UNSPECIFIED", "CASE_KIND_UNSPECIFIED", "TYPE_UNSPECIFIED", "ACTION_UNSPECIFIED")
 
 
 def _name(enum, value: int) -> str:
@@ -148,6 +158,53 @@ def _product(p) -> pb.Product:
 
 def _customs(c) -> pb.CustomsProduct:
     return pb.CustomsProduct(id=c.id, code=c.code, name=c.name, unit=c.unit, update_time=_ts(c.updated_at))
+
+
+def _kg(value) -> float:
+    return float(value) if value is not None else 0.0
+
+
+def _ledger_row(r: dict) -> pb.LedgerRow:
+    """A stored row (``entry_date``) or a preview record (``date``) as the proto row."""
+    day = r.get("entry_date", r.get("date"))
+    return pb.LedgerRow(
+        row_number=r.get("row_number", 0), date=day.isoformat() if hasattr(day, "isoformat") else (day or ""),
+        counterparty_name=r.get("counterparty_name", ""), counterparty_uscc=r.get("counterparty_uscc", ""),
+        product_category=r.get("product_category", ""), product_name=r.get("product_name", ""),
+        quantity_kg=_kg(r.get("quantity")), traceability_code=r.get("traceability_code", ""),
+        batch_no=r.get("batch_no", ""),
+        input_batch_nos=[b for b in (r.get("input_batch_nos") or "").split(";") if b],
+        output_batch_no=r.get("output_batch_no", ""), export_product_code=r.get("export_product_code", ""),
+        destination_country=r.get("destination_country", ""), opening_kg=_kg(r.get("opening")),
+        in_kg=_kg(r.get("inflow")), out_kg=_kg(r.get("outflow")), closing_kg=_kg(r.get("closing")),
+        kind=_value(pb.LedgerKind, r.get("kind")), year=r.get("year", 0), month=r.get("month", 0),
+        enterprise_id=r.get("enterprise_id", ""))
+
+
+def _ledger_import(view: ledgers.ImportView) -> pb.LedgerImport:
+    r = view.record
+    return pb.LedgerImport(
+        import_id=r.id, enterprise_id=r.enterprise_id, kind=_value(pb.LedgerKind, r.kind), year=r.year,
+        month=r.month, status=_value(pb.LedgerImport.Status, r.status), row_count=r.row_count,
+        errors=[pb.ImportError(row=e["row"], column=e["column"], column_name=e["columnName"], message=e["message"])
+                for e in view.errors],
+        error_count=r.error_count, preview=[_ledger_row(p) for p in view.preview],
+        create_time=_ts(r.created_at), confirm_time=_ts(r.confirmed_at))
+
+
+def _window(view: windows.WindowView) -> pb.ReportingWindow:
+    w = view.window
+    return pb.ReportingWindow(month=w.month, opens_on=w.opens_on.isoformat(), closes_on=w.closes_on.isoformat(),
+                              custom=w.custom, open=view.open, update_time=_ts(view.updated_at))
+
+
+def _override(view: windows.OverrideView) -> pb.LedgerOverride:
+    o = view.override
+    return pb.LedgerOverride(
+        id=o.id, enterprise_id=o.enterprise_id, enterprise_name=view.enterprise_name,
+        kind=_value(pb.LedgerKind, o.kind), year=o.year, month=o.month, reason=o.reason,
+        status=_value(pb.LedgerOverride.Status, o.status), rejection_reason=o.rejection_reason or "",
+        create_time=_ts(o.created_at), review_time=_ts(o.reviewed_at))
 
 
 def _optional(request, field: str):
@@ -367,6 +424,59 @@ class RareEarthService(rare_earth_pb2_grpc.RareEarthServiceServicer):
     def DeleteCustomsProduct(self, request, context):
         dictionary.delete_customs_product(self._context, request.id)
         return empty_pb2.Empty()
+
+    # --- Ledgers --------------------------------------------------------------------
+
+    def GetLedgerTemplate(self, request, context):
+        return _download(context, ledgers.ledger_template(self._context, _name(pb.LedgerKind, request.kind)))
+
+    def ImportLedger(self, request, context):
+        view = ledgers.import_ledger(self._context, _name(pb.LedgerKind, request.kind), request.year,
+                                     request.month, request.file)
+        set_http_status(context, 201)
+        return _ledger_import(view)
+
+    def GetLedgerImport(self, request, context):
+        return _ledger_import(ledgers.get_import(self._context, request.id))
+
+    def ConfirmLedgerImport(self, request, context):
+        return _ledger_import(ledgers.confirm_import(self._context, request.id))
+
+    def ListLedgerRows(self, request, context):
+        page = ledgers.list_rows(self._context, _name(pb.LedgerKind, request.kind), request.year, request.month,
+                                 request.page_size, request.page_token)
+        return pb.ListLedgerRowsResponse(ledger_rows=[_ledger_row(r) for r in page.items],
+                                         next_page_token=page.next_page_token, total_size=page.total_size)
+
+    def ListEnterpriseLedgerRows(self, request, context):
+        page = ledgers.list_enterprise_rows(self._context, request.id, _name(pb.LedgerKind, request.kind),
+                                            request.year, request.month, request.page_size, request.page_token)
+        return pb.ListLedgerRowsResponse(ledger_rows=[_ledger_row(r) for r in page.items],
+                                         next_page_token=page.next_page_token, total_size=page.total_size)
+
+    def GetReportingWindow(self, request, context):
+        return _window(windows.get_window(self._context, request.month))
+
+    def SetReportingWindow(self, request, context):
+        return _window(windows.set_window(self._context, request.month, request.opens_on, request.closes_on))
+
+    def CreateLedgerOverride(self, request, context):
+        created = windows.create_override(self._context, _name(pb.LedgerKind, request.kind), request.year,
+                                          request.month, request.reason)
+        set_http_status(context, 201)
+        return _override(created)
+
+    def ListLedgerOverrides(self, request, context):
+        page = windows.list_overrides(self._context, _name(pb.LedgerOverride.Status, request.status),
+                                      request.page_size, request.page_token)
+        return pb.ListLedgerOverridesResponse(ledger_overrides=[_override(v) for v in page.items],
+                                              next_page_token=page.next_page_token, total_size=page.total_size)
+
+    def ApproveLedgerOverride(self, request, context):
+        return _override(windows.review_override(self._context, request.id, True))
+
+    def RejectLedgerOverride(self, request, context):
+        return _override(windows.review_override(self._context, request.id, False, request.reason))
 
 
 def bindings(context: ServiceContext, directory: OrganizationDirectory | None = None) -> list[ServiceBinding]:

@@ -7,23 +7,27 @@ profile draft waits beside it until it is submitted.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
+    Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.chassis.db import new_id, utcnow
+from services.chassis.db import BigIntPK, new_id, utcnow
 from services.chassis.outbox import define_message_tables
 
 # Tonnes REO with kilogram precision.
@@ -191,3 +195,194 @@ class CustomsProduct(Base):
     unit: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Ledgers (manual §7.2–7.5) ------------------------------------------------------
+
+# Kilograms with gram precision.
+Kilograms = Numeric(16, 3)
+
+
+def _ledger_row_columns() -> list[Column]:
+    """The columns of one ledger row, shared by the ledger and its staging table (one flat row for all kinds)."""
+    return [
+        Column("enterprise_id", String(32), nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("year", Integer, nullable=False),
+        Column("month", Integer, nullable=False),
+        Column("row_number", Integer, nullable=False),
+        Column("import_id", String(32), nullable=False),
+        Column("entry_date", Date),
+        Column("counterparty_name", String(100), nullable=False, default=""),
+        Column("counterparty_uscc", String(18), nullable=False, default=""),
+        Column("product_category", String(30), nullable=False, default=""),
+        Column("product_name", String(50), nullable=False, default=""),
+        Column("quantity", Kilograms),
+        Column("traceability_code", String(40), nullable=False, default=""),
+        Column("batch_no", String(50), nullable=False, default=""),
+        # PRODUCTION: the input batches, separated by ";" (their links are in the link tables).
+        Column("input_batch_nos", Text, nullable=False, default=""),
+        Column("output_batch_no", String(50), nullable=False, default=""),
+        Column("export_product_code", String(10), nullable=False, default=""),
+        Column("destination_country", String(50), nullable=False, default=""),
+        Column("opening", Kilograms),
+        Column("inflow", Kilograms),
+        Column("outflow", Kilograms),
+        Column("closing", Kilograms),
+    ]
+
+
+# The confirmed ledgers: the latest confirmed upload of each enterprise, kind and month.
+ledger_rows = Table(
+    "ledger_rows", Base.metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    *_ledger_row_columns(),
+    Index("ix_ledger_rows_month", "enterprise_id", "kind", "year", "month", "row_number"),
+    Index("ix_ledger_rows_code", "traceability_code", "kind"),
+    Index("ix_ledger_rows_batch", "enterprise_id", "batch_no"),
+    Index("ix_ledger_rows_period", "year", "month", "kind"),
+)
+
+# Validated rows of imports not confirmed yet, written in batches while the file streams.
+staged_ledger_rows = Table(
+    "ledger_staged_rows", Base.metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    *_ledger_row_columns(),
+    Index("ix_ledger_staged_rows_import", "import_id"),
+)
+
+
+def _link_columns() -> list[Column]:
+    return [
+        Column("enterprise_id", String(32), nullable=False),
+        Column("year", Integer, nullable=False),
+        Column("month", Integer, nullable=False),
+        Column("import_id", String(32), nullable=False),
+        Column("input_batch_no", String(50), nullable=False),
+        Column("output_batch_no", String(50), nullable=False),
+    ]
+
+
+# Production rows as edges input batch -> output batch, one per input, for the trace walk.
+batch_links = Table(
+    "ledger_batch_links", Base.metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    *_link_columns(),
+    Index("ix_ledger_batch_links_input", "enterprise_id", "input_batch_no"),
+    Index("ix_ledger_batch_links_output", "enterprise_id", "output_batch_no"),
+    Index("ix_ledger_batch_links_month", "enterprise_id", "year", "month"),
+)
+
+staged_batch_links = Table(
+    "ledger_staged_batch_links", Base.metadata,
+    Column("id", BigIntPK, primary_key=True, autoincrement=True),
+    *_link_columns(),
+    Index("ix_ledger_staged_batch_links_import", "import_id"),
+)
+
+
+class LedgerImport(Base):
+    __tablename__ = "ledger_imports"
+    __table_args__ = (Index("ix_ledger_imports_month", "enterprise_id", "kind", "year", "month"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    # JSON: the first errors and the first rows, as answered.
+    errors: Mapped[str] = mapped_column(Text, default="[]")
+    preview: Mapped[str] = mapped_column(Text, default="[]")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class ReportingWindow(Base):
+    """A month's window as the office set it; months without a row use the default calendar rule."""
+
+    __tablename__ = "reporting_windows"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    set_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LedgerOverride(Base):
+    """数据覆盖申请: once approved, the enterprise may upload that kind and month outside the window."""
+
+    __tablename__ = "ledger_overrides"
+    __table_args__ = (Index("ix_ledger_overrides_month", "enterprise_id", "kind", "year", "month"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    enterprise_id: Mapped[str] = mapped_column(ForeignKey("enterprises.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    rejection_reason: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- Supervision cases (manual §8) ----------------------------------------------------
+
+
+class SupervisionCase(Base):
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_kind_status", "kind", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    # Jobs open at most one case per key: running them twice opens nothing new.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    enterprise_name: Mapped[str] = mapped_column(String(100), default="")
+    uscc: Mapped[str] = mapped_column(String(18), default="")
+    address: Mapped[str] = mapped_column(String(100), default="")
+    reporting_unit: Mapped[str] = mapped_column(String(100), default="")
+    reporting_contact: Mapped[str] = mapped_column(String(60), default="")
+    product_category: Mapped[str] = mapped_column(String(30), default="")
+    product_name: Mapped[str] = mapped_column(String(50), default="")
+    traceability_code: Mapped[str] = mapped_column(String(40), default="")
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    complaint_type: Mapped[str] = mapped_column(String(30), default="")
+    accepting_body: Mapped[str] = mapped_column(String(60), default="")
+    ledger_kind: Mapped[str] = mapped_column(String(16), default="")
+    month: Mapped[str] = mapped_column(String(7), default="")
+    holder_type: Mapped[str] = mapped_column(String(20))
+    # ENTERPRISE and GROUP holders are enterprises; LOCAL_AUTHORITY holds by region, OPERATOR by agency.
+    holder_enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    holder_region: Mapped[str] = mapped_column(String(6), default="")
+    holder_name: Mapped[str] = mapped_column(String(100), default="")
+    closing_opinion: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CaseStep(Base):
+    __tablename__ = "case_steps"
+    __table_args__ = (UniqueConstraint("case_id", "sequence", name="uq_case_step_sequence"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str] = mapped_column(String(64), default="")
+    actor_body: Mapped[str] = mapped_column(String(100), default="")
+    opinion: Mapped[str] = mapped_column(String(500), default="")
+    to_holder_type: Mapped[str] = mapped_column(String(20), default="")
+    to_holder_name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -12,6 +12,7 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from sqlalchemy import select
+from stdnum.cn import uscc as uscc_number
 
 from protos.rare_earth.v1 import rare_earth_pb2 as pb
 from protos.rare_earth.v1 import rare_earth_pb2_grpc
@@ -29,6 +30,7 @@ class Actor:
     token: str
     organization_id: str | None = None
     enterprise_id: str = ""
+    uscc: str = ""
 
     @property
     def metadata(self) -> list[tuple[str, str]]:
@@ -92,9 +94,10 @@ class RareEarthHarness:
     def new_organization(self, name: str, *, scopes: tuple[str, ...] = ("rare_earth",)) -> Actor:
         serial = next(_serial)
         organization_id = f"org-{serial}-{name}"
-        self.directory.add(organization_id, f"91450700MA5L{serial:06d}"[:18])
+        uscc = valid_uscc(serial)
+        self.directory.add(organization_id, uscc)
         token = self.minter.mint(f"acct-{serial}", org=organization_id, roles=("OWNER",), scopes=scopes)
-        return Actor(name, token, organization_id)
+        return Actor(name, token, organization_id, uscc=uscc)
 
     def registered(self, name: str, enterprise_type: str = "MINING", *, city: str = "360700",
                    province: str = "360000") -> Actor:
@@ -143,6 +146,12 @@ def registration_request(name: str, enterprise_type: str = "MINING", province: s
                   contact_phone="13907970001", email="re@example.cn")
     fields.update(overrides)
     return pb.SaveRegistrationRequest(**fields)
+
+
+def valid_uscc(serial: int) -> str:
+    """A USCC with a correct check digit, distinct per serial."""
+    body = f"91450700MA5L{serial % 100000:05d}"
+    return body + uscc_number.calc_check_digit(body)
 
 
 class MutableDirectory(StaticDirectory):

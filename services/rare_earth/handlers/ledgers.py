@@ -1,0 +1,327 @@
+"""Ledger upload (manual §7.2–7.5): template, streamed validation into staging, confirm by set-based swap, reads.
+
+An upload is read row by row (python-calamine) and each valid row is written to the staging
+table in batches with Core inserts, so memory stays flat however long the file; the first
+error stops the staging and the staged rows are dropped. Confirming replaces that kind and
+month with the staged rows in one transaction (DELETE + INSERT ... SELECT).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from python_calamine import CalamineError, CalamineWorkbook
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from services.chassis.db import utcnow
+from services.chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations
+from services.chassis.paging import Page, PageRequest
+from services.chassis.runtime import ServiceContext
+from services.rare_earth import events
+from services.rare_earth.access import is_approved_parent, require_approved_enterprise, require_viewer
+from services.rare_earth.handlers.common import unit_of_work
+from services.rare_earth.handlers.dictionary import Download
+from services.rare_earth.handlers.windows import check_upload_allowed
+from services.rare_earth.ledger_template import template_bytes
+from services.rare_earth.ledgers import (
+    COLUMNS,
+    KINDS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    RowValidator,
+    check_kind_allowed,
+    column_letter,
+    header_problem,
+    split_batches,
+    validate_period,
+)
+from services.rare_earth.models import (
+    Affiliation,
+    CustomsProduct,
+    Enterprise,
+    LedgerImport,
+    Product,
+    batch_links,
+    ledger_rows,
+    staged_batch_links,
+    staged_ledger_rows,
+)
+
+STAGE_BATCH = 2000
+KEPT_ERRORS = 200
+PREVIEW_ROWS = 20
+ROW_COLUMNS = [c.name for c in staged_ledger_rows.columns if c.name != "id"]
+LINK_COLUMNS = [c.name for c in staged_batch_links.columns if c.name != "id"]
+RECORD_KEYS = {"date": "entry_date"}
+
+
+@dataclass(frozen=True)
+class ImportView:
+    record: LedgerImport
+    errors: list[dict]
+    preview: list[dict]
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise InvalidArgument.for_field("kind", "台账类型须为 PURCHASE、PRODUCTION、SALES 或 INVENTORY")
+
+
+def _dictionary(session: Session) -> tuple[set[tuple[str, str]], set[str]]:
+    products = {(category, name) for category, name in session.execute(select(Product.category, Product.name))}
+    return products, set(session.scalars(select(CustomsProduct.code)))
+
+
+def ledger_template(context: ServiceContext, kind: str) -> Download:
+    _check_kind(kind)
+    with unit_of_work(context) as uow:
+        require_viewer(uow.session)
+        products, customs = _dictionary(uow.session)
+    content = template_bytes(kind, sorted(products), sorted(customs))
+    return Download(f"{KINDS[kind]}模板.xlsx", content)
+
+
+def _rows(data: bytes) -> Iterator[list[object]]:
+    """The first sheet's rows; an unreadable file is a clear 400."""
+    if not data:
+        raise InvalidArgument.for_field("file", "请选择要上传的.xlsx文件")
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidArgument.for_field("file", f"文件超过{MAX_FILE_BYTES // (1024 * 1024)}MB，请分月或精简后上传")
+    if not data.startswith(b"PK"):
+        raise InvalidArgument.for_field("file", "文件不是有效的.xlsx文件，请使用下载的模板填写")
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+        yield from sheet.iter_rows()
+    except (CalamineError, ValueError, OSError) as error:
+        message = f"无法读取文件，请使用下载的模板填写（{type(error).__name__}）"
+        raise InvalidArgument.for_field("file", message) from None
+
+
+def _blank(cells: Sequence[object]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _db_record(record: dict, import_id: str) -> dict:
+    row = {RECORD_KEYS.get(k, k): v for k, v in record.items()}
+    row["import_id"] = import_id
+    return {name: row.get(name, _default(name)) for name in ROW_COLUMNS}
+
+
+def _default(name: str) -> object:
+    return None if name in ("entry_date", "quantity", "opening", "inflow", "outflow", "closing") else ""
+
+
+def _links(record: dict, import_id: str) -> list[dict]:
+    return [{"enterprise_id": record["enterprise_id"], "year": record["year"], "month": record["month"],
+             "import_id": import_id, "input_batch_no": batch, "output_batch_no": record["output_batch_no"]}
+            for batch in split_batches(record["input_batch_nos"])]
+
+
+def import_ledger(context: ServiceContext, kind: str, year: int, month: int, data: bytes) -> ImportView:
+    _check_kind(kind)
+    violations = Violations()
+    validate_period(year, month, violations)
+    violations.raise_if_any("报送年月有误")
+    with unit_of_work(context) as uow:
+        session = uow.session
+        caller, enterprise = require_approved_enterprise(session)
+        check_kind_allowed(kind, enterprise.enterprise_type)
+        check_upload_allowed(context, session, enterprise.id, kind, year, month)
+        rows = _rows(data)
+        header = next(rows, None)
+        if header is None:
+            raise InvalidArgument.for_field("file", "文件为空，请使用下载的模板填写")
+        problem = header_problem(kind, header)
+        if problem:
+            raise InvalidArgument.for_field("file", problem)
+        products, customs = _dictionary(session)
+        record = LedgerImport(enterprise_id=enterprise.id, kind=kind, year=year, month=month, status="INVALID",
+                              created_by=caller.account_id)
+        session.add(record)
+        session.flush()
+        validator = RowValidator(kind, enterprise.id, year, month, products, customs)
+        outcome = _validate_and_stage(session, validator, rows, record.id)
+        record.row_count, record.error_count = outcome.row_count, outcome.error_count
+        record.errors = json.dumps(outcome.errors, ensure_ascii=False)
+        record.preview = json.dumps(outcome.preview, ensure_ascii=False, default=_json_default)
+        if outcome.error_count:
+            if outcome.staged:
+                session.execute(delete(staged_ledger_rows).where(staged_ledger_rows.c.import_id == record.id))
+                session.execute(delete(staged_batch_links).where(staged_batch_links.c.import_id == record.id))
+        else:
+            record.status = "VALID"
+        uow.commit()
+        return ImportView(record, outcome.errors, outcome.preview)
+
+
+@dataclass
+class _Outcome:
+    row_count: int = 0
+    error_count: int = 0
+    staged: bool = False
+    errors: list[dict] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+
+
+def _validate_and_stage(session: Session, validator: RowValidator, rows: Iterator[list[object]],
+                        import_id: str) -> _Outcome:
+    outcome = _Outcome()
+    batch: list[dict] = []
+    links: list[dict] = []
+    columns = COLUMNS[validator.kind]
+    for sheet_row, cells in enumerate(rows, start=2):
+        if _blank(cells):
+            continue
+        outcome.row_count += 1
+        if outcome.row_count > MAX_ROWS:
+            outcome.error_count += 1
+            outcome.errors.append({"row": sheet_row, "column": "", "columnName": "",
+                                   "message": f"文件超过{MAX_ROWS}行，请分批上传"})
+            break
+        record, problems = validator.check(sheet_row, cells)
+        for index, message in problems:
+            outcome.error_count += 1
+            if len(outcome.errors) < KEPT_ERRORS:
+                outcome.errors.append({"row": sheet_row, "column": column_letter(index),
+                                       "columnName": columns[index].header, "message": message})
+        if outcome.error_count:
+            batch.clear()
+            links.clear()
+            continue
+        if len(outcome.preview) < PREVIEW_ROWS:
+            outcome.preview.append(record)
+        batch.append(_db_record(record, import_id))
+        if validator.kind == "PRODUCTION":
+            links.extend(_links(record, import_id))
+        if len(batch) >= STAGE_BATCH:
+            _stage(session, batch, links)
+            outcome.staged = True
+    if batch and not outcome.error_count:
+        _stage(session, batch, links)
+        outcome.staged = True
+    return outcome
+
+
+def _stage(session: Session, batch: list[dict], links: list[dict]) -> None:
+    session.execute(insert(staged_ledger_rows), batch)
+    if links:
+        session.execute(insert(staged_batch_links), links)
+    batch.clear()
+    links.clear()
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _own_import(session: Session, import_id: str, *, lock: bool = False) -> tuple[object, Enterprise, LedgerImport]:
+    caller, enterprise = require_approved_enterprise(session)
+    record = session.get(LedgerImport, import_id, with_for_update=lock)
+    if record is None or record.enterprise_id != enterprise.id:
+        raise NotFound("导入记录不存在", reason="LEDGER_IMPORT_NOT_FOUND")
+    return caller, enterprise, record
+
+
+def _view(record: LedgerImport) -> ImportView:
+    return ImportView(record, json.loads(record.errors or "[]"), json.loads(record.preview or "[]"))
+
+
+def get_import(context: ServiceContext, import_id: str) -> ImportView:
+    with unit_of_work(context) as uow:
+        _caller, _enterprise, record = _own_import(uow.session, import_id)
+        return _view(record)
+
+
+def confirm_import(context: ServiceContext, import_id: str) -> ImportView:
+    with unit_of_work(context) as uow:
+        session = uow.session
+        caller, enterprise, record = _own_import(session, import_id, lock=True)
+        if record.status == "INVALID":
+            raise FailedPrecondition("文件校验未通过，请按错误提示修改后重新上传", reason="LEDGER_IMPORT_INVALID")
+        if record.status == "CONFIRMED":
+            raise FailedPrecondition("该文件已确认导入", reason="LEDGER_IMPORT_CONFIRMED")
+        check_upload_allowed(context, session, enterprise.id, record.kind, record.year, record.month)
+        # One confirm at a time per enterprise: the latest confirmed upload is the month's data.
+        session.get(Enterprise, enterprise.id, with_for_update=True)
+        month = (ledger_rows.c.enterprise_id == enterprise.id) & (ledger_rows.c.kind == record.kind) & (
+            ledger_rows.c.year == record.year) & (ledger_rows.c.month == record.month)
+        session.execute(delete(ledger_rows).where(month))
+        staged = select(*[staged_ledger_rows.c[name] for name in ROW_COLUMNS]).where(
+            staged_ledger_rows.c.import_id == record.id).order_by(staged_ledger_rows.c.row_number)
+        session.execute(insert(ledger_rows).from_select(ROW_COLUMNS, staged))
+        session.execute(delete(staged_ledger_rows).where(staged_ledger_rows.c.import_id == record.id))
+        if record.kind == "PRODUCTION":
+            session.execute(delete(batch_links).where(
+                (batch_links.c.enterprise_id == enterprise.id) & (batch_links.c.year == record.year)
+                & (batch_links.c.month == record.month)))
+            links = select(*[staged_batch_links.c[name] for name in LINK_COLUMNS]).where(
+                staged_batch_links.c.import_id == record.id)
+            session.execute(insert(batch_links).from_select(LINK_COLUMNS, links))
+            session.execute(delete(staged_batch_links).where(staged_batch_links.c.import_id == record.id))
+        record.status, record.confirmed_at, record.confirmed_by = "CONFIRMED", utcnow(), caller.account_id
+        uow.publish(events.ledger_confirmed(enterprise.id, record.kind, record.year, record.month,
+                                            record.row_count, record.id))
+        uow.commit()
+        return _view(record)
+
+
+# --- Reading confirmed ledgers ------------------------------------------------------------
+
+
+def _page_of_rows(session: Session, enterprise_id: str, kind: str, year: int, month: int, page_size: int,
+                  page_token: str) -> Page:
+    violations = Violations()
+    validate_period(year, month, violations)
+    violations.raise_if_any("查询年月有误")
+    request = PageRequest.parse(page_size, page_token, maximum=1000)
+    where = (ledger_rows.c.enterprise_id == enterprise_id) & (ledger_rows.c.kind == kind) & (
+        ledger_rows.c.year == year) & (ledger_rows.c.month == month)
+    total = session.scalar(select(func.count()).select_from(ledger_rows).where(where)) or 0
+    items = [dict(r._mapping) for r in session.execute(
+        select(ledger_rows).where(where).order_by(ledger_rows.c.row_number)
+        .limit(request.size).offset(request.offset))]
+    return Page(items, request.next_token(total) if items else "", total)
+
+
+def list_rows(context: ServiceContext, kind: str, year: int, month: int, page_size: int, page_token: str) -> Page:
+    _check_kind(kind)
+    with unit_of_work(context) as uow:
+        _caller, enterprise = require_approved_enterprise(uow.session)
+        return _page_of_rows(uow.session, enterprise.id, kind, year, month, page_size, page_token)
+
+
+def may_read_ledgers(session: Session, viewer, enterprise: Enterprise) -> bool:
+    """Staff who see the enterprise, the enterprise itself, and parents whose approved affiliation allows it."""
+    if viewer.staff is not None:
+        return viewer.staff.sees(enterprise)
+    if viewer.enterprise.id == enterprise.id:
+        return True
+    return is_approved_parent(session, viewer.enterprise.id, enterprise.id) and session.scalar(
+        select(Affiliation.parent_may_view_ledgers).where(
+            Affiliation.parent_enterprise_id == viewer.enterprise.id, Affiliation.enterprise_id == enterprise.id,
+            Affiliation.status == "APPROVED")) is True
+
+
+def list_enterprise_rows(context: ServiceContext, enterprise_id: str, kind: str, year: int, month: int,
+                         page_size: int, page_token: str) -> Page:
+    _check_kind(kind)
+    with unit_of_work(context) as uow:
+        viewer = require_viewer(uow.session)
+        enterprise = uow.session.get(Enterprise, enterprise_id)
+        if enterprise is None or enterprise.status != "APPROVED":
+            raise NotFound("企业不存在", reason="ENTERPRISE_NOT_FOUND")
+        if not may_read_ledgers(uow.session, viewer, enterprise):
+            raise PermissionDenied("无权查看该企业的台账：须为其上级单位，且隶属关系已通过并允许查看台账",
+                                   reason="LEDGER_NOT_VISIBLE")
+        return _page_of_rows(uow.session, enterprise.id, kind, year, month, page_size, page_token)

@@ -1,0 +1,285 @@
+"""Monthly ledgers (manual §7.2–7.5): the columns of each kind and the rules every uploaded row must meet. No I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from stdnum.cn import uscc as uscc_number
+
+from services.chassis.errors import FailedPrecondition, Violations
+from services.rare_earth.domain import ENTERPRISE_TYPES, TRADE_TYPES
+
+KINDS = {"PURCHASE": "采购台账", "PRODUCTION": "生产台账", "SALES": "销售台账", "INVENTORY": "库存台账"}
+KG_PLACES = Decimal("0.001")
+MAX_KG = Decimal("1e12")
+MAX_ROWS = 200_000
+MAX_FILE_BYTES = 15 * 1024 * 1024
+DOMESTIC = frozenset({"", "中国", "中华人民共和国", "CN", "CHN"})
+BATCH_SEPARATORS = re.compile(r"[;；,，、\s]+")
+CODE = re.compile(r"^[A-Za-z0-9-]{6,40}$")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    # date | text | uscc | category | product | kg | code | batch | batches | customs | country
+    type: str
+    required: bool
+    width: int
+    note: str
+
+
+def _c(key: str, header: str, type_: str, required: bool, width: int, note: str) -> Column:
+    return Column(key, header, type_, required, width, note)
+
+
+DATE = _c("date", "日期", "date", True, 14, "必填，格式YYYY-MM-DD，须在报送月份内")
+CATEGORY = _c("product_category", "产品类别", "category", True, 18, "必填，从下拉列表选择，须与稀土产品名称列表一致")
+PRODUCT = _c("product_name", "产品名称", "product", True, 22, "必填，须为所选产品类别下的产品名称")
+QUANTITY = _c("quantity", "数量（千克）", "kg", True, 14, "必填，大于0，最多3位小数")
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    "PURCHASE": (
+        DATE,
+        _c("counterparty_name", "供应商名称", "text", True, 30, "必填，最多100个字符"),
+        _c("counterparty_uscc", "供应商统一社会信用代码", "uscc", True, 24, "必填，18位统一社会信用代码"),
+        CATEGORY, PRODUCT, QUANTITY,
+        _c("traceability_code", "追溯码", "code", False, 22, "供应商销售台账中的追溯码；自有矿山或进口原料可不填"),
+        _c("batch_no", "批次号", "batch", True, 18, "必填，本企业入库批次号，生产台账的投入批次号引用它"),
+    ),
+    "PRODUCTION": (
+        DATE, CATEGORY, PRODUCT, QUANTITY,
+        _c("input_batch_nos", "投入批次号", "batches", True, 26, "必填，多个批次用分号分隔"),
+        _c("output_batch_no", "产出批次号", "batch", True, 18, "必填，销售台账的批次号引用它"),
+    ),
+    "SALES": (
+        DATE,
+        _c("counterparty_name", "客户名称", "text", True, 30, "必填，最多100个字符"),
+        _c("counterparty_uscc", "客户统一社会信用代码", "uscc", False, 24, "境内客户必填；出口销售可不填"),
+        CATEGORY, PRODUCT, QUANTITY,
+        _c("traceability_code", "追溯码", "code", False, 22, "可不填：由平台分配；填写则须为6至40位字母、数字或连字符"),
+        _c("export_product_code", "出口产品编号", "customs", False, 16, "出口必填，须为海关产品目录中的10位编号"),
+        _c("destination_country", "目的国（地区）", "country", False, 16, "出口填写目的国（地区）；境内销售不填"),
+        _c("batch_no", "批次号", "batch", True, 18, "必填，所售产品的批次号"),
+    ),
+    "INVENTORY": (
+        CATEGORY, PRODUCT,
+        _c("opening", "期初库存（千克）", "kg0", True, 16, "必填，不小于0"),
+        _c("inflow", "本月入库（千克）", "kg0", True, 16, "必填，不小于0"),
+        _c("outflow", "本月出库（千克）", "kg0", True, 16, "必填，不小于0"),
+        _c("closing", "期末库存（千克）", "kg0", True, 16, "必填：期初库存＋本月入库－本月出库＝期末库存"),
+    ),
+}
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def check_kind_allowed(kind: str, enterprise_type: str) -> None:
+    """Trade enterprises have no production ledger (manual §7)."""
+    if kind == "PRODUCTION" and enterprise_type in TRADE_TYPES:
+        raise FailedPrecondition(f"{ENTERPRISE_TYPES[enterprise_type]}不涉及生产台账",
+                                 reason="TRADE_ENTERPRISE_NO_PRODUCTION", metadata={"enterpriseType": enterprise_type})
+
+
+def required_kinds(enterprise_type: str) -> tuple[str, ...]:
+    """The ledgers an enterprise must report each month; groups and first-level companies report none of their own.
+
+    Mining enterprises take their raw material from their own mines and may report no purchase ledger.
+    """
+    if enterprise_type in ("GROUP", "FIRST_LEVEL", ""):
+        return ()
+    if enterprise_type in TRADE_TYPES:
+        return ("PURCHASE", "SALES", "INVENTORY")
+    if enterprise_type == "MINING":
+        return ("PRODUCTION", "SALES", "INVENTORY")
+    return ("PURCHASE", "PRODUCTION", "SALES", "INVENTORY")
+
+
+def validate_period(year: int, month: int, violations: Violations) -> None:
+    if not 2000 <= year <= 2100:
+        violations.add("year", "年份须为2000至2100之间的四位数")
+    if not 1 <= month <= 12:
+        violations.add("month", "月份须为1至12")
+
+
+def header_problem(kind: str, header: Sequence[object]) -> str | None:
+    """Why the first row is not the template's header, or None."""
+    cells = [_text(v) for v in header]
+    for index, column in enumerate(COLUMNS[kind]):
+        found = cells[index] if index < len(cells) else ""
+        if found != column.header:
+            return f"表头与{KINDS[kind]}模板不一致：第{column_letter(index)}列应为“{column.header}”，实际为“{found}”"
+    return None
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def traceability_code(enterprise_id: str, year: int, month: int, row_number: int, batch_no: str,
+                      customer_uscc: str) -> str:
+    """The code the platform gives a sale left blank: stable for the same row when a month is re-uploaded."""
+    digest = hashlib.sha256(f"{enterprise_id}|{year}|{month}|{row_number}|{batch_no}|{customer_uscc}".encode())
+    return f"RE{year:04d}{month:02d}{digest.hexdigest()[:10].upper()}"
+
+
+class RowValidator:
+    """Checks each row of one upload and turns it into a ledger record; remembers what spans rows."""
+
+    def __init__(self, kind: str, enterprise_id: str, year: int, month: int, products: set[tuple[str, str]],
+                 customs_codes: set[str]):
+        self.kind, self.enterprise_id, self.year, self.month = kind, enterprise_id, year, month
+        self.columns = COLUMNS[kind]
+        self.products = products
+        self.categories = {category for category, _ in products}
+        self.customs_codes = customs_codes
+        self._codes: dict[str, int] = {}
+        self._inventory: dict[tuple[str, str], int] = {}
+
+    def check(self, row_number: int, cells: Sequence[object]) -> tuple[dict, list[tuple[int, str]]]:
+        """The record for ``cells`` and the problems as (column index, message)."""
+        errors: list[tuple[int, str]] = []
+        record: dict = {"enterprise_id": self.enterprise_id, "kind": self.kind, "year": self.year,
+                        "month": self.month, "row_number": row_number}
+        for index, column in enumerate(self.columns):
+            raw = cells[index] if index < len(cells) else None
+            value, problem = self._parse(column, raw)
+            if problem:
+                errors.append((index, problem))
+            record[column.key] = value
+        self._cross_checks(row_number, record, errors)
+        return record, errors
+
+    def _parse(self, column: Column, raw: object) -> tuple[object, str | None]:
+        text = _text(raw) if not isinstance(raw, (date, datetime)) else ""
+        blank = raw is None or (not isinstance(raw, (date, datetime)) and text == "")
+        if blank:
+            if column.required:
+                return _empty(column), f"请填写{column.header}"
+            return _empty(column), None
+        kind = column.type
+        if kind == "date":
+            return self._date(raw, text)
+        if kind in ("kg", "kg0"):
+            return _kilograms(raw, text, positive=kind == "kg")
+        if kind == "uscc":
+            return (text.upper(), None) if uscc_number.is_valid(text.upper()) else (text[:18],
+                                                                                      "统一社会信用代码校验位错误或格式不正确")
+        if kind == "category":
+            return text, None if text in self.categories else "产品类别不在稀土产品名称列表中"
+        if kind == "product":
+            return text[:50], None  # matched with the category in _cross_checks
+        if kind == "customs":
+            code = text.replace(".", "")
+            return code[:10], None if code in self.customs_codes else "出口产品编号不在海关产品目录中"
+        if kind == "code":
+            return text[:40], None if CODE.match(text) else "追溯码须为6至40位字母、数字或连字符"
+        if kind == "batches":
+            batches = [b for b in BATCH_SEPARATORS.split(text) if b]
+            if any(len(b) > 50 for b in batches):
+                return "", "批次号最多50个字符"
+            return ";".join(dict.fromkeys(batches)), None
+        limit = 50 if kind in ("batch", "country") else 100
+        if len(text) > limit:
+            return text[:limit], f"{column.header}最多{limit}个字符"
+        return text, None
+
+    def _date(self, raw: object, text: str) -> tuple[date | None, str | None]:
+        if isinstance(raw, datetime):
+            value = raw.date()
+        elif isinstance(raw, date):
+            value = raw
+        else:
+            try:
+                value = date.fromisoformat(text.replace("/", "-").split(" ")[0])
+            except ValueError:
+                return None, "日期格式应为YYYY-MM-DD"
+        if (value.year, value.month) != (self.year, self.month):
+            return None, f"日期须在{self.year}年{self.month}月内"
+        return value, None
+
+    def _cross_checks(self, row_number: int, record: dict, errors: list[tuple[int, str]]) -> None:
+        keys = [c.key for c in self.columns]
+        category, name = record.get("product_category"), record.get("product_name")
+        if category in self.categories and name and (category, name) not in self.products:
+            errors.append((keys.index("product_name"), f"产品名称不在“{category}”的稀土产品名称列表中"))
+        if self.kind == "SALES":
+            self._sales_checks(row_number, record, errors, keys)
+        elif self.kind == "INVENTORY":
+            self._inventory_checks(row_number, record, errors, keys)
+
+    def _sales_checks(self, row_number: int, record: dict, errors: list[tuple[int, str]], keys: list[str]) -> None:
+        export = record["destination_country"] not in DOMESTIC
+        if export and not record["export_product_code"] and not _has(errors, keys.index("export_product_code")):
+            errors.append((keys.index("export_product_code"), "出口销售须填写出口产品编号"))
+        if not export and not record["counterparty_uscc"] and not _has(errors, keys.index("counterparty_uscc")):
+            errors.append((keys.index("counterparty_uscc"), "境内销售须填写客户统一社会信用代码"))
+        if not record["traceability_code"]:
+            record["traceability_code"] = traceability_code(self.enterprise_id, self.year, self.month, row_number,
+                                                            record["batch_no"], record["counterparty_uscc"])
+        code = record["traceability_code"]
+        if code in self._codes and not _has(errors, keys.index("traceability_code")):
+            errors.append((keys.index("traceability_code"), f"追溯码与第{self._codes[code]}行重复"))
+        self._codes.setdefault(code, row_number)
+
+    def _inventory_checks(self, row_number: int, record: dict, errors: list[tuple[int, str]],
+                          keys: list[str]) -> None:
+        product = (record["product_category"], record["product_name"])
+        if product in self._inventory:
+            errors.append((keys.index("product_name"), f"该产品已在第{self._inventory[product]}行填报"))
+        self._inventory.setdefault(product, row_number)
+        amounts = [record[k] for k in ("opening", "inflow", "outflow", "closing")]
+        if all(isinstance(a, Decimal) for a in amounts) and not any(_has(errors, keys.index(k)) for k in
+                                                                    ("opening", "inflow", "outflow", "closing")):
+            opening, inflow, outflow, closing = amounts
+            if opening + inflow - outflow != closing:
+                errors.append((keys.index("closing"),
+                               f"库存不平衡：期初{opening}＋入库{inflow}－出库{outflow}应等于期末，实为{closing}"))
+
+
+def _has(errors: list[tuple[int, str]], index: int) -> bool:
+    return any(i == index for i, _ in errors)
+
+
+def _empty(column: Column) -> object:
+    return None if column.type in ("date", "kg", "kg0") else ""
+
+
+def _kilograms(raw: object, text: str, *, positive: bool) -> tuple[Decimal | None, str | None]:
+    try:
+        exact = Decimal(repr(float(raw))) if isinstance(raw, (int, float)) else Decimal(text.replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return None, "须为数字（千克）"
+    if not exact.is_finite():
+        return None, "须为数字（千克）"
+    rounded = exact.quantize(KG_PLACES, rounding=ROUND_HALF_UP)
+    if rounded != exact:
+        return None, "最多保留3位小数（千克）"
+    if positive and rounded <= 0:
+        return None, "须大于0"
+    if rounded < 0:
+        return None, "不能为负数"
+    if rounded >= MAX_KG:
+        return None, "数值过大"
+    return rounded, None
+
+
+def split_batches(value: str) -> list[str]:
+    return [b for b in value.split(";") if b]
