@@ -47,10 +47,11 @@ class ServiceContext:
     def session_factory(self) -> sessionmaker[Session]:
         return make_session_factory(self.engine)
 
-    def unit_of_work(self) -> UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """``read_only=True`` for queries: on SQLite they then never wait for (or block) writers."""
         from services.chassis.telemetry import outgoing_headers
 
-        return UnitOfWork(self.session_factory, self.tables, header_source=outgoing_headers)
+        return UnitOfWork(self.session_factory, self.tables, header_source=outgoing_headers, read_only=read_only)
 
 
 Command = Callable[[ServiceContext, Sequence[str]], int]
