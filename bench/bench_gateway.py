@@ -29,18 +29,13 @@ import requests
 
 from bench.load import LoadResult, grpc_load, http_load
 from bench.report import Figure, print_figure, print_header
-from services.chassis.testing import TokenMinter
+from services.chassis.testing import TokenMinter, free_port
 
 RUNS = 3
 SECONDS = 4.0
 GUNICORN_ENV = {"GATEWAY_WORKERS": "2", "GATEWAY_THREADS": "8", "GATEWAY_RATE_LIMIT_PER_SECOND": "0",
                 "LOG_LEVEL": "WARNING"}
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager
@@ -99,7 +94,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         jwks_file = Path(scratch) / "jwks.json"
         jwks_file.write_text(json.dumps(minter.jwks()))
-        echo_port, gateway_port, flask_port = _free_port(), _free_port(), _free_port()
+        echo_port, gateway_port, flask_port = free_port(), free_port(), free_port()
         echo_address = f"127.0.0.1:{echo_port}"
         python = sys.executable
         with _process([python, "-m", "bench.upstreams", "echo", str(echo_port), str(jwks_file)], {}):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,16 +15,12 @@ import pytest
 import requests
 
 from gateway.tests.conftest import dead_address
+from services.chassis.testing import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 STARTUP_DEADLINE = 60.0
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class GatewayProcess:

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,14 +23,10 @@ import requests
 
 from deploy.local.stack import StackConfig
 from services.chassis.config import SERVICES
+from services.chassis.testing import free_port
 
 READY_TIMEOUT = 120.0
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from services.chassis.config import SERVICES, env_prefix
-from tests.e2e.conftest import free_port
+from services.chassis.testing import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
