@@ -6,6 +6,7 @@ the same process and thread layout with one channel per process.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import multiprocessing
 import threading
@@ -25,52 +26,15 @@ class LoadResult:
     errors: int
 
 
-def _http_worker(url: str, headers: Mapping[str, str], seconds: float, threads: int, queue) -> None:
-    parts = urlsplit(url)
+def _drive(make_thread_call: Callable[[], Callable[[], None]], seconds: float, threads: int, queue) -> None:
+    """Each thread repeats its own call until the deadline; the latencies of the ones that succeeded go back."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
     def run() -> None:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        mine: list[float] = []
-        failed = 0
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                connection.request("GET", parts.path, headers=dict(headers))
-                response = connection.getresponse()
-                response.read()
-                if response.status != 200:
-                    failed += 1
-            except (OSError, http.client.HTTPException):
-                failed += 1
-                connection.close()
-                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-                continue
-            mine.append(time.perf_counter() - started)
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-            errors[0] += failed
-
-    pool = [threading.Thread(target=run) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    queue.put((latencies, errors[0]))
-
-
-def _grpc_worker(make_call: Callable[[], Callable[[], object]], seconds: float, threads: int, queue) -> None:
-    call = make_call()
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def run() -> None:
+        call = make_thread_call()
         mine: list[float] = []
         failed = 0
         while time.perf_counter() < deadline:
@@ -91,6 +55,35 @@ def _grpc_worker(make_call: Callable[[], Callable[[], object]], seconds: float, 
     for thread in pool:
         thread.join()
     queue.put((latencies, errors[0]))
+
+
+def _keep_alive_get(url: str, headers: Mapping[str, str]) -> Callable[[], None]:
+    """One keep-alive connection per thread; a broken one is replaced on the next call."""
+    parts = urlsplit(url)
+    connection = [http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)]
+
+    def get() -> None:
+        try:
+            connection[0].request("GET", parts.path, headers=dict(headers))
+            response = connection[0].getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            connection[0].close()
+            connection[0] = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            raise
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}")
+
+    return get
+
+
+def _http_worker(url: str, headers: Mapping[str, str], seconds: float, threads: int, queue) -> None:
+    _drive(functools.partial(_keep_alive_get, url, headers), seconds, threads, queue)
+
+
+def _grpc_worker(make_call: Callable[[], Callable[[], object]], seconds: float, threads: int, queue) -> None:
+    call = make_call()  # one channel per process, shared by its threads
+    _drive(lambda: call, seconds, threads, queue)
 
 
 def _collect(targets: list[multiprocessing.Process], queue, seconds: float) -> LoadResult:
