@@ -155,8 +155,9 @@ class _ConsumerSession:
     """One connection's worth of consuming: declare, subscribe, dispatch until stopped or lost."""
 
     def __init__(self, context: ServiceContext, consumer_name: str, subscriptions: Sequence[Subscription],
-                 stop: threading.Event) -> None:
+                 stop: threading.Event, declare: Callable[[Any], None] | None = None) -> None:
         self.context = context
+        self.declare = declare
         self.consumer_name = consumer_name
         self.subscriptions = subscriptions
         self.stop = stop
@@ -165,6 +166,8 @@ class _ConsumerSession:
     def run(self, connection: pika.BlockingConnection, on_ready: Callable[[], None]) -> None:
         channel = connection.channel()
         declare_topology(channel)
+        if self.declare is not None:
+            self.declare(channel)
         for subscription in self.subscriptions:
             declare_queue(channel, subscription.queue, exchange=subscription.exchange,
                           routing_keys=subscription.routing_keys, arguments=subscription.queue_arguments)
@@ -213,12 +216,14 @@ class _ConsumerSession:
 
 def run_consumer(context: ServiceContext, consumer_name: str, subscriptions: Sequence[Subscription],
                  stop_event: threading.Event | None = None, *, amqp_url: str | None = None,
-                 reconnect_backoff: Backoff | None = None, on_ready: Callable[[], None] | None = None) -> int:
+                 reconnect_backoff: Backoff | None = None, on_ready: Callable[[], None] | None = None,
+                 declare: Callable[[Any], None] | None = None) -> int:
     """Consume ``subscriptions`` until ``stop_event`` is set (SIGTERM/SIGINT when none is given).
 
     Reconnects with back-off when the broker goes away; unacked messages are then
     redelivered and the inbox drops those already processed. ``on_ready`` is called each
-    time the consumers are subscribed.
+    time the consumers are subscribed. ``declare(channel)`` declares a service's own
+    exchanges and queues on each connect, before the subscriptions bind to them.
     """
     from services.chassis.amqp import stop_event_on_signals
 
@@ -227,7 +232,7 @@ def run_consumer(context: ServiceContext, consumer_name: str, subscriptions: Seq
     url = amqp_url or context.settings.amqp_url
     parameters = connection_parameters(url, client_name=f"tongban-consumer-{consumer_name}")
     backoff = reconnect_backoff or Backoff()
-    session = _ConsumerSession(context, consumer_name, subscriptions, stop)
+    session = _ConsumerSession(context, consumer_name, subscriptions, stop, declare)
     failing_since_logged = False
 
     def ready() -> None:

@@ -1,254 +1,162 @@
-"""RabbitMQ plumbing of notify: its queues, and the workers that consume them.
+"""Notify on RabbitMQ, through the chassis consumer: its queues, its subscriptions, its direct routes.
 
-Queues (declared idempotently at start; the request queues may already exist):
-- ``notify.requests`` / ``notify.requests.high`` on exchange ``tongban.notify``: requests from every service.
-- ``notify.deliveries`` / ``notify.deliveries.high``: one message per delivery to send.
-- ``<work queue>.retry.<ms>ms``: delay queues; a message waits its TTL there and is dead-lettered
-  back to its work queue, so back-off needs no timer of ours.
-- ``notify.announcements`` on ``tongban.notify.internal``: announcement fan-out.
-- ``<queue>.parking``: messages that failed for good, kept for an operator, never lost.
-
-Each worker acks a message only after its own commit and after the messages it leads to
-have been confirmed by the broker; a request seen before is dropped by its message id.
-High-priority queues have their own worker thread and connection, so a broadcast being
-fanned out never holds up a verification code.
+Every queue is consumed with :func:`services.chassis.consumer.run_consumer`, so a message's
+effects, the messages it leads to (written to notify's outbox) and its inbox record commit
+together before the ack, and a handler failure parks it on ``<queue>.parking``. Two consumers
+run side by side, each on its own connection and thread: HIGH (verification codes: their
+requests and deliveries) and NORMAL (everything else, announcements included), so a broadcast
+never delays a code. A relay thread publishes notify's own outbox (delivery tasks, retries,
+fan-out pages) in confirmed batches.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import pika
 from pika.adapters.blocking_connection import BlockingChannel
-from pika.exceptions import AMQPError, ChannelClosedByBroker
-from sqlalchemy.exc import InterfaceError, OperationalError
+from pika.exchange_type import ExchangeType
 
-from services.chassis.errors import DomainError, Unavailable
+from services.chassis.consumer import InboundMessage, Subscription, process_message, run_consumer
 from services.chassis.messages import NOTIFY_EXCHANGE, NOTIFY_HIGH_ROUTING_KEY, NOTIFY_ROUTING_KEY
+from services.chassis.relay import Relay
+from services.chassis.topology import declare_queue
+from services.chassis.uow import UnitOfWork
+from services.notify import queues
 from services.notify.handlers import announcements, deliveries, requests
-from services.notify.handlers.common import DeliveryTask
 from services.notify.runtime import NotifyRuntime
 
 log = logging.getLogger(__name__)
 
-REQUESTS = "notify.requests"
-REQUESTS_HIGH = "notify.requests.high"
-DELIVERIES = "notify.deliveries"
-DELIVERIES_HIGH = "notify.deliveries.high"
-ANNOUNCEMENTS = "notify.announcements"
+# Re-exported for callers that name queues.
+DELIVERIES = queues.DELIVERIES
+DELIVERIES_HIGH = queues.DELIVERIES_HIGH
+REQUESTS = queues.REQUESTS
+REQUESTS_HIGH = queues.REQUESTS_HIGH
+ANNOUNCEMENTS = queues.ANNOUNCEMENTS
+parking = queues.parking
 
 
-def parking(queue: str) -> str:
-    return f"{queue}.parking"
+def declarer(retry_delays: list[float]) -> Callable[[BlockingChannel], None]:
+    """Declares notify's exchange, work queues, delay queues and parking binding; idempotent."""
+
+    def declare(channel: BlockingChannel) -> None:
+        channel.exchange_declare(queues.INTERNAL_EXCHANGE, ExchangeType.direct, durable=True)
+        for priority in ("NORMAL", "HIGH"):
+            work_queue = queues.delivery_queue(priority)
+            declare_queue(channel, work_queue, exchange=queues.INTERNAL_EXCHANGE,
+                          routing_keys=[queues.delivery_key(priority)])
+            for delay in retry_delays:
+                # A delay queue: the message waits its TTL, then dead-letters back to the work queue.
+                declare_queue(channel, queues.retry_queue(work_queue, delay), exchange=queues.INTERNAL_EXCHANGE,
+                              routing_keys=[queues.retry_key(priority, delay)],
+                              arguments={"x-message-ttl": round(delay * 1000),
+                                         "x-dead-letter-exchange": queues.INTERNAL_EXCHANGE,
+                                         "x-dead-letter-routing-key": queues.delivery_key(priority)})
+        channel.queue_bind(queues.parking(queues.DELIVERIES), queues.INTERNAL_EXCHANGE, routing_key=queues.PARKED_KEY)
+        declare_queue(channel, queues.ANNOUNCEMENTS, exchange=queues.INTERNAL_EXCHANGE,
+                      routing_keys=[queues.FANOUT_KEY])
+
+    return declare
 
 
-def delivery_queue(priority: str) -> str:
-    return DELIVERIES_HIGH if priority == "HIGH" else DELIVERIES
+def declare_topology(channel: BlockingChannel, retry_delays: list[float]) -> None:
+    from services.chassis.topology import declare_topology as declare_platform
+
+    declare_platform(channel)
+    declarer(retry_delays)(channel)
 
 
-def retry_queue(work_queue: str, delay_seconds: float) -> str:
-    return f"{work_queue}.retry.{round(delay_seconds * 1000)}ms"
+# ---- handlers: one unit of work each, committed by the chassis with the inbox record ----
+
+def handle_request(runtime: NotifyRuntime) -> Callable[[UnitOfWork, InboundMessage], None]:
+    def handle(uow: UnitOfWork, message: InboundMessage) -> None:
+        requests.handle_request_message(runtime, uow, message)
+    return handle
 
 
-PERSISTENT = pika.DeliveryMode.Persistent
+def handle_deliveries(runtime: NotifyRuntime) -> Callable[[UnitOfWork, InboundMessage], None]:
+    def handle(uow: UnitOfWork, message: InboundMessage) -> None:
+        deliveries.send_batch(runtime, uow, queues.tasks_of(message.payload))
+    return handle
 
 
-def _declare_queue(connection: pika.BlockingConnection, channel: BlockingChannel, name: str,
-                   arguments: dict | None = None) -> BlockingChannel:
-    """Declare durably; a queue another component declared with other arguments is used as it is."""
-    try:
-        channel.queue_declare(name, durable=True, arguments=arguments)
-        return channel
-    except ChannelClosedByBroker as exc:
-        if exc.reply_code != 406:
-            raise
-        log.warning("queue %s exists with other arguments; using it as declared", name)
-        channel = connection.channel()
-        channel.queue_declare(name, durable=True, passive=True)
-        return channel
+def handle_fanout(runtime: NotifyRuntime) -> Callable[[UnitOfWork, InboundMessage], None]:
+    def handle(uow: UnitOfWork, message: InboundMessage) -> None:
+        announcements.fan_out_page(runtime, uow, str(message.payload["announcementId"]))
+    return handle
 
 
-def _parked_arguments(queue: str) -> dict:
-    # The chassis' convention for consumer queues: a rejected message dead-letters to its parking lot.
-    return {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": parking(queue)}
+def subscriptions(runtime: NotifyRuntime, priority: str) -> list[Subscription]:
+    if priority == "HIGH":
+        return [
+            Subscription(queues.REQUESTS_HIGH, NOTIFY_EXCHANGE, [NOTIFY_HIGH_ROUTING_KEY], handle_request(runtime),
+                         prefetch=10),
+            Subscription(queues.DELIVERIES_HIGH, queues.INTERNAL_EXCHANGE, [queues.DELIVERY_HIGH_KEY],
+                         handle_deliveries(runtime), prefetch=4),
+        ]
+    return [
+        Subscription(queues.REQUESTS, NOTIFY_EXCHANGE, [NOTIFY_ROUTING_KEY], handle_request(runtime),
+                     prefetch=runtime.settings.prefetch),
+        # A task carries up to TASK_BATCH deliveries: a few in hand keep the sender busy.
+        Subscription(queues.DELIVERIES, queues.INTERNAL_EXCHANGE, [queues.DELIVERY_KEY],
+                     handle_deliveries(runtime), prefetch=4),
+        Subscription(queues.ANNOUNCEMENTS, queues.INTERNAL_EXCHANGE, [queues.FANOUT_KEY], handle_fanout(runtime),
+                     prefetch=1),
+    ]
 
 
-def declare_topology(connection: pika.BlockingConnection, retry_delays: list[float]) -> None:
-    channel = connection.channel()
-    channel.exchange_declare(NOTIFY_EXCHANGE, "direct", durable=True)
-    channel.exchange_declare(announcements.INTERNAL_EXCHANGE, "direct", durable=True)
-    for queue in (REQUESTS, REQUESTS_HIGH, DELIVERIES, DELIVERIES_HIGH, ANNOUNCEMENTS):
-        channel = _declare_queue(connection, channel, parking(queue))
-    for queue, exchange, key in ((REQUESTS, NOTIFY_EXCHANGE, NOTIFY_ROUTING_KEY),
-                                 (REQUESTS_HIGH, NOTIFY_EXCHANGE, NOTIFY_HIGH_ROUTING_KEY),
-                                 (ANNOUNCEMENTS, announcements.INTERNAL_EXCHANGE, announcements.FANOUT_ROUTING_KEY)):
-        channel = _declare_queue(connection, channel, queue, _parked_arguments(queue))
-        channel.queue_bind(queue, exchange, routing_key=key)
-    for queue in (DELIVERIES, DELIVERIES_HIGH):
-        channel = _declare_queue(connection, channel, queue, _parked_arguments(queue))
-        for delay in retry_delays:
-            channel = _declare_queue(connection, channel, retry_queue(queue, delay), {
-                "x-message-ttl": round(delay * 1000),
-                "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": queue,
-            })
-    channel.close()
+def direct_routes(runtime: NotifyRuntime) -> dict[str, Callable[[InboundMessage], None]]:
+    """Without a broker the relay hands notify's own messages straight to these, deduped like the consumers."""
+    handlers = {queues.DELIVERY_KEY: handle_deliveries(runtime), queues.DELIVERY_HIGH_KEY: handle_deliveries(runtime),
+                queues.FANOUT_KEY: handle_fanout(runtime)}
+
+    def deliver(message: InboundMessage) -> None:
+        handler = handlers.get(message.routing_key)
+        if handler is None:
+            # Retries wait for the maintenance pass (due temporary failures); parked ones are recorded already.
+            return
+        process_message(runtime.context, queues.CONSUMER, message, handler)
+
+    return {queues.INTERNAL_EXCHANGE: deliver}
 
 
-@dataclass(frozen=True)
-class Publish:
-    """A message a handled message leads to, sent through the default exchange to ``queue``."""
+# ---- running them ----
 
-    queue: str
-    payload: dict
-    headers: dict | None = None
+@dataclass
+class Workers:
+    """The consumer threads and notify's relay thread of one process."""
 
+    stop: threading.Event
+    threads: list[threading.Thread] = field(default_factory=list)
+    ready: dict[str, threading.Event] = field(default_factory=dict)
 
-Handler = Callable[[NotifyRuntime, dict], list[Publish]]
+    def wait_ready(self, timeout: float) -> bool:
+        return all(event.wait(timeout) for event in self.ready.values())
 
-
-def _task_messages(tasks: list[DeliveryTask]) -> list[Publish]:
-    return [Publish(delivery_queue(task.priority), task.payload()) for task in tasks]
-
-
-def handle_request(runtime: NotifyRuntime, payload: dict) -> list[Publish]:
-    acceptance = requests.accept_request(runtime, requests.parse_request(payload))
-    return _task_messages(acceptance.tasks)
+    def join(self, timeout: float = 10.0) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=timeout)
 
 
-def handle_delivery(runtime: NotifyRuntime, payload: dict) -> list[Publish]:
-    task = DeliveryTask.from_payload(payload)
-    outcome = deliveries.send_delivery(runtime, task)
-    if outcome.kind == deliveries.RETRY_OUTCOME:
-        return [Publish(retry_queue(delivery_queue(task.priority), outcome.delay), outcome.retry.payload())]
-    if outcome.kind == deliveries.PARK_OUTCOME:
-        return [Publish(parking(delivery_queue(task.priority)), task.payload(), {"x-reason": outcome.reason})]
-    return []
-
-
-def handle_fanout(runtime: NotifyRuntime, payload: dict) -> list[Publish]:
-    published: list[Publish] = []
-    announcements.fan_out(runtime, str(payload["announcementId"]),
-                          lambda tasks: published.extend(_task_messages(tasks)))
-    return published
-
-
-class Worker(threading.Thread):
-    """Consumes some queues on its own connection until ``stop`` is set; reconnects when the broker goes."""
-
-    def __init__(self, runtime: NotifyRuntime, name: str, handlers: dict[str, Handler], stop: threading.Event,
-                 prefetch: int):
-        super().__init__(name=f"notify-{name}", daemon=True)
-        self.runtime = runtime
-        self.handlers = handlers
-        self.stop = stop
-        self.prefetch = prefetch
-        self.ready = threading.Event()
-
-    def run(self) -> None:
-        backoff = 0.5
-        while not self.stop.is_set():
-            try:
-                self._consume()
-                backoff = 0.5
-            except AMQPError as exc:
-                log.warning("%s: broker connection lost (%s); reconnecting in %.1fs", self.name, exc, backoff)
-                self.ready.clear()
-                self.stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
-
-    def _consume(self) -> None:
-        url = self.runtime.context.settings.amqp_url
-        connection = pika.BlockingConnection(pika.URLParameters(url))
-        try:
-            declare_topology(connection, self.runtime.settings.retry_delays())
-            channel = connection.channel()
-            # Follow-up messages are confirmed before the message that led to them is acked.
-            channel.confirm_delivery()
-            channel.basic_qos(prefetch_count=self.prefetch)
-            for queue, handler in self.handlers.items():
-                channel.basic_consume(queue, self._callback(queue, handler))
-            self.ready.set()
-            while not self.stop.is_set():
-                connection.process_data_events(time_limit=0.5)
-        finally:
-            if connection.is_open:
-                connection.close()
-
-    def _callback(self, queue: str, handler: Handler):
-        def on_message(channel: BlockingChannel, method, properties, body: bytes) -> None:
-            try:
-                payload = json.loads(body)
-                follow_ups = handler(self.runtime, payload)
-            except (Unavailable, OperationalError, InterfaceError) as exc:
-                # Identity or the database is away for a moment: try the same message again shortly.
-                log.warning("%s: %s; message requeued", queue, exc)
-                time.sleep(1.0)
-                channel.basic_nack(method.delivery_tag, requeue=True)
-                return
-            except (DomainError, ValueError, KeyError, TypeError) as exc:
-                reason = exc.message if isinstance(exc, DomainError) else f"{exc.__class__.__name__}: {exc}"
-                log.warning("%s: message refused (%s); parked", queue, reason)
-                follow_ups = [Publish(parking(queue), {"body": body.decode("utf-8", "replace")}, {"x-reason": reason})]
-            except Exception as exc:
-                log.exception("%s: handler failed; message parked", queue)
-                reason = f"{exc.__class__.__name__}: {exc}"
-                follow_ups = [Publish(parking(queue), {"body": body.decode("utf-8", "replace")}, {"x-reason": reason})]
-            for follow_up in follow_ups:
-                channel.basic_publish(
-                    "", follow_up.queue, json.dumps(follow_up.payload, ensure_ascii=False).encode(),
-                    pika.BasicProperties(delivery_mode=PERSISTENT, content_type="application/json",
-                                         headers=follow_up.headers or None))
-            channel.basic_ack(method.delivery_tag)
-
-        return on_message
-
-
-def start_workers(runtime: NotifyRuntime, stop: threading.Event) -> list[Worker]:
-    prefetch = runtime.settings.prefetch
-    high = Worker(runtime, "high", {REQUESTS_HIGH: handle_request, DELIVERIES_HIGH: handle_delivery}, stop,
-                  prefetch=10)
-    normal = Worker(runtime, "normal", {REQUESTS: handle_request, DELIVERIES: handle_delivery,
-                                        ANNOUNCEMENTS: handle_fanout}, stop, prefetch=prefetch)
-    for worker in (high, normal):
-        worker.start()
-    return [high, normal]
-
-
-class TaskPublisher:
-    """Publishes delivery tasks from outside a worker (the maintenance loop); False when no broker answers."""
-
-    def __init__(self, runtime: NotifyRuntime):
-        self.runtime = runtime
-        self._connection: pika.BlockingConnection | None = None
-        self._channel: BlockingChannel | None = None
-
-    def publish(self, tasks: list[DeliveryTask]) -> bool:
-        try:
-            if self._channel is None or not self._channel.is_open:
-                self._connection = pika.BlockingConnection(pika.URLParameters(self.runtime.context.settings.amqp_url))
-                declare_topology(self._connection, self.runtime.settings.retry_delays())
-                self._channel = self._connection.channel()
-                self._channel.confirm_delivery()
-            for message in _task_messages(tasks):
-                self._channel.basic_publish("", message.queue, json.dumps(message.payload).encode(),
-                                            pika.BasicProperties(delivery_mode=PERSISTENT))
-            return True
-        except AMQPError as exc:
-            log.warning("no broker for delivery tasks (%s); sending in this process", exc)
-            self.close()
-            return False
-
-    def close(self) -> None:
-        try:
-            if self._connection is not None and self._connection.is_open:
-                self._connection.close()
-        except AMQPError:
-            pass
-        self._connection = None
-        self._channel = None
+def start_workers(runtime: NotifyRuntime, stop: threading.Event, *, relay: bool = True) -> Workers:
+    workers = Workers(stop)
+    declare = declarer(runtime.settings.retry_delays())
+    for priority in ("HIGH", "NORMAL"):
+        ready = threading.Event()
+        workers.ready[priority] = ready
+        thread = threading.Thread(
+            target=run_consumer, name=f"notify-consume-{priority.lower()}",
+            args=(runtime.context, queues.CONSUMER, subscriptions(runtime, priority), stop),
+            kwargs={"on_ready": ready.set, "declare": declare}, daemon=True)
+        workers.threads.append(thread)
+    if relay:
+        outbox_relay = Relay(runtime.context, direct_deliveries=direct_routes(runtime))
+        workers.threads.append(threading.Thread(target=outbox_relay.run, args=(stop,), name="notify-relay",
+                                                daemon=True))
+    for thread in workers.threads:
+        thread.start()
+    return workers

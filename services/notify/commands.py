@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 from services.chassis.runtime import ServiceContext
 from services.notify import broker, jobs, seed
-from services.notify.handlers import announcements
 from services.notify.runtime import runtime_for
 
 log = logging.getLogger(__name__)
@@ -30,19 +29,18 @@ def _stop_on_signals() -> threading.Event:
 
 
 def consume(context: ServiceContext, argv: Sequence[str]) -> int:
-    """Run the consumers (requests, high-priority requests, deliveries, retries, announcements) and maintenance."""
+    """Run the consumers (requests, high-priority requests, deliveries, announcements), notify's relay
+    and the maintenance loop."""
     runtime = runtime_for(context)
     stop = _stop_on_signals()
     workers = broker.start_workers(runtime, stop)
-    publisher = broker.TaskPublisher(runtime)
-    maintenance = threading.Thread(target=jobs.maintenance_loop, args=(runtime, stop, publisher),
+    maintenance = threading.Thread(target=jobs.maintenance_loop, args=(runtime, stop),
                                    name="notify-maintenance", daemon=True)
     maintenance.start()
     log.info("notify consumers running")
     stop.wait()
-    for thread in (*workers, maintenance):
-        thread.join(timeout=10)
-    publisher.close()
+    workers.join(timeout=10)
+    maintenance.join(timeout=10)
     return 0
 
 
@@ -52,16 +50,11 @@ def run_jobs(context: ServiceContext, argv: Sequence[str]) -> int:
     parser.add_argument("--no-broker", action="store_true", help="send here instead of publishing tasks")
     args = parser.parse_args(list(argv))
     runtime = runtime_for(context)
-    publisher = None if args.no_broker else broker.TaskPublisher(runtime)
-    try:
-        if args.once:
-            print(json.dumps(jobs.run_maintenance_once(runtime, publisher)))
-            return 0
-        jobs.maintenance_loop(runtime, _stop_on_signals(), publisher)
+    if args.once:
+        print(json.dumps(jobs.run_maintenance_once(runtime, use_broker=not args.no_broker)))
         return 0
-    finally:
-        if publisher is not None:
-            publisher.close()
+    jobs.maintenance_loop(runtime, _stop_on_signals(), use_broker=not args.no_broker)
+    return 0
 
 
 def seed_templates(context: ServiceContext, argv: Sequence[str]) -> int:
@@ -71,21 +64,12 @@ def seed_templates(context: ServiceContext, argv: Sequence[str]) -> int:
 
 
 def direct_deliveries(context: ServiceContext):
-    """Without a broker the relay hands notify's own fan-out messages straight to it."""
-    runtime = runtime_for(context)
-
-    def fan_out(message) -> None:
-        payload = getattr(message, "payload", message)
-        if isinstance(payload, str | bytes):
-            payload = json.loads(payload)
-        announcements.fan_out(runtime, str(payload["announcementId"]),
-                              lambda tasks: runtime.executor.submit(jobs.send_inline, runtime, tasks))
-
-    return {announcements.INTERNAL_EXCHANGE: fan_out}
+    """Without a broker the relay hands notify's own messages (tasks, fan-out pages) straight to it."""
+    return broker.direct_routes(runtime_for(context))
 
 
 COMMANDS = {
-    "consume": ("run the RabbitMQ consumers and the maintenance loop", consume),
+    "consume": ("run the RabbitMQ consumers, notify's outbox relay and the maintenance loop", consume),
     "jobs": ("replay stuck deliveries, time out sending ones, publish due announcements", run_jobs),
     "seed-templates": ("add the standard templates that are missing", seed_templates),
 }

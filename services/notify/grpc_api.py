@@ -10,7 +10,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from protos.notify.v1 import notify_pb2, notify_pb2_grpc
 from services.chassis.runtime import ServiceContext
 from services.chassis.server import ServiceBinding
-from services.notify import domain, jobs
+from services.notify import domain
 from services.notify.handlers import announcements, deliveries, inbox, preferences, requests, templates
 from services.notify.handlers.common import as_aware
 from services.notify.runtime import NotifyRuntime, runtime_for
@@ -70,11 +70,9 @@ class NotifyService(notify_pb2_grpc.NotifyServiceServicer):
         return runtime_for(self._context)
 
     def SubmitNotification(self, request, context):
-        runtime = self.runtime
-        acceptance = requests.accept_request(runtime, request)
-        if acceptance.tasks:
-            # This entry is used when no broker answers: send here, retries come from the maintenance loop.
-            runtime.executor.submit(jobs.send_inline, runtime, acceptance.tasks)
+        # The relays' entry while no broker answers: deduped with the consumers by message id; the
+        # delivery tasks go to notify's outbox, whose relay sends them here too.
+        acceptance = requests.accept_request(self.runtime, request)
         return notify_pb2.SubmitNotificationResponse(accepted=acceptance.accepted)
 
     def ListInboxMessages(self, request, context):

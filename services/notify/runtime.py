@@ -1,11 +1,9 @@
-"""The per-process parts of notify: settings, providers, identity, and the pool that sends without a broker."""
+"""The per-process parts of notify: settings, providers and identity."""
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from services.chassis.runtime import ServiceContext
 from services.notify.providers import Provider, build_providers
@@ -27,11 +25,6 @@ class NotifyRuntime:
             self.providers = build_providers(self.settings)
         if self.directory is None:
             self.directory = IdentityDirectory(self.context.channels)
-
-    @cached_property
-    def executor(self) -> ThreadPoolExecutor:
-        """Sends deliveries in this process when no broker carries them (the direct gRPC entry)."""
-        return ThreadPoolExecutor(max_workers=4, thread_name_prefix="notify-send")
 
     def unit_of_work(self):
         return self.context.unit_of_work()

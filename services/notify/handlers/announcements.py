@@ -3,15 +3,15 @@
 The audience is materialised a page at a time from identity's ListAudience into inbox rows
 (unique per account and announcement, so a replayed page adds nothing) and, when the
 announcement also goes by SMS or e-mail, into deliveries of one notification. A page is
-one transaction that also moves the announcement's cursor, so a crash resumes where it
-stopped. Fan-out runs on the normal-priority worker; verification codes never wait for it.
+one message and one transaction that also moves the announcement's cursor and publishes the
+next page's message, so a crash resumes where it stopped. Fan-out runs on the normal-priority
+consumer; verification codes never wait for it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,9 +20,9 @@ from sqlalchemy import func, or_, select, update
 from services.chassis.auth import current_caller, require_authenticated
 from services.chassis.db import new_id, utcnow
 from services.chassis.errors import NotFound, PermissionDenied
-from services.chassis.messages import OutboundMessage
 from services.chassis.paging import PageRequest
-from services.notify import domain
+from services.chassis.uow import UnitOfWork
+from services.notify import domain, queues
 from services.notify.handlers.common import (
     DeliveryTask,
     as_aware,
@@ -35,13 +35,8 @@ from services.notify.runtime import NotifyRuntime
 
 log = logging.getLogger(__name__)
 
-INTERNAL_EXCHANGE = "tongban.notify.internal"
-FANOUT_ROUTING_KEY = "notify.announcement.fanout"
 ANNOUNCEMENT_TEMPLATE = "notify.announcement.published"
-
-
-def fanout_message(announcement_id: str) -> OutboundMessage:
-    return OutboundMessage(INTERNAL_EXCHANGE, FANOUT_ROUTING_KEY, {"announcementId": announcement_id})
+fanout_message = queues.fanout_message
 
 
 @dataclass(frozen=True)
@@ -131,59 +126,48 @@ def get_announcement(runtime: NotifyRuntime, announcement_id: str) -> Announceme
 
 # ---- fan-out ----
 
-TaskSink = Callable[[list[DeliveryTask]], None]
+def fan_out_page(runtime: NotifyRuntime, uow: UnitOfWork, announcement_id: str) -> bool:
+    """Reach one page of the audience on ``uow``; the next page is a message of its own.
 
-
-def fan_out(runtime: NotifyRuntime, announcement_id: str, on_tasks: TaskSink) -> int:
-    """Reach the whole audience, a page per transaction; returns how many pages this call wrote."""
-    pages = 0
-    while True:
-        tasks, more = _fan_out_page(runtime, announcement_id)
-        if tasks is None:
-            return pages
-        pages += 1
-        if tasks:
-            on_tasks(tasks)
-        if not more:
-            return pages
-
-
-def _fan_out_page(runtime: NotifyRuntime, announcement_id: str) -> tuple[list[DeliveryTask] | None, bool]:
-    with runtime.unit_of_work() as uow:
-        session = uow.session
-        announcement = session.get(Announcement, announcement_id)
-        if announcement is None or announcement.fanout_state == "DONE":
-            return None, False
-        cursor = announcement.fanout_cursor
-        contacts, following = runtime.directory.audience(
-            announcement.audience_kind, announcement.audience_system, json.loads(announcement.org_types),
-            json.loads(announcement.organization_ids), runtime.settings.fanout_page_size, cursor)
-        # The guard: another worker that moved the cursor first wins, and this page is dropped.
-        moved = session.execute(update(Announcement).where(
-            Announcement.id == announcement_id, Announcement.fanout_cursor == cursor,
-            Announcement.fanout_state != "DONE").values(
-            fanout_cursor=following, fanout_state="DONE" if not following else "QUEUED",
-            recipients_count=Announcement.recipients_count + len(contacts)))
-        if moved.rowcount != 1:
-            return None, False
-        channels = json.loads(announcement.channels)
-        now = utcnow()
-        accounts = list(dict.fromkeys(c.account_id for c in contacts if c.account_id))
-        if "IN_SITE" in channels:
-            insert_ignoring_duplicates(session, InboxItem.__table__, [
-                {"id": new_id(), "account_id": account_id, "organization_id": None,
-                 "system": announcement.system or "platform", "category": "announcement",
-                 "title": announcement.title, "body": announcement.body,
-                 "source": f"announcement:{announcement.id}", "announcement_id": announcement.id,
-                 "created_at": now, "visible_from": announcement.publish_at, "expires_at": announcement.expires_at,
-                 "read_at": None}
-                for account_id in accounts])
-        tasks: list[DeliveryTask] = []
-        external = [c for c in channels if c in ("SMS", "EMAIL")]
-        if external and contacts:
-            tasks = _external_deliveries(runtime, session, announcement, contacts, external, now)
-        uow.commit()
-    return tasks, bool(following)
+    The cursor moves in the same transaction (guarded, so a replayed or concurrent page adds
+    nothing), the page's delivery tasks and the next page's message go to the outbox with it.
+    Returns False when there was nothing left to do.
+    """
+    session = uow.session
+    announcement = session.get(Announcement, announcement_id)
+    if announcement is None or announcement.fanout_state == "DONE":
+        return False
+    cursor = announcement.fanout_cursor
+    contacts, following = runtime.directory.audience(
+        announcement.audience_kind, announcement.audience_system, json.loads(announcement.org_types),
+        json.loads(announcement.organization_ids), runtime.settings.fanout_page_size, cursor)
+    # The guard: another worker that moved the cursor first wins, and this page is dropped.
+    moved = session.execute(update(Announcement).where(
+        Announcement.id == announcement_id, Announcement.fanout_cursor == cursor,
+        Announcement.fanout_state != "DONE").values(
+        fanout_cursor=following, fanout_state="DONE" if not following else "QUEUED",
+        recipients_count=Announcement.recipients_count + len(contacts)))
+    if moved.rowcount != 1:
+        return False
+    channels = json.loads(announcement.channels)
+    now = utcnow()
+    accounts = list(dict.fromkeys(c.account_id for c in contacts if c.account_id))
+    if "IN_SITE" in channels:
+        insert_ignoring_duplicates(session, InboxItem.__table__, [
+            {"id": new_id(), "account_id": account_id, "organization_id": None,
+             "system": announcement.system or "platform", "category": "announcement",
+             "title": announcement.title, "body": announcement.body,
+             "source": f"announcement:{announcement.id}", "announcement_id": announcement.id,
+             "created_at": now, "visible_from": announcement.publish_at, "expires_at": announcement.expires_at,
+             "read_at": None}
+            for account_id in accounts])
+    external = [c for c in channels if c in ("SMS", "EMAIL")]
+    if external and contacts:
+        uow.publish(*queues.task_messages(_external_deliveries(runtime, session, announcement, contacts, external,
+                                                               now)))
+    if following:
+        uow.publish(queues.fanout_message(announcement_id))
+    return True
 
 
 def _external_deliveries(runtime, session, announcement: Announcement, contacts, channels, now) -> list[DeliveryTask]:
@@ -234,7 +218,7 @@ def _external_deliveries(runtime, session, announcement: Announcement, contacts,
 
 
 def claim_due_announcements(runtime: NotifyRuntime, limit: int = 50) -> list[str]:
-    """Scheduled announcements whose time has come: PENDING -> QUEUED, guarded so one worker takes each."""
+    """Scheduled announcements whose time has come: PENDING -> QUEUED with their fan-out message, guarded."""
     now = utcnow()
     claimed = []
     with runtime.unit_of_work() as uow:
@@ -246,5 +230,6 @@ def claim_due_announcements(runtime: NotifyRuntime, limit: int = 50) -> list[str
             ).values(fanout_state="QUEUED"))
             if moved.rowcount == 1:
                 claimed.append(announcement_id)
+                uow.publish(queues.fanout_message(announcement_id))
         uow.commit()
     return claimed

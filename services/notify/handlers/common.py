@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from services.notify.queues import DeliveryTask
 
-@dataclass(frozen=True)
-class DeliveryTask:
-    """Ask to send one delivery; ``attempt`` is how many attempts it had when asked, so a stale ask is dropped."""
-
-    delivery_id: str
-    attempt: int
-    priority: str = "NORMAL"
-
-    def payload(self) -> dict:
-        return {"deliveryId": self.delivery_id, "attempt": self.attempt, "priority": self.priority}
-
-    @classmethod
-    def from_payload(cls, payload: dict) -> DeliveryTask:
-        return cls(str(payload["deliveryId"]), int(payload.get("attempt", 0)), payload.get("priority") or "NORMAL")
+__all__ = ["DeliveryTask", "as_aware", "insert_ignoring_duplicates", "like_pattern"]
 
 
 def insert_ignoring_duplicates(session: Session, table: Table, rows: Sequence[dict], returning=None) -> list:

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from services.chassis.auth import require_authenticated
 from services.chassis.db import utcnow
 from services.chassis.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from services.chassis.paging import PageRequest
-from services.notify import domain
+from services.chassis.uow import UnitOfWork
+from services.notify import domain, queues
 from services.notify.handlers.common import DeliveryTask
 from services.notify.models import Delivery
 from services.notify.providers import PermanentFailure, TemporaryFailure
@@ -30,71 +33,128 @@ RETRY_OUTCOME = "RETRY"
 PARK_OUTCOME = "PARK"
 SKIPPED_OUTCOME = "SKIPPED"
 
+_DELIVERIES = Delivery.__table__
+
 
 @dataclass(frozen=True)
-class SendOutcome:
-    kind: str
-    task: DeliveryTask
-    # For RETRY: the task to run after ``delay`` seconds.
-    retry: DeliveryTask | None = None
-    delay: float = 0.0
-    reason: str = ""
+class _Claimed:
+    id: str
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    attempts: int
+    priority: str
 
 
-def _move(runtime: NotifyRuntime, delivery_id: str, target: str, *, extra_guard=None, **values) -> bool:
-    """One guarded status change, committed; False when the delivery was not in a state that may move."""
+def claim(session: Session, tasks: Sequence[DeliveryTask]) -> list[_Claimed]:
+    """CREATED or TEMPORARY_FAILURE -> SENDING for the tasks still at the attempt they were made for.
+
+    One guarded ``UPDATE ... RETURNING`` per attempt number: a delivery another worker claimed,
+    or a stale task, is simply not returned.
+    """
+    by_attempt: dict[int, list[str]] = {}
+    for task in tasks:
+        by_attempt.setdefault(task.attempt, []).append(task.delivery_id)
     now = utcnow()
-    conditions = [Delivery.id == delivery_id, Delivery.status.in_(domain.sources_of(target))]
-    if extra_guard is not None:
-        conditions.append(extra_guard)
-    with runtime.unit_of_work() as uow:
-        result = uow.session.execute(
-            update(Delivery).where(*conditions).values(status=target, updated_at=now, **values))
-        uow.commit()
-    return result.rowcount == 1
+    claimed: list[_Claimed] = []
+    for attempt, ids in sorted(by_attempt.items()):
+        rows = session.execute(
+            update(_DELIVERIES)
+            .where(_DELIVERIES.c.id.in_(sorted(set(ids))), _DELIVERIES.c.status.in_(domain.sources_of(domain.SENDING)),
+                   _DELIVERIES.c.attempts == attempt)
+            .values(status=domain.SENDING, attempts=_DELIVERIES.c.attempts + 1, next_attempt_at=None, updated_at=now)
+            .returning(_DELIVERIES.c.id, _DELIVERIES.c.channel, _DELIVERIES.c.recipient, _DELIVERIES.c.subject,
+                       _DELIVERIES.c.body, _DELIVERIES.c.attempts, _DELIVERIES.c.priority)).all()
+        claimed += [_Claimed(*row) for row in rows]
+    return claimed
 
 
-def send_delivery(runtime: NotifyRuntime, task: DeliveryTask) -> SendOutcome:
-    """Claim the delivery (CREATED or TEMPORARY_FAILURE, still at the attempt the task was made for) and send it."""
-    claimed = _move(runtime, task.delivery_id, domain.SENDING,
-                    extra_guard=Delivery.attempts == task.attempt,
-                    attempts=Delivery.attempts + 1, next_attempt_at=None)
-    if not claimed:
-        return SendOutcome(SKIPPED_OUTCOME, task)
-    with runtime.unit_of_work() as uow:
-        delivery = uow.session.get(Delivery, task.delivery_id)
-        channel, to, subject, body, attempts = (delivery.channel, delivery.recipient, delivery.subject,
-                                                delivery.body, delivery.attempts)
-    provider = runtime.providers.get(channel)
-    try:
-        if provider is None:
-            raise PermanentFailure(f"渠道 {channel} 没有可用的发送服务")
-        reference = provider.send(to, subject, body)
-    except TemporaryFailure as exc:
-        return _after_temporary_failure(runtime, task, attempts, str(exc))
-    except PermanentFailure as exc:
-        _move(runtime, task.delivery_id, domain.PERMANENT_FAILURE, failure_reason=str(exc))
-        return SendOutcome(PARK_OUTCOME, task, reason=str(exc))
-    except Exception as exc:
-        log.exception("provider %s crashed on delivery %s", channel, task.delivery_id)
-        reason = f"发送异常：{exc.__class__.__name__}: {exc}"
-        _move(runtime, task.delivery_id, domain.TECHNICAL_FAILURE, failure_reason=reason)
-        return SendOutcome(PARK_OUTCOME, task, reason=reason)
-    _move(runtime, task.delivery_id, domain.SENT, sent_at=utcnow(), provider_reference=reference,
-          failure_reason=None)
-    return SendOutcome(SENT_OUTCOME, task)
+def send_batch(runtime: NotifyRuntime, uow: UnitOfWork, tasks: Sequence[DeliveryTask]) -> dict[str, int]:
+    """Claim, send and record a batch of deliveries; returns how many ended each way.
+
+    The claim is committed before any provider is called, so a worker that dies mid-send
+    leaves SENDING (timed out later, never sent twice) rather than a delivery to send again.
+    The outcomes, the retries and the parked deliveries are left on ``uow`` for the caller's commit.
+    """
+    claimed = claim(uow.session, tasks)
+    uow.commit()
+    counts = {SKIPPED_OUTCOME: len({t.delivery_id for t in tasks}) - len(claimed)}
+    sent: list[dict] = []
+    failed: list[dict] = []
+    retries: dict[tuple[str, float], list[DeliveryTask]] = {}
+    parked: list[tuple[DeliveryTask, str]] = []
+    for delivery in claimed:
+        provider = runtime.providers.get(delivery.channel)
+        try:
+            if provider is None:
+                raise PermanentFailure(f"渠道 {delivery.channel} 没有可用的发送服务")
+            reference = provider.send(delivery.recipient, delivery.subject, delivery.body)
+        except TemporaryFailure as exc:
+            if delivery.attempts >= runtime.settings.max_attempts:
+                reason = f"已尝试 {delivery.attempts} 次仍失败：{exc}"
+                failed.append(_failure(delivery, domain.PERMANENT_FAILURE, reason))
+                parked.append((_task(delivery), reason))
+                continue
+            delay = domain.retry_delay(delivery.attempts, runtime.settings.retry_base_seconds)
+            failed.append(_failure(delivery, domain.TEMPORARY_FAILURE, str(exc),
+                                   next_attempt_at=utcnow() + timedelta(seconds=delay)))
+            retries.setdefault((delivery.priority, delay), []).append(_task(delivery))
+            continue
+        except PermanentFailure as exc:
+            failed.append(_failure(delivery, domain.PERMANENT_FAILURE, str(exc)))
+            parked.append((_task(delivery), str(exc)))
+            continue
+        except Exception as exc:
+            log.exception("provider %s crashed on delivery %s", delivery.channel, delivery.id)
+            reason = f"发送异常：{exc.__class__.__name__}: {exc}"
+            failed.append(_failure(delivery, domain.TECHNICAL_FAILURE, reason))
+            parked.append((_task(delivery), reason))
+            continue
+        sent.append({"b_id": delivery.id, "b_sent_at": utcnow(), "b_reference": reference})
+    now = utcnow()
+    if sent:
+        uow.session.execute(
+            update(_DELIVERIES)
+            .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.status.in_(domain.sources_of(domain.SENT)))
+            .values(status=domain.SENT, sent_at=bindparam("b_sent_at"), provider_reference=bindparam("b_reference"),
+                    failure_reason=None, updated_at=now), sent)
+    for target in {f["b_status"] for f in failed}:
+        uow.session.execute(
+            update(_DELIVERIES)
+            .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.status.in_(domain.sources_of(target)))
+            .values(status=target, failure_reason=bindparam("b_reason"), next_attempt_at=bindparam("b_next"),
+                    updated_at=now),
+            [f for f in failed if f["b_status"] == target])
+    for (_priority, delay), waiting in retries.items():
+        uow.publish(*queues.retry_message(waiting, delay))
+    for task, reason in parked:
+        log.warning("delivery %s failed for good: %s", task.delivery_id, reason)
+        uow.publish(queues.parked_message(task, reason))
+    counts[SENT_OUTCOME] = len(sent)
+    counts[RETRY_OUTCOME] = sum(len(waiting) for waiting in retries.values())
+    counts[PARK_OUTCOME] = len(parked)
+    return counts
 
 
-def _after_temporary_failure(runtime: NotifyRuntime, task: DeliveryTask, attempts: int, reason: str) -> SendOutcome:
-    if attempts >= runtime.settings.max_attempts:
-        final = f"已尝试 {attempts} 次仍失败：{reason}"
-        _move(runtime, task.delivery_id, domain.PERMANENT_FAILURE, failure_reason=final)
-        return SendOutcome(PARK_OUTCOME, task, reason=final)
-    delay = domain.retry_delay(attempts, runtime.settings.retry_base_seconds)
-    _move(runtime, task.delivery_id, domain.TEMPORARY_FAILURE, failure_reason=reason,
-          next_attempt_at=utcnow() + timedelta(seconds=delay))
-    retry = DeliveryTask(task.delivery_id, attempts, task.priority)
-    return SendOutcome(RETRY_OUTCOME, task, retry=retry, delay=delay, reason=reason)
+def _task(delivery: _Claimed) -> DeliveryTask:
+    return DeliveryTask(delivery.id, delivery.attempts, delivery.priority)
+
+
+def _failure(delivery: _Claimed, status: str, reason: str, next_attempt_at: datetime | None = None) -> dict:
+    return {"b_id": delivery.id, "b_status": status, "b_reason": reason[:2000], "b_next": next_attempt_at}
+
+
+def send_now(runtime: NotifyRuntime, tasks: Sequence[DeliveryTask]) -> dict[str, int]:
+    """Send in this process, in batches, each its own unit of work (the jobs without a broker)."""
+    totals: dict[str, int] = {}
+    for start in range(0, len(tasks), queues.TASK_BATCH):
+        with runtime.unit_of_work() as uow:
+            counts = send_batch(runtime, uow, tasks[start:start + queues.TASK_BATCH])
+            uow.commit()
+        for kind, n in counts.items():
+            totals[kind] = totals.get(kind, 0) + n
+    return totals
 
 
 # ---- receipts ----

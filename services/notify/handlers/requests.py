@@ -10,12 +10,14 @@ from typing import Any
 
 from google.protobuf import json_format
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from protos.notify.v1 import notify_pb2
+from services.chassis.consumer import InboundMessage, process_message
 from services.chassis.db import new_id, utcnow
 from services.chassis.errors import InvalidArgument, Violations
-from services.notify import domain
+from services.chassis.messages import NOTIFY_EXCHANGE
+from services.chassis.uow import UnitOfWork
+from services.notify import domain, queues
 from services.notify.handlers.common import DeliveryTask
 from services.notify.handlers.templates import current_wording
 from services.notify.models import Delivery, InboxItem, Notification, Preference
@@ -72,78 +74,74 @@ def _target(channel: str, contact: Contact) -> str:
     return {"SMS": contact.phone, "EMAIL": contact.email, "IN_SITE": contact.account_id}[channel]
 
 
-def accept_request(runtime: NotifyRuntime, request: notify_pb2.NotificationRequest) -> Acceptance:
-    """Record the request's deliveries; a message id seen before is dropped (its waiting deliveries re-offered)."""
+def accept(runtime: NotifyRuntime, uow: UnitOfWork, request: notify_pb2.NotificationRequest) -> Acceptance:
+    """Record the request's deliveries on ``uow`` and publish the tasks to send them; the caller commits."""
     _check(request)
-    seen = _already_accepted(runtime, request.message_id)
-    if seen is not None:
-        return seen
+    session = uow.session
+    found = session.execute(select(Notification.id).where(Notification.message_id == request.message_id)).first()
+    if found is not None:
+        # Accepted already: the inbox is the first guard against a repeat, the unique message id the second.
+        return Acceptance(False, found.id)
     contacts = _contacts(runtime, request)
     priority = "HIGH" if request.priority == notify_pb2.HIGH else "NORMAL"
     channels = [notify_pb2.Channel.Name(c) for c in request.channels]
     params = dict(request.params)
     now = utcnow()
-    with runtime.unit_of_work() as uow:
-        session = uow.session
-        wording = current_wording(session, request.template)
-        notification = Notification(
-            id=new_id(), message_id=request.message_id, system=request.system, category=request.category,
-            template=request.template, template_version=wording.version if wording else None,
-            params=json.dumps(params, ensure_ascii=False), priority=priority, mandatory=request.mandatory,
-            status="ACCEPTED", created_at=now)
-        if wording is None:
+    wording = current_wording(session, request.template)
+    notification = Notification(
+        id=new_id(), message_id=request.message_id, system=request.system, category=request.category,
+        template=request.template, template_version=wording.version if wording else None,
+        params=json.dumps(params, ensure_ascii=False), priority=priority, mandatory=request.mandatory,
+        status="ACCEPTED", created_at=now)
+    if wording is None:
+        notification.status = "FAILED"
+        notification.failure_reason = f"模板不存在：{request.template}"
+    else:
+        missing = [name for name in wording.all_placeholders() if name not in params]
+        if missing:
             notification.status = "FAILED"
-            notification.failure_reason = f"模板不存在：{request.template}"
-        else:
-            missing = [name for name in wording.all_placeholders() if name not in params]
-            if missing:
-                notification.status = "FAILED"
-                notification.failure_reason = f"模板 {request.template} 缺少参数：{', '.join(missing)}"
-        session.add(notification)
-        try:
-            session.flush()
-        except IntegrityError:
-            # Another worker accepted the same message id a moment ago.
-            uow.rollback()
-            return _already_accepted(runtime, request.message_id) or Acceptance(False)
-        opted_out = _opt_outs(session, contacts) if not request.mandatory else {}
-        deliveries: list[Delivery] = []
-        seen_targets: set[tuple[str, str]] = set()
-        for contact in contacts:
-            for channel in channels:
-                target = _target(channel, contact)
-                if not target or (channel, target) in seen_targets:
-                    continue
-                if channel in opted_out.get(contact.account_id, ()):
-                    continue
-                seen_targets.add((channel, target))
-                deliveries.append(_delivery(runtime, notification, wording, channel, contact, target, params, now))
-        session.add_all(deliveries)
-        session.add_all(_inbox_items(notification, deliveries, now))
-        try:
-            uow.commit()
-        except IntegrityError:
-            uow.rollback()
-            seen = _already_accepted(runtime, request.message_id)
-            if seen is None:
-                raise
-            return seen
-        tasks = [DeliveryTask(d.id, 0, priority) for d in deliveries if d.status == domain.CREATED]
-        notification_id, failure = notification.id, notification.failure_reason
-    if failure:
-        log.warning("notification %s failed: %s", request.message_id, failure)
-    return Acceptance(True, notification_id, failure, tasks)
+            notification.failure_reason = f"模板 {request.template} 缺少参数：{', '.join(missing)}"
+    session.add(notification)
+    session.flush()  # the deliveries refer to it, and they are not related in the mapping
+    opted_out = _opt_outs(session, contacts) if not request.mandatory else {}
+    deliveries: list[Delivery] = []
+    seen_targets: set[tuple[str, str]] = set()
+    for contact in contacts:
+        for channel in channels:
+            target = _target(channel, contact)
+            if not target or (channel, target) in seen_targets:
+                continue
+            if channel in opted_out.get(contact.account_id, ()):
+                continue
+            seen_targets.add((channel, target))
+            deliveries.append(_delivery(runtime, notification, wording, channel, contact, target, params, now))
+    session.add_all(deliveries)
+    session.add_all(_inbox_items(notification, deliveries, now))
+    tasks = [DeliveryTask(d.id, 0, priority) for d in deliveries if d.status == domain.CREATED]
+    uow.publish(*queues.task_messages(tasks))
+    if notification.failure_reason:
+        log.warning("notification %s failed: %s", request.message_id, notification.failure_reason)
+    return Acceptance(True, notification.id, notification.failure_reason, tasks)
 
 
-def _already_accepted(runtime: NotifyRuntime, message_id: str) -> Acceptance | None:
-    with runtime.unit_of_work() as uow:
-        found = uow.session.execute(
-            select(Notification.id, Notification.priority).where(Notification.message_id == message_id)).first()
-        if found is None:
-            return None
-        waiting = uow.session.execute(select(Delivery.id, Delivery.attempts).where(
-            Delivery.notification_id == found.id, Delivery.status == domain.CREATED)).all()
-    return Acceptance(False, found.id, None, [DeliveryTask(d.id, d.attempts, found.priority) for d in waiting])
+def handle_request_message(runtime: NotifyRuntime, uow: UnitOfWork, message: InboundMessage) -> Acceptance:
+    request = parse_request(message.payload)
+    if not request.message_id:
+        request.message_id = message.message_id
+    return accept(runtime, uow, request)
+
+
+def accept_request(runtime: NotifyRuntime, request: notify_pb2.NotificationRequest) -> Acceptance:
+    """Accept once per message id: the consumers and the direct gRPC entry share one inbox record."""
+    _check(request)
+    results: list[Acceptance] = []
+    message = InboundMessage(message_id=request.message_id, routing_key="", exchange=NOTIFY_EXCHANGE,
+                             payload=json_format.MessageToDict(request))
+    processed = process_message(runtime.context, queues.CONSUMER, message,
+                                lambda uow, inbound: results.append(handle_request_message(runtime, uow, inbound)))
+    if not processed:
+        return Acceptance(False)
+    return results[0]
 
 
 def _opt_outs(session, contacts: list[Contact]) -> dict[str, set[str]]:

@@ -52,17 +52,17 @@ class NotifyHarness:
     amqp_url: str
     environ: dict
     stop: threading.Event = field(default_factory=threading.Event)
-    workers: list = field(default_factory=list)
+    workers: broker.Workers | None = None
 
     def start_workers(self) -> None:
+        """The consumers and notify's relay, as ``python -m services.notify consume`` runs them."""
         self.workers = broker.start_workers(self.runtime, self.stop)
-        for worker in self.workers:
-            assert worker.ready.wait(30), "notify worker did not connect to RabbitMQ"
+        assert self.workers.wait_ready(30), "notify consumers did not connect to RabbitMQ"
 
     def close(self) -> None:
         self.stop.set()
-        for worker in self.workers:
-            worker.join(timeout=10)
+        if self.workers is not None:
+            self.workers.join(timeout=10)
 
 
 def build_environ(database_url: str, amqp_url: str, identity_address: str, tmp_path, smtp_port: int) -> dict:

@@ -29,7 +29,7 @@ def declare(amqp_url: str, runtime) -> None:
 
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
     try:
-        broker.declare_topology(connection, runtime.settings.retry_delays())
+        broker.declare_topology(connection.channel(), runtime.settings.retry_delays())
     finally:
         connection.close()
 

@@ -79,7 +79,7 @@ def test_smtp_always_refusing_ends_in_permanent_failure_and_the_parking_lot_and_
     assert "451" in delivery.failure_reason
     parked = poll_until(lambda: drain(notify.amqp_url, broker.parking(broker.DELIVERIES)), what="the parked task")
     assert [payload["deliveryId"] for payload, _headers in parked] == [delivery.id]
-    assert "451" in parked[0][1]["x-reason"]
+    assert "451" in parked[0][0]["reason"]
     assert poll_until(lambda: sent(notify.runtime, bystander.message_id), what="the bystander SMS")
 
 
