@@ -23,6 +23,7 @@ from services.rare_earth.handlers import (
     profile,
     quota,
     registration,
+    trace,
     windows,
 )
 from services.rare_earth.xlsx import XLSX_CONTENT_TYPE
@@ -477,6 +478,15 @@ class RareEarthService(rare_earth_pb2_grpc.RareEarthServiceServicer):
 
     def RejectLedgerOverride(self, request, context):
         return _override(windows.review_override(self._context, request.id, False, request.reason))
+
+    # --- Traceability ---------------------------------------------------------------
+
+    def TraceProduct(self, request, context):
+        view = trace.trace(self._context, request.code)
+        return pb.Trace(code=view.code, truncated=view.truncated, steps=[
+            pb.TraceStep(depth=s.depth, enterprise_id=s.row.get("enterprise_id", ""),
+                         enterprise_name=s.enterprise_name, uscc=s.uscc, row=_ledger_row(s.row), visible=s.visible)
+            for s in view.steps])
 
 
 def bindings(context: ServiceContext, directory: OrganizationDirectory | None = None) -> list[ServiceBinding]:

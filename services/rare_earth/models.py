@@ -240,6 +240,7 @@ ledger_rows = Table(
     Index("ix_ledger_rows_month", "enterprise_id", "kind", "year", "month", "row_number"),
     Index("ix_ledger_rows_code", "traceability_code", "kind"),
     Index("ix_ledger_rows_batch", "enterprise_id", "batch_no"),
+    Index("ix_ledger_rows_output_batch", "enterprise_id", "output_batch_no"),
     Index("ix_ledger_rows_period", "year", "month", "kind"),
 )
 

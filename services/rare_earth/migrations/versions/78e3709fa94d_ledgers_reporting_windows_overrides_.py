@@ -1,8 +1,8 @@
 """ledgers reporting windows overrides cases
 
-Revision ID: ecdf3f6e2c89
+Revision ID: 78e3709fa94d
 Revises: 2d1275eb5609
-Create Date: 2026-11-23 12:11:41.516822
+Create Date: 2026-11-23 12:14:39.649854
 """
 from collections.abc import Sequence
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = 'ecdf3f6e2c89'
+revision: str = '78e3709fa94d'
 down_revision: str | Sequence[str] | None = '2d1275eb5609'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -63,6 +63,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_ledger_rows_batch', ['enterprise_id', 'batch_no'], unique=False)
         batch_op.create_index('ix_ledger_rows_code', ['traceability_code', 'kind'], unique=False)
         batch_op.create_index('ix_ledger_rows_month', ['enterprise_id', 'kind', 'year', 'month', 'row_number'], unique=False)
+        batch_op.create_index('ix_ledger_rows_output_batch', ['enterprise_id', 'output_batch_no'], unique=False)
         batch_op.create_index('ix_ledger_rows_period', ['year', 'month', 'kind'], unique=False)
 
     op.create_table('ledger_staged_batch_links',
@@ -247,6 +248,7 @@ def downgrade() -> None:
     op.drop_table('ledger_staged_batch_links')
     with op.batch_alter_table('ledger_rows', schema=None) as batch_op:
         batch_op.drop_index('ix_ledger_rows_period')
+        batch_op.drop_index('ix_ledger_rows_output_batch')
         batch_op.drop_index('ix_ledger_rows_month')
         batch_op.drop_index('ix_ledger_rows_code')
         batch_op.drop_index('ix_ledger_rows_batch')
