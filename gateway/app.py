@@ -37,6 +37,7 @@ from gateway.ratelimit import TokenBucketLimiter
 from gateway.transcoder import HttpRequest, Route, RouteTable, TranscodingError, services_of_modules
 from gateway.upstream import Upstreams, default_modules
 from services.chassis.auth import TokenVerifier
+from services.chassis.discovery import channel_factory
 from services.chassis.errors import DomainError
 from services.chassis.grpc_client import ChannelFactory
 from services.chassis.grpc_errors import status_from_rpc_error
@@ -61,7 +62,7 @@ def create_app(settings: GatewaySettings, upstream_modules: Sequence[ModuleType]
     services = services_of_modules(modules)
     table = RouteTable.from_services(services)
     if channels is None:
-        channels = ChannelFactory.static(dict(settings.peers or {}))
+        channels = channel_factory(dict(settings.peers or {}), settings.consul_http_addr)
     upstreams = Upstreams(channels, services)
     verifier = TokenVerifier(upstreams.jwks_fetcher(), refetch_interval=settings.jwks_refetch_seconds)
     limiter = TokenBucketLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)

@@ -28,6 +28,7 @@ class GatewaySettings:
     environment: str = "dev"
     log_level: str = "INFO"
     peers: Mapping[str, str] | None = None
+    consul_http_addr: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -46,6 +47,7 @@ class GatewaySettings:
             environment=env.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod")),
             log_level=env.str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
             peers={name: service_address(env, name) for name in SERVICES},
+            consul_http_addr=env.optional("CONSUL_HTTP_ADDR"),
         )
         env.check()
         return settings

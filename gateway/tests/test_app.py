@@ -7,8 +7,12 @@ import io
 import re
 from urllib.parse import unquote
 
+from gateway.app import create_app
+from gateway.config import GatewaySettings
 from gateway.tests.conftest import dead_address
 from gateway.tests.echo_server import DOWNLOAD_NAME, DOWNLOAD_TYPE
+from protos.testing.v1 import echo_pb2
+from services.chassis.tests.consul_stand_in import StandInAgent, instance
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
@@ -326,3 +330,15 @@ def test_unknown_error_detail_types_still_reach_the_client():
                                                                            value=b"\x01")])
     body = json.loads(status_json(status))
     assert body == {"code": 9, "message": "m", "details": [{"@type": "type.example.com/x.Y", "value": "AQ=="}]}
+
+
+def test_with_consul_configured_the_gateway_reaches_the_instance_consul_resolves(echo_address):
+    host, port = echo_address.rsplit(":", 1)
+    with StandInAgent() as agent:
+        agent.healthy["tongban-testing"] = [instance(host, int(port))]
+        app = create_app(GatewaySettings(consul_http_addr=agent.address, rate_limit_per_second=0),
+                         [echo_pb2])
+        response = app.test_client().get("/v1/echo/things/7")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["id"] == "7"
+    assert any(path == "/v1/health/service/tongban-testing" for _method, path, _query, _body in agent.requests)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import consul
@@ -127,8 +127,13 @@ class ConsulResolver:
         return self._choose(addresses)
 
 
-def channel_factory_for(settings: ServiceSettings) -> ChannelFactory:
-    if settings.consul_http_addr:
-        resolver = ConsulResolver(consul_client(settings.consul_http_addr))
+def channel_factory(peers: Mapping[str, str], consul_http_addr: str | None) -> ChannelFactory:
+    """Channels to the peers: through Consul when it is configured, else to the static addresses."""
+    if consul_http_addr:
+        resolver = ConsulResolver(consul_client(consul_http_addr))
         return ChannelFactory(resolver, reresolve_on_unavailable=True)
-    return ChannelFactory.static(settings.peers)
+    return ChannelFactory.static(peers)
+
+
+def channel_factory_for(settings: ServiceSettings) -> ChannelFactory:
+    return channel_factory(settings.peers, settings.consul_http_addr)
