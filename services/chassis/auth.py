@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -122,8 +123,14 @@ class TokenVerifier:
     """Verifies access tokens against identity's JWKS, cached and refreshed on an unknown ``kid``."""
 
     def __init__(self, fetch_jwks: JwksFetcher, *, refetch_interval: float = 30.0, leeway: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], float] = time.time,
+                 cache_size: int = 4096):
         self._fetch_jwks = fetch_jwks
+        # Verified claims by token: a client sends the same token with every request for its
+        # lifetime, and checking the signature again each time is most of the cost of a call.
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._cache_size = cache_size
+        self._wall_clock = wall_clock
         self._refetch_interval = refetch_interval
         self._leeway = leeway
         self._clock = clock
@@ -171,6 +178,20 @@ class TokenVerifier:
         return key
 
     def verify(self, token: str) -> dict[str, Any]:
+        cached = self._verified.get(token)
+        if cached is not None:
+            if self._wall_clock() > cached["exp"] + self._leeway:
+                self._verified.pop(token, None)
+                raise Unauthenticated("访问令牌已过期", reason="TOKEN_EXPIRED")
+            return dict(cached)
+        claims = self._verify_signed(token)
+        with self._lock:
+            self._verified[token] = claims
+            while len(self._verified) > self._cache_size:
+                self._verified.popitem(last=False)
+        return dict(claims)
+
+    def _verify_signed(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

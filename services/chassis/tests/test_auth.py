@@ -203,3 +203,40 @@ def test_claims_become_a_caller():
     assert caller.agency == "CIQ:110000"
     assert caller.token_id == "j1"
     assert caller.client_ip == "1.2.3.4"
+
+
+def test_a_token_seen_before_is_answered_from_the_cache_until_it_expires(monkeypatch):
+    minter = TokenMinter()
+    wall = Clock()
+    wall.now = time.time()
+    verifier = TokenVerifier(Jwks(minter), wall_clock=wall)
+    token = minter.mint("acc-1", ttl_seconds=60)
+    first = verifier.verify(token)
+
+    def no_signature_check(*_args, **_kwargs):
+        raise AssertionError("the signature was checked again")
+
+    monkeypatch.setattr(jwt, "decode", no_signature_check)
+    assert verifier.verify(token) == first
+    wall.now += 60 + 10  # past exp and the leeway
+    with pytest.raises(Unauthenticated) as refused:
+        verifier.verify(token)
+    assert refused.value.reason == "TOKEN_EXPIRED"
+
+
+def test_the_verified_token_cache_keeps_only_the_most_recent_tokens():
+    minter = TokenMinter()
+    verifier = TokenVerifier(Jwks(minter), cache_size=2)
+    tokens = [minter.mint(f"acc-{i}") for i in range(3)]
+    for token in tokens:
+        verifier.verify(token)
+    assert [verifier.verify(t)["sub"] for t in tokens] == ["acc-0", "acc-1", "acc-2"]
+    assert len(verifier._verified) == 2
+
+
+def test_a_caller_changing_the_returned_claims_does_not_change_the_cache():
+    minter = TokenMinter()
+    verifier = TokenVerifier(Jwks(minter))
+    token = minter.mint("acc-1")
+    verifier.verify(token)["sub"] = "someone-else"
+    assert verifier.verify(token)["sub"] == "acc-1"
