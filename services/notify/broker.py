@@ -155,7 +155,8 @@ def start_workers(runtime: NotifyRuntime, stop: threading.Event, *, relay: bool 
         workers.threads.append(thread)
     if relay:
         outbox_relay = Relay(runtime.context, direct_deliveries=direct_routes(runtime))
-        workers.threads.append(threading.Thread(target=outbox_relay.run, args=(stop,), name="notify-relay",
+        poll = runtime.settings.relay_poll_seconds
+        workers.threads.append(threading.Thread(target=outbox_relay.run, args=(stop, poll), name="notify-relay",
                                                 daemon=True))
     for thread in workers.threads:
         thread.start()

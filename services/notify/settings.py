@@ -31,6 +31,8 @@ class NotifySettings:
     fanout_page_size: int
     prefetch: int
     receipt_token: str
+    # notify's own relay polls its outbox this often when idle: the delivery tasks of a code wait at most this.
+    relay_poll_seconds: float = 0.05
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> NotifySettings:
@@ -56,6 +58,7 @@ class NotifySettings:
             fanout_page_size=env.int("NOTIFY_FANOUT_PAGE_SIZE", 1000, minimum=1, maximum=5000),
             prefetch=env.int("NOTIFY_PREFETCH", 50, minimum=1, maximum=1000),
             receipt_token=env.str("NOTIFY_RECEIPT_TOKEN", ""),
+            relay_poll_seconds=env.float("NOTIFY_RELAY_POLL_SECONDS", 0.05, minimum=0.005),
         )
         if provider == "http" and not settings.sms_http_url:
             env.problems.append("NOTIFY_SMS_HTTP_URL is required when NOTIFY_SMS_PROVIDER=http")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.chassis.auth import require_authenticated
@@ -116,13 +116,13 @@ def send_batch(runtime: NotifyRuntime, uow: UnitOfWork, tasks: Sequence[Delivery
     if sent:
         uow.session.execute(
             update(_DELIVERIES)
-            .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.status.in_(domain.sources_of(domain.SENT)))
+            .where(_DELIVERIES.c.id == bindparam("b_id"), _status_in(domain.sources_of(domain.SENT)))
             .values(status=domain.SENT, sent_at=bindparam("b_sent_at"), provider_reference=bindparam("b_reference"),
                     failure_reason=None, updated_at=now), sent)
     for target in {f["b_status"] for f in failed}:
         uow.session.execute(
             update(_DELIVERIES)
-            .where(_DELIVERIES.c.id == bindparam("b_id"), _DELIVERIES.c.status.in_(domain.sources_of(target)))
+            .where(_DELIVERIES.c.id == bindparam("b_id"), _status_in(domain.sources_of(target)))
             .values(status=target, failure_reason=bindparam("b_reason"), next_attempt_at=bindparam("b_next"),
                     updated_at=now),
             [f for f in failed if f["b_status"] == target])
@@ -135,6 +135,11 @@ def send_batch(runtime: NotifyRuntime, uow: UnitOfWork, tasks: Sequence[Delivery
     counts[RETRY_OUTCOME] = sum(len(waiting) for waiting in retries.values())
     counts[PARK_OUTCOME] = len(parked)
     return counts
+
+
+def _status_in(statuses: Sequence[str]):
+    # Written out rather than bound: an expanding IN cannot be part of an executemany.
+    return _DELIVERIES.c.status.in_([literal_column(f"'{status}'") for status in statuses])
 
 
 def _task(delivery: _Claimed) -> DeliveryTask:

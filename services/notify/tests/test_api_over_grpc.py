@@ -76,10 +76,21 @@ def test_an_announcement_to_all_users_reaches_each_inbox_once_and_shows_in_the_p
         assert [m.title for m in listed.messages] == ["系统升级公告"]
         assert listed.messages[0].announcement_id == created.id
     assert len(sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"])) == 20
+    recorded = poll_until(lambda: _sms_statuses(notify.runtime) == {"SENT": 20}, what="every SMS recorded as sent")
+    assert recorded
     public = api("ListAnnouncements", notify_pb2.ListAnnouncementsRequest(title="升级"))
     assert [a.id for a in public.announcements] == [created.id] and public.total_size == 1
     assert api("ListAnnouncements", notify_pb2.ListAnnouncementsRequest(title="停电")).total_size == 0
     assert api("GetAnnouncement", notify_pb2.GetAnnouncementRequest(id=created.id)).title == "系统升级公告"
+
+
+def _sms_statuses(runtime) -> dict[str, int]:
+    from collections import Counter
+
+    from services.notify.models import Delivery
+
+    with runtime.unit_of_work() as uow:
+        return dict(Counter(uow.session.execute(select(Delivery.status).where(Delivery.channel == "SMS")).scalars()))
 
 
 def test_a_scheduled_announcement_is_hidden_until_its_time(notify, api):
