@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.chassis.runtime import ServiceDefinition
 from services.rare_earth import grpc_api
+from services.rare_earth.jobs import jobs_command
 from services.rare_earth.models import MESSAGE_TABLES, Base
 from services.rare_earth.seed import seed_demo_command
 
@@ -15,5 +16,6 @@ DEFINITION = ServiceDefinition(
     bindings=grpc_api.bindings,
     commands={
         "seed-demo": ("load the demo data dictionary (idempotent)", seed_demo_command),
+        "jobs": ("after reporting windows close: upload-missing and trace-data cases (idempotent)", jobs_command),
     },
 )

@@ -17,6 +17,7 @@ from services.rare_earth.directory import IdentityDirectory, OrganizationDirecto
 from services.rare_earth.divisions import divisions
 from services.rare_earth.handlers import (
     affiliation,
+    cases,
     confirmation,
     dictionary,
     ledgers,
@@ -206,6 +207,20 @@ def _override(view: windows.OverrideView) -> pb.LedgerOverride:
         kind=_value(pb.LedgerKind, o.kind), year=o.year, month=o.month, reason=o.reason,
         status=_value(pb.LedgerOverride.Status, o.status), rejection_reason=o.rejection_reason or "",
         create_time=_ts(o.created_at), review_time=_ts(o.reviewed_at))
+
+
+def _case(view: cases.CaseView) -> pb.SupervisionCase:
+    c = view.case
+    return pb.SupervisionCase(
+        id=c.id, number=c.number, kind=_value(pb.CaseKind, c.kind), status=_value(pb.SupervisionCase.Status, c.status),
+        enterprise_id=c.enterprise_id or "", enterprise_name=c.enterprise_name, uscc=c.uscc, address=c.address,
+        reporting_unit=c.reporting_unit, reporting_contact=c.reporting_contact, product_category=c.product_category,
+        product_name=c.product_name, traceability_code=c.traceability_code, description=c.description,
+        complaint_type=c.complaint_type, accepting_body=c.accepting_body,
+        ledger_kind=_value(pb.LedgerKind, c.ledger_kind), month=c.month,
+        holder_type=_value(pb.CaseHolder.Type, c.holder_type), holder_name=c.holder_name,
+        held_by_caller=view.held_by_caller, closing_opinion=c.closing_opinion, create_time=_ts(c.created_at),
+        close_time=_ts(c.closed_at))
 
 
 def _optional(request, field: str):
@@ -487,6 +502,44 @@ class RareEarthService(rare_earth_pb2_grpc.RareEarthServiceServicer):
             pb.TraceStep(depth=s.depth, enterprise_id=s.row.get("enterprise_id", ""),
                          enterprise_name=s.enterprise_name, uscc=s.uscc, row=_ledger_row(s.row), visible=s.visible)
             for s in view.steps])
+
+    # --- Supervision cases ----------------------------------------------------------
+
+    def ListCases(self, request, context):
+        page = cases.list_cases(self._context, _name(pb.CaseKind, request.kind),
+                                _name(pb.SupervisionCase.Status, request.status), request.page_size,
+                                request.page_token)
+        return pb.ListCasesResponse(cases=[_case(v) for v in page.items], next_page_token=page.next_page_token,
+                                    total_size=page.total_size)
+
+    def GetCase(self, request, context):
+        return _case(cases.get_case(self._context, request.id))
+
+    def CreateCase(self, request, context):
+        created = cases.create_case(self._context, _name(pb.CaseKind, request.kind), request.enterprise_id,
+                                    request.description, request.product_category, request.product_name,
+                                    request.traceability_code)
+        set_http_status(context, 201)
+        return _case(created)
+
+    def CreateComplaint(self, request, context):
+        created = cases.create_complaint(self._context, request.enterprise_id, request.enterprise_name,
+                                         request.complaint_type, request.product_name, request.traceability_code,
+                                         request.content, request.contact_name, request.contact_phone)
+        set_http_status(context, 201)
+        return _case(created)
+
+    def HandleCase(self, request, context):
+        return _case(cases.handle_case(self._context, request.id, _name(pb.HandleCaseRequest.Action, request.action),
+                                       request.opinion, _name(pb.CaseHolder.Type, request.transfer_to)))
+
+    def ListCaseFlow(self, request, context):
+        steps = cases.flow(self._context, request.id)
+        return pb.CaseFlow(case_id=request.id, steps=[
+            pb.CaseStep(sequence=s.sequence, action=s.action, actor_id=s.actor_id, actor_body=s.actor_body,
+                        opinion=s.opinion, to_holder_type=_value(pb.CaseHolder.Type, s.to_holder_type),
+                        to_holder_name=s.to_holder_name, time=_ts(s.created_at))
+            for s in steps])
 
 
 def bindings(context: ServiceContext, directory: OrganizationDirectory | None = None) -> list[ServiceBinding]:

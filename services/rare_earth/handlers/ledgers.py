@@ -251,6 +251,8 @@ def confirm_import(context: ServiceContext, import_id: str) -> ImportView:
             raise FailedPrecondition("文件校验未通过，请按错误提示修改后重新上传", reason="LEDGER_IMPORT_INVALID")
         if record.status == "CONFIRMED":
             raise FailedPrecondition("该文件已确认导入", reason="LEDGER_IMPORT_CONFIRMED")
+        if record.status != "VALID":
+            raise FailedPrecondition("该上传已过期，请重新上传", reason="LEDGER_IMPORT_EXPIRED")
         check_upload_allowed(context, session, enterprise.id, record.kind, record.year, record.month)
         # One confirm at a time per enterprise: the latest confirmed upload is the month's data.
         session.get(Enterprise, enterprise.id, with_for_update=True)

@@ -1,0 +1,59 @@
+"""Supervision cases (manual §8): kinds, numbering, holders and who may transfer to whom. No I/O."""
+
+from __future__ import annotations
+
+from services.chassis.errors import InvalidArgument, Violations
+from services.rare_earth.domain import StateMachine
+
+KINDS = {"UPLOAD_MISSING": "台账上传异常", "LEDGER_DATA": "台账数据异常", "TRACE_DATA": "追溯数据异常",
+         "COMPLAINT": "投诉举报"}
+NUMBER_PREFIX = {"UPLOAD_MISSING": "SC", "LEDGER_DATA": "SJ", "TRACE_DATA": "ZS", "COMPLAINT": "TS"}
+HOLDERS = {"ENTERPRISE": "企业", "LOCAL_AUTHORITY": "地方主管部门", "GROUP": "集团", "OPERATOR": "运营机构"}
+# 转审机构类型 per kind (manual §8.1–8.4): the enterprise itself only for trace data.
+TRANSFER_TARGETS = {
+    "UPLOAD_MISSING": ("LOCAL_AUTHORITY", "GROUP", "OPERATOR"),
+    "LEDGER_DATA": ("LOCAL_AUTHORITY", "GROUP", "OPERATOR"),
+    "TRACE_DATA": ("LOCAL_AUTHORITY", "GROUP", "OPERATOR", "ENTERPRISE"),
+    "COMPLAINT": ("LOCAL_AUTHORITY", "GROUP", "OPERATOR"),
+}
+# Staff open these by hand; the jobs open UPLOAD_MISSING and TRACE_DATA; complaints have their own route.
+STAFF_KINDS = ("LEDGER_DATA", "TRACE_DATA", "UPLOAD_MISSING")
+OPINION_LIMIT = 500
+PLATFORM = "稀土产品追溯信息系统"
+
+CASE = StateMachine(
+    "CASE",
+    {"OPEN": frozenset({"OPEN", "CLOSED"}), "CLOSED": frozenset()},
+    {"OPEN": "处理中", "CLOSED": "已办结"},
+)
+
+UPLOAD_MISSING_TEXT = "未如期上传【{ledger}】数据"
+
+
+def check_opinion(opinion: str) -> str:
+    opinion = opinion.strip()
+    if not opinion:
+        raise InvalidArgument.for_field("opinion", "请填写处理意见")
+    if len(opinion) > OPINION_LIMIT:
+        raise InvalidArgument.for_field("opinion", f"处理意见最多{OPINION_LIMIT}个字符")
+    return opinion
+
+
+def check_transfer(kind: str, current_holder: str, target: str) -> None:
+    allowed = TRANSFER_TARGETS[kind]
+    if target not in allowed:
+        names = "、".join(HOLDERS[t] for t in allowed)
+        raise InvalidArgument.for_field("transferTo", f"{KINDS[kind]}只能转审至：{names}")
+    if target == current_holder and target != "GROUP":
+        raise InvalidArgument.for_field("transferTo", f"该异常已由{HOLDERS[target]}处理，请选择其他机构")
+
+
+def check_text_fields(fields: dict[str, tuple[str, str, int, bool]]) -> Violations:
+    """``{json field: (value, label, limit, required)}`` -> the violations found."""
+    violations = Violations()
+    for field, (value, label, limit, required) in fields.items():
+        if required and not value.strip():
+            violations.add(field, f"请填写{label}")
+        elif len(value) > limit:
+            violations.add(field, f"{label}最多{limit}个字符")
+    return violations
