@@ -30,7 +30,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "rare_earth.plan_confirmation.mismatch": ("enterpriseName", "year", "batch", "kind", "allocatedQuota",
                                               "confirmedQuota"),
     "rare_earth.dictionary.changed": ("dictionary", "action", "item"),
-    "rare_earth.reporting_window.set": ("month", "opensOn", "closesOn"),
+    # Params as notify's seeded template has them.
+    "rare_earth.reporting_window.set": ("period", "reportType", "opensAt", "closesAt"),
     "rare_earth.ledger_override.approved": ("enterpriseName", "month", "kind"),
     "rare_earth.ledger_override.rejected": ("enterpriseName", "month", "kind", "reason"),
     "rare_earth.case.assigned": ("caseNumber", "caseKind", "enterpriseName", "description"),

@@ -100,8 +100,8 @@ def set_window(context: ServiceContext, month: str, opens_on: str, closes_on: st
                                                  .order_by(Enterprise.organization_id)))
         uow.publish(*events.system_notice_to_all(
             "rare_earth.reporting_window.set", organizations,
-            {"month": f"{year}年{number}月", "opensOn": row.opens_on.isoformat(),
-             "closesOn": row.closes_on.isoformat()}))
+            {"period": f"{year}年{number}月", "reportType": "台账数据", "opensAt": row.opens_on.isoformat(),
+             "closesAt": row.closes_on.isoformat()}))
         commit(uow)
         window = Window(key, row.opens_on, row.closes_on, True)
         return WindowView(window, window.is_open(today_for(context)), row.updated_at)
