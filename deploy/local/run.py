@@ -112,7 +112,8 @@ def main() -> int:
 
     manager = Manager()
     for process in config.processes():
-        manager.add_process(process.name, shlex.join(process.argv), env=env)
+        # exec: the process replaces honcho's shell, so it gets the SIGTERM and stops gracefully.
+        manager.add_process(process.name, "exec " + shlex.join(process.argv), env=env)
     threading.Thread(target=announce_when_ready, args=(config, seed_output, broker_up), daemon=True).start()
     manager.loop()
     return manager.returncode or 0

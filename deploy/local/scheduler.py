@@ -19,12 +19,24 @@ def main() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     next_run = {(service, command): time.monotonic() + every for service, command, every in SCHEDULE}
     while not stop.is_set():
-        now = time.monotonic()
         for service, command, every in SCHEDULE:
-            if now >= next_run[(service, command)]:
-                subprocess.run([PYTHON, "-m", f"services.{service}", command], check=False)
+            if time.monotonic() >= next_run[(service, command)] and not stop.is_set():
+                run_job([PYTHON, "-m", f"services.{service}", *command], stop)
                 next_run[(service, command)] = time.monotonic() + every
         stop.wait(1.0)
+
+
+def run_job(argv: list[str], stop: threading.Event) -> None:
+    """Run one job to its end, or stop it with the scheduler: a job never outlives the stack."""
+    job = subprocess.Popen(argv)
+    while job.poll() is None:
+        if stop.wait(0.5):
+            job.terminate()
+            try:
+                job.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                job.kill()
+            return
 
 
 if __name__ == "__main__":

@@ -31,10 +31,9 @@ WORKERS = (
     ("notify", "consume"),
 )
 
-# Scheduled jobs (service, subcommand, every N seconds); a CronJob each in Kubernetes.
-SCHEDULE = (
-    ("notify", "jobs", 30),
-)
+# Scheduled jobs: (service, one-shot command line, every N seconds); a CronJob each in Kubernetes.
+# Notify's own upkeep (retries, stuck deliveries, scheduled announcements) runs inside `consume`.
+SCHEDULE: tuple[tuple[str, tuple[str, ...], int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +111,7 @@ class StackConfig:
             processes.append(Process(f"{service}-relay", (PYTHON, "-m", f"services.{service}", "relay")))
         for service, command in WORKERS:
             processes.append(Process(f"{service}-{command}", (PYTHON, "-m", f"services.{service}", command)))
-        processes.append(Process("scheduler", (PYTHON, "-m", "deploy.local.scheduler")))
+        if SCHEDULE:
+            processes.append(Process("scheduler", (PYTHON, "-m", "deploy.local.scheduler")))
         processes.append(Process("gateway", (PYTHON, "-m", "gateway")))
         return processes

@@ -122,13 +122,14 @@ def _wait_ready(stack: Stack) -> None:
 def _stop(stack: Stack) -> None:
     for process in stack.processes.values():
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+            # Each process leads its own session: signal the whole group, so a child it started goes too.
+            os.killpg(process.pid, signal.SIGTERM)
     deadline = time.monotonic() + 20
     for process in stack.processes.values():
         try:
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 
