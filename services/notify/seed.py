@@ -16,6 +16,7 @@ _PURPOSES = {
     "reset_password": "重置密码",
     "recover": "找回账号",
     "change_phone": "更换手机号",
+    "change_email": "更换邮箱",
     "delete_account": "注销账号",
 }
 
@@ -57,30 +58,47 @@ TEMPLATES: Sequence[TemplateText] = [
     _notice("identity.account.deleted", "账号已注销", "账号已注销",
             "您的通办平台账号{loginName}已于{deletedAt}注销。如非本人操作，请立即联系平台管理员。",
             sms="您的通办平台账号{loginName}已注销。如非本人操作，请立即联系平台管理员。"),
-    # rare earth traceability
+    # rare earth traceability: RECEIVED is 我收到的通知, SYSTEM is 系统通知
     _notice("rare_earth.registration.approved", "企业注册审核通过", "企业注册审核通过",
-            "贵单位{organizationName}在稀土产品追溯系统的注册申请已审核通过，可登录办理业务。",
-            sms="贵单位在稀土产品追溯系统的注册申请已审核通过。"),
+            "贵单位{enterpriseName}在稀土产品追溯系统的注册申请已审核通过，可登录办理业务。",
+            sms="{enterpriseName}在稀土产品追溯系统的注册申请已审核通过，可登录办理业务。", category="RECEIVED"),
     _notice("rare_earth.registration.rejected", "企业注册审核不通过", "企业注册审核不通过",
-            "贵单位{organizationName}在稀土产品追溯系统的注册申请未通过审核。意见：{reason}",
-            sms="贵单位在稀土产品追溯系统的注册申请未通过审核，意见：{reason}"),
+            "贵单位{enterpriseName}在稀土产品追溯系统的注册申请未通过审核。意见：{reason}",
+            sms="{enterpriseName}在稀土产品追溯系统的注册申请未通过审核，意见：{reason}", category="RECEIVED"),
     _notice("rare_earth.affiliation.requested", "隶属关系申请", "收到隶属关系申请",
-            "{organizationName}申请隶属于贵单位，请在稀土产品追溯系统中审核。"),
-    _notice("rare_earth.affiliation.decided", "隶属关系审核结果", "隶属关系审核结果",
-            "贵单位隶属于{groupName}的申请审核结果：{decision}。{reason}"),
-    _notice("rare_earth.quota_plan.issued", "总量控制计划下达", "总量控制计划已下达",
-            "{year}年度稀土{planType}总量控制计划已下达，请登录稀土产品追溯系统查看。"),
-    _notice("rare_earth.quota_plan.allocated", "总量控制计划分配", "总量控制计划已分配",
-            "{groupName}已向贵单位分配{year}年度{planType}计划：{quantity}，请登录查看。"),
+            "{enterpriseName}申请登记为{parentName}的{relation}（持股比例{shareRatio}），请在稀土产品追溯系统中审核。",
+            category="RECEIVED"),
+    _notice("rare_earth.affiliation.updated", "隶属关系变更", "隶属关系申请已变更",
+            "{enterpriseName}将与{parentName}的隶属关系变更为{relation}（持股比例{shareRatio}），请重新审核。",
+            category="RECEIVED"),
+    _notice("rare_earth.affiliation.approved", "隶属关系审核通过", "隶属关系已确认",
+            "{parentName}已确认{enterpriseName}的隶属关系。", category="RECEIVED"),
+    _notice("rare_earth.affiliation.rejected", "隶属关系审核不通过", "隶属关系未确认",
+            "{parentName}未确认{enterpriseName}的隶属关系。意见：{reason}", category="RECEIVED"),
+    _notice("rare_earth.quota.allocated", "总量控制计划下达", "收到总量控制计划",
+            "{allocatingUnit}已向{enterpriseName}下达{year}年第{batch}批{kind}总量控制计划：{quota}，请登录确认。",
+            category="RECEIVED"),
+    _notice("rare_earth.plan_confirmation.mismatch", "计划确认量不一致", "计划确认量与下达量不一致",
+            "{enterpriseName}确认的{year}年第{batch}批{kind}计划量为{confirmedQuota}，与下达量{allocatedQuota}不一致，"
+            "请核实。", category="RECEIVED"),
     _notice("rare_earth.dictionary.changed", "数据字典变更", "数据字典已更新",
-            "稀土产品追溯系统数据字典“{dictionary}”已更新，请在填报时使用最新选项。"),
+            "数据字典“{dictionary}”{action}：{item}。填报时请使用最新选项。", category="SYSTEM"),
     _notice("rare_earth.reporting_window.set", "填报时间设置", "填报时间已设置",
             "{period}的{reportType}填报时间为{opensAt}至{closesAt}，请按时填报。",
-            sms="稀土产品追溯系统{period}{reportType}填报时间为{opensAt}至{closesAt}，请按时填报。"),
-    _notice("rare_earth.supervision_case.assigned", "监管案件分派", "收到监管案件",
-            "监管案件{caseNumber}（{subject}）已分派给您处理，请于{dueDate}前办理。"),
-    _notice("rare_earth.supervision_case.transferred", "监管案件转办", "监管案件已转办",
-            "监管案件{caseNumber}（{subject}）已由{fromAgency}转至{toAgency}办理。"),
+            sms="稀土产品追溯系统{period}{reportType}填报时间为{opensAt}至{closesAt}，请按时填报。", category="SYSTEM"),
+    _notice("rare_earth.ledger_override.approved", "台账补报修改申请通过", "台账补报修改申请已批准",
+            "{enterpriseName}{month}{kind}台账的补报修改申请已批准，请在规定时间内完成填报。", category="RECEIVED"),
+    _notice("rare_earth.ledger_override.rejected", "台账补报修改申请未通过", "台账补报修改申请未批准",
+            "{enterpriseName}{month}{kind}台账的补报修改申请未获批准。意见：{reason}", category="RECEIVED"),
+    _notice("rare_earth.case.assigned", "监管案件交办", "收到监管案件",
+            "{caseKind}案件{caseNumber}（{enterpriseName}）已交由贵单位办理：{description}",
+            sms="{caseKind}案件{caseNumber}已交由贵单位办理，请登录稀土产品追溯系统查看。", category="RECEIVED"),
+    _notice("rare_earth.case.transferred", "监管案件转办", "监管案件已转办",
+            "{caseKind}案件{caseNumber}（{enterpriseName}）由{fromBody}转至贵单位办理。意见：{opinion}",
+            sms="{caseKind}案件{caseNumber}已由{fromBody}转至贵单位办理，请登录稀土产品追溯系统查看。",
+            category="RECEIVED"),
+    _notice("rare_earth.case.closed", "监管案件办结", "监管案件已办结",
+            "{caseKind}案件{caseNumber}（{enterpriseName}）已办结。办结意见：{opinion}", category="RECEIVED"),
     # announcements sent by SMS or e-mail
     TemplateText(code="notify.announcement.published", system="notify", category="announcement", name="平台公告",
                  sms_text="平台公告：{title}，详情请登录通办平台查看。",
@@ -89,14 +107,19 @@ TEMPLATES: Sequence[TemplateText] = [
 ]
 
 
+SEED_AUTHOR = "seed"
+
+
 def seed_templates(runtime: NotifyRuntime) -> int:
-    """Add the templates that do not exist yet; one an admin has edited is left as the admin made it."""
+    """Add missing templates and bring seeded wording up to date; one an admin has edited is left as made."""
     written = 0
     with runtime.unit_of_work() as uow:
-        existing = set(uow.session.execute(select(Template.code).distinct()).scalars())
+        latest_authors = dict(uow.session.execute(
+            select(Template.code, Template.created_by).order_by(Template.code, Template.version)).all())
         for text in TEMPLATES:
-            if text.code not in existing:
-                save_version(uow.session, text, "seed", runtime.settings.sms_signature)
+            if latest_authors.get(text.code, SEED_AUTHOR) != SEED_AUTHOR:
+                continue
+            if save_version(uow.session, text, SEED_AUTHOR, runtime.settings.sms_signature) is not None:
                 written += 1
         uow.commit()
     return written

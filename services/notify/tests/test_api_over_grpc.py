@@ -130,7 +130,7 @@ def test_only_staff_and_the_admin_may_publish_announcements_and_bad_fields_are_n
 def _notice(account_id: str, title_code: str, *, mandatory: bool = False, channels=("IN_SITE", "SMS")):
     return notification_request(system="rare_earth", category="registration",
                                 template="rare_earth.registration.approved", recipients=[account_recipient(account_id)],
-                                channels=channels, params={"organizationName": title_code}, mandatory=mandatory)
+                                channels=channels, params={"enterpriseName": title_code}, mandatory=mandatory)
 
 
 def test_the_inbox_filters_counts_and_marks_read_only_the_callers_messages(notify, api, identity):
@@ -185,10 +185,10 @@ def test_templates_are_for_the_admin_and_an_edit_makes_a_new_checked_version(api
         api("GetTemplate", notify_pb2.GetTemplateRequest(code=code), user_token(api.minter, "u2"))
     assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
     current = api("GetTemplate", notify_pb2.GetTemplateRequest(code=code), admin)
-    assert current.version == 1 and "organizationName" in current.placeholders
-    wording = "{organizationName}注册已通过。"
+    assert current.version == 1 and "enterpriseName" in current.placeholders
+    wording = "{enterpriseName}注册已通过。"
     edited = api("UpdateTemplate", notify_pb2.UpdateTemplateRequest(code=code, sms_text=wording), admin)
-    assert edited.version == 2 and edited.sms_text == "{organizationName}注册已通过。"
+    assert edited.version == 2 and edited.sms_text == "{enterpriseName}注册已通过。"
     assert edited.inbox_body == current.inbox_body
     with pytest.raises(grpc.RpcError) as error:
         api("UpdateTemplate", notify_pb2.UpdateTemplateRequest(code=code, sms_text="{组织}" + "长" * 600), admin)
