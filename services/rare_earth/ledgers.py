@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from stdnum.cn import uscc as uscc_number
 
@@ -76,6 +77,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("closing", "期末库存（千克）", "kg0", True, 16, "必填：期初库存＋本月入库－本月出库＝期末库存"),
     ),
 }
+
+
+@lru_cache(maxsize=4096)
+def valid_uscc(number: str) -> bool:
+    """Cached: a ledger names the same few counterparties on thousands of rows."""
+    return uscc_number.is_valid(number)
 
 
 def column_letter(index: int) -> str:
@@ -180,8 +187,8 @@ class RowValidator:
         if kind in ("kg", "kg0"):
             return _kilograms(raw, text, positive=kind == "kg")
         if kind == "uscc":
-            return (text.upper(), None) if uscc_number.is_valid(text.upper()) else (text[:18],
-                                                                                      "统一社会信用代码校验位错误或格式不正确")
+            number = text.upper()
+            return (number, None) if valid_uscc(number) else (text[:18], "统一社会信用代码校验位错误或格式不正确")
         if kind == "category":
             return text, None if text in self.categories else "产品类别不在稀土产品名称列表中"
         if kind == "product":

@@ -19,7 +19,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from services.chassis.db import utcnow
+from services.chassis.db import is_postgresql, utcnow
 from services.chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations
 from services.chassis.paging import Page, PageRequest
 from services.chassis.runtime import ServiceContext
@@ -201,20 +201,53 @@ def _validate_and_stage(session: Session, validator: RowValidator, rows: Iterato
         if validator.kind == "PRODUCTION":
             links.extend(_links(record, import_id))
         if len(batch) >= STAGE_BATCH:
-            _stage(session, batch, links)
-            outcome.staged = True
+            _stage(session, validator, batch, links, outcome)
     if batch and not outcome.error_count:
-        _stage(session, batch, links)
-        outcome.staged = True
+        _stage(session, validator, batch, links, outcome)
     return outcome
 
 
-def _stage(session: Session, batch: list[dict], links: list[dict]) -> None:
-    session.execute(insert(staged_ledger_rows), batch)
+def _stage(session: Session, validator: RowValidator, batch: list[dict], links: list[dict],
+           outcome: _Outcome) -> None:
+    """Write a batch of valid rows, unless a sales code in it already belongs to another enterprise's sale."""
+    if validator.kind == "SALES" and _code_clashes(session, validator, batch, outcome):
+        batch.clear()
+        links.clear()
+        return
+    outcome.staged = True
+    _write(session, staged_ledger_rows, ROW_COLUMNS, batch)
     if links:
-        session.execute(insert(staged_batch_links), links)
+        _write(session, staged_batch_links, LINK_COLUMNS, links)
     batch.clear()
     links.clear()
+
+
+def _write(session: Session, table, columns: list[str], rows: list[dict]) -> None:
+    """COPY on PostgreSQL (several times faster than INSERT for a staging batch), Core insert elsewhere."""
+    connection = session.connection()
+    if not is_postgresql(connection.engine):
+        connection.execute(insert(table), rows)
+        return
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:  # names from the model, not input
+        for row in rows:
+            copy.write_row([row[name] for name in columns])
+
+
+def _code_clashes(session: Session, validator: RowValidator, batch: list[dict], outcome: _Outcome) -> bool:
+    codes = {r["traceability_code"]: r["row_number"] for r in batch}
+    taken = set(session.scalars(select(ledger_rows.c.traceability_code).where(
+        ledger_rows.c.kind == "SALES", ledger_rows.c.traceability_code.in_(list(codes)),
+        ledger_rows.c.enterprise_id != validator.enterprise_id).distinct()))
+    column = [c.key for c in COLUMNS["SALES"]].index("traceability_code")
+    for code in sorted(taken, key=codes.get):
+        outcome.error_count += 1
+        if len(outcome.errors) < KEPT_ERRORS:
+            outcome.errors.append({"row": codes[code], "column": column_letter(column),
+                                   "columnName": COLUMNS["SALES"][column].header,
+                                   "message": f"追溯码{code}已被其他企业的销售台账使用"})
+    return bool(taken)
 
 
 def _json_default(value: object) -> object:

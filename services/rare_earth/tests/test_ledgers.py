@@ -228,3 +228,17 @@ def test_large_upload_is_staged_in_batches_and_paged_back(rare_earth):
     assert page.total_size == 4500 and len(page.ledger_rows) == 100 and page.next_page_token
     content = CalamineWorkbook.from_filelike(io.BytesIO(template(rare_earth, seller, "SALES")))
     assert content.sheet_names[0] == "销售台账"
+
+
+def test_a_sales_code_already_issued_by_another_enterprise_is_refused(rare_earth):
+    first = rare_earth.approved("先用追溯码公司", "SMELTING_SEPARATION")
+    second = rare_earth.approved("后用追溯码公司", "SMELTING_SEPARATION")
+    buyer = rare_earth.approved("追溯码买方公司", "FUNCTIONAL_MATERIAL")
+    year, month = open_month(rare_earth)
+    report(rare_earth, first, "SALES", year, month, [sale(year, month, buyer, "A-1", code="SHARED-CODE-1")])
+    imported = upload(rare_earth, second, "SALES", year, month, [sale(year, month, buyer, "B-0", code="OWN-CODE-1"),
+                                                                 sale(year, month, buyer, "B-1", code="SHARED-CODE-1")])
+    assert imported.status == pb.LedgerImport.INVALID
+    assert [(e.row, e.column) for e in imported.errors] == [(3, "G")]
+    # The enterprise that issued it may re-upload its own code.
+    report(rare_earth, first, "SALES", year, month, [sale(year, month, buyer, "A-2", code="SHARED-CODE-1")])

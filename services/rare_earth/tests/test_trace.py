@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
+import itertools
+
 import grpc
 
 from protos.rare_earth.v1 import rare_earth_pb2 as pb
 from services.rare_earth.tests.ledger_support import ORE, OXIDE, open_month, production, purchase, report, sale
 
+_chains = itertools.count(1)
+
 
 def _chain(rare_earth):
-    """mine --ore--> smelter (production ore -> oxide) --oxide--> magnet maker --> trader."""
+    """mine --ore--> smelter (production ore -> oxide) --oxide--> magnet maker --> trader; codes unique per chain."""
+    n = next(_chains)
     mine = rare_earth.approved("追溯矿业公司", "MINING")
     smelter = rare_earth.approved("追溯冶炼公司", "SMELTING_SEPARATION")
     magnets = rare_earth.approved("追溯磁材公司", "FUNCTIONAL_MATERIAL")
     trader = rare_earth.approved("追溯贸易公司", "DOMESTIC_TRADE")
     year, month = open_month(rare_earth)
     report(rare_earth, mine, "SALES", year, month,
-           [sale(year, month, smelter, "M-1", 5000, code="ORE-CODE-0001", product=ORE)])
+           [sale(year, month, smelter, "M-1", 5000, code=f"ORE-CODE-0001-{n}", product=ORE)])
     report(rare_earth, smelter, "PURCHASE", year, month,
-           [purchase(year, month, mine, "ORE-CODE-0001", "S-IN-1", 5000, product=ORE)])
+           [purchase(year, month, mine, f"ORE-CODE-0001-{n}", "S-IN-1", 5000, product=ORE)])
     report(rare_earth, smelter, "PRODUCTION", year, month, [production(year, month, "S-IN-1", "S-MID-1"),
                                                             production(year, month, "S-MID-1", "S-OUT-1")])
     report(rare_earth, smelter, "SALES", year, month,
-           [sale(year, month, magnets, "S-OUT-1", 800, code="OXIDE-CODE-01")])
+           [sale(year, month, magnets, "S-OUT-1", 800, code=f"OXIDE-CODE-01-{n}")])
     report(rare_earth, magnets, "PURCHASE", year, month,
-           [purchase(year, month, smelter, "OXIDE-CODE-01", "MG-1", 800)])
-    report(rare_earth, magnets, "SALES", year, month, [sale(year, month, trader, "MG-1", 800, code="MAG-CODE-001")])
+           [purchase(year, month, smelter, f"OXIDE-CODE-01-{n}", "MG-1", 800)])
+    report(rare_earth, magnets, "SALES", year, month,
+           [sale(year, month, trader, "MG-1", 800, code=f"MAG-CODE-001-{n}")])
     report(rare_earth, trader, "PURCHASE", year, month,
-           [purchase(year, month, magnets, "MAG-CODE-001", "T-1", 800)])
-    return mine, smelter, magnets, trader
+           [purchase(year, month, magnets, f"MAG-CODE-001-{n}", "T-1", 800)])
+    return mine, smelter, magnets, trader, n
 
 
 def _trace(rare_earth, actor, code) -> pb.Trace:
@@ -36,8 +42,8 @@ def _trace(rare_earth, actor, code) -> pb.Trace:
 
 
 def test_staff_trace_follows_the_chain_both_ways_through_production(rare_earth):
-    mine, smelter, magnets, trader = _chain(rare_earth)
-    found = _trace(rare_earth, rare_earth.office(), "OXIDE-CODE-01")
+    mine, smelter, magnets, trader, n = _chain(rare_earth)
+    found = _trace(rare_earth, rare_earth.office(), f"OXIDE-CODE-01-{n}")
     steps = [(s.depth, s.enterprise_name, pb.LedgerKind.Name(s.row.kind), s.row.batch_no or s.row.output_batch_no)
              for s in found.steps]
     assert (0, smelter.name, "SALES", "S-OUT-1") in steps
@@ -54,8 +60,8 @@ def test_staff_trace_follows_the_chain_both_ways_through_production(rare_earth):
 
 
 def test_enterprise_sees_its_own_rows_and_direct_counterparties_only(rare_earth):
-    _mine, smelter, magnets, trader = _chain(rare_earth)
-    found = _trace(rare_earth, magnets, "ORE-CODE-0001")
+    _mine, smelter, magnets, trader, n = _chain(rare_earth)
+    found = _trace(rare_earth, magnets, f"ORE-CODE-0001-{n}")
     shown = {s.enterprise_name for s in found.steps if s.visible}
     assert shown == {magnets.name, smelter.name, trader.name}
     hidden = [s for s in found.steps if not s.visible]
@@ -63,10 +69,10 @@ def test_enterprise_sees_its_own_rows_and_direct_counterparties_only(rare_earth)
 
 
 def test_enterprise_off_the_chain_and_unknown_codes_find_nothing(rare_earth):
-    _chain(rare_earth)
+    n = _chain(rare_earth)[-1]
     outsider = rare_earth.approved("追溯无关公司", "SMELTING_SEPARATION")
     assert rare_earth.fails(outsider, "TraceProduct", pb.TraceProductRequest(
-        code="MAG-CODE-001")).code == grpc.StatusCode.NOT_FOUND
+        code=f"MAG-CODE-001-{n}")).code == grpc.StatusCode.NOT_FOUND
     assert rare_earth.fails(rare_earth.office(), "TraceProduct", pb.TraceProductRequest(
         code="NO-SUCH-CODE")).code == grpc.StatusCode.NOT_FOUND
 

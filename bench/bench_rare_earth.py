@@ -1,0 +1,299 @@
+"""Rare earth: a 100,000-row SALES ledger uploaded and confirmed over gRPC, beside python-calamine reading the same
+file alone (the parse floor), with the service process's peak memory; and the trace of a 10-hop chain over a
+PostgreSQL database holding a year of ledgers for 1,000 enterprises, beside one indexed lookup of a code.
+
+The service runs as a subprocess (this file with ``serve``) so its peak RSS (VmHWM) is its own.
+``BENCH_RARE_EARTH_ROWS`` and ``BENCH_RARE_EARTH_RUNS`` change the ledger size and the repetitions.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+
+import grpc
+from openpyxl import Workbook
+from python_calamine import CalamineWorkbook
+from sqlalchemy import insert, select, text
+from stdnum.cn import uscc as uscc_number
+
+from bench.report import Figure, percentile, print_figure, print_header, repeat
+from protos.rare_earth.v1 import rare_earth_pb2 as pb
+from protos.rare_earth.v1 import rare_earth_pb2_grpc
+from services.chassis import testing
+from services.chassis.config import ServiceSettings
+from services.chassis.db import utcnow
+
+ROWS = int(os.environ.get("BENCH_RARE_EARTH_ROWS", "100000"))
+RUNS = int(os.environ.get("BENCH_RARE_EARTH_RUNS", "3"))
+ENTERPRISES = 1000
+BACKGROUND_ROWS_PER_KIND = 15  # per enterprise and month: 4 kinds x 15 rows x 12 months x 1,000 = 720,000 rows
+HOPS = 10
+TRACES = 20
+YEAR, MONTH = 2030, 3
+OXIDE = ("稀土氧化物及其他化合物", "氧化镨钕")
+
+
+def _uscc(serial: int) -> str:
+    body = f"91360700MA{serial:07d}"
+    return body + uscc_number.calc_check_digit(body)
+
+
+# --- the service, in its own process ----------------------------------------------------------
+
+
+def serve(url: str, jwks_path: str) -> None:
+    """Child process: the rare_earth service on ``url`` trusting the keys in ``jwks_path``; prints its port."""
+    import dataclasses
+    import signal
+    import threading
+
+    from services.chassis.auth import TokenVerifier
+    from services.chassis.runtime import build_context
+    from services.chassis.runtime import serve as start
+    from services.rare_earth import grpc_api
+    from services.rare_earth.definition import DEFINITION
+    from services.rare_earth.directory import StaticDirectory
+
+    with open(jwks_path, encoding="utf-8") as keys:
+        jwks = json.load(keys)
+    definition = dataclasses.replace(
+        DEFINITION, bindings=lambda context: grpc_api.bindings(context, StaticDirectory({})),
+        token_verifier=lambda _context: TokenVerifier(lambda: jwks))
+    context = build_context(definition, ServiceSettings.from_env(
+        "rare_earth", {"RARE_EARTH_DATABASE_URL": url, "TONGBAN_ENV": "test", "LOG_LEVEL": "WARNING"}))
+    running = start(definition, context, port=0)
+    print(running.port, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    running.stop(1)
+
+
+def _peak_rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# --- data -------------------------------------------------------------------------------------
+
+
+def _prepare(context) -> tuple[str, str]:
+    """One approved seller and its buyer, and the bench month's window open wide."""
+    from services.rare_earth.models import Enterprise, ReportingWindow
+
+    with context.session_factory() as session:
+        for index, name in ((1, "seller"), (2, "buyer")):
+            session.add(Enterprise(id=f"bench-{name}", organization_id=f"org-bench-{name}", uscc=_uscc(index),
+                                   status="APPROVED", enterprise_type="SMELTING_SEPARATION",
+                                   enterprise_name=f"压测{name}", created_by="bench", approved_at=utcnow()))
+        session.add(ReportingWindow(month=f"{YEAR}-{MONTH:02d}", opens_on=date(2000, 1, 1),
+                                    closes_on=date(2099, 12, 31), set_by="bench"))
+        session.commit()
+    return "org-bench-seller", _uscc(2)
+
+
+def _sales_file(rows: int, buyer_uscc: str) -> bytes:
+    from services.rare_earth.ledgers import COLUMNS
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("销售台账")
+    sheet.append([c.header for c in COLUMNS["SALES"]])
+    for n in range(rows):
+        sheet.append([f"{YEAR}-{MONTH:02d}-{n % 28 + 1:02d}", "压测buyer", buyer_uscc, *OXIDE, 100 + n % 900, "",
+                      "", "", f"BATCH-{n}"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _calamine_seconds(content: bytes) -> float:
+    started = time.perf_counter()
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    count = sum(1 for _ in workbook.get_sheet_by_index(0).iter_rows())
+    assert count == ROWS + 1
+    return time.perf_counter() - started
+
+
+def _background(context) -> None:
+    """A year of ledgers for 1,000 enterprises, written with set-based INSERT ... SELECT (PostgreSQL)."""
+    with context.engine.begin() as connection:
+        connection.execute(text("""
+            INSERT INTO enterprises (id, organization_id, uscc, status, enterprise_type, enterprise_name,
+                province_code, city_code, address, contact_name, contact_phone, email, rejection_reason,
+                created_by, created_at, updated_at)
+            SELECT 'bg-' || e, 'org-bg-' || e, '', 'APPROVED', 'SMELTING_SEPARATION', '背景企业' || e,
+                   '360000', '360700', '', '', '', '', '', 'bench', now(), now()
+            FROM generate_series(1, :enterprises) AS e"""), {"enterprises": ENTERPRISES})
+        # Purchases quote the previous enterprise's sales codes and production links each lot onwards,
+        # so the indexes hold a realistic web of codes and batches.
+        connection.execute(text("""
+            INSERT INTO ledger_rows (enterprise_id, kind, year, month, row_number, import_id, entry_date,
+                counterparty_name, counterparty_uscc, product_category, product_name, quantity,
+                traceability_code, batch_no, input_batch_nos, output_batch_no, export_product_code,
+                destination_country)
+            SELECT 'bg-' || e, k.kind, 2029, m, r, 'bench', make_date(2029, m, 1 + r % 28), '', '',
+                   :category, :name, 100 + r,
+                   CASE k.kind WHEN 'SALES' THEN 'BG-' || e || '-' || m || '-' || r
+                               WHEN 'PURCHASE' THEN 'BG-' || (CASE WHEN e = 1 THEN :enterprises ELSE e - 1 END)
+                                                    || '-' || m || '-' || r
+                               ELSE '' END,
+                   CASE k.kind WHEN 'PURCHASE' THEN 'IN-' || m || '-' || r
+                               WHEN 'SALES' THEN 'OUT-' || m || '-' || r ELSE '' END,
+                   CASE k.kind WHEN 'PRODUCTION' THEN 'IN-' || m || '-' || r ELSE '' END,
+                   CASE k.kind WHEN 'PRODUCTION' THEN 'OUT-' || m || '-' || r ELSE '' END, '', ''
+            FROM generate_series(1, :enterprises) AS e, generate_series(1, 12) AS m,
+                 generate_series(1, :rows) AS r,
+                 (VALUES ('SALES'), ('PURCHASE'), ('PRODUCTION'), ('INVENTORY')) AS k(kind)"""),
+            {"enterprises": ENTERPRISES, "rows": BACKGROUND_ROWS_PER_KIND, "category": OXIDE[0], "name": OXIDE[1]})
+        connection.execute(text("""
+            INSERT INTO ledger_batch_links (enterprise_id, year, month, import_id, input_batch_no, output_batch_no)
+            SELECT 'bg-' || e, 2029, m, 'bench', 'IN-' || m || '-' || r, 'OUT-' || m || '-' || r
+            FROM generate_series(1, :enterprises) AS e, generate_series(1, 12) AS m,
+                 generate_series(1, :rows) AS r"""),
+            {"enterprises": ENTERPRISES, "rows": BACKGROUND_ROWS_PER_KIND})
+        connection.execute(text("ANALYZE"))
+
+
+def _chain(context) -> str:
+    """Enterprises chain-0 .. chain-10: each buys the previous one's code, produces, and sells on."""
+    from services.rare_earth.models import batch_links, ledger_rows
+
+    base = {"year": YEAR, "month": 1, "import_id": "bench", "entry_date": date(YEAR, 1, 5),
+            "counterparty_name": "", "counterparty_uscc": "", "product_category": OXIDE[0],
+            "product_name": OXIDE[1], "quantity": 100, "input_batch_nos": "", "output_batch_no": "",
+            "export_product_code": "", "destination_country": "", "traceability_code": "", "batch_no": ""}
+    rows, links = [], []
+    for hop in range(HOPS + 1):
+        enterprise = f"bg-{hop + 1}"
+        if hop:
+            rows.append({**base, "enterprise_id": enterprise, "kind": "PURCHASE", "row_number": 1,
+                         "traceability_code": f"CHAIN-{hop - 1}", "batch_no": f"CIN-{hop}"})
+            rows.append({**base, "enterprise_id": enterprise, "kind": "PRODUCTION", "row_number": 1,
+                         "input_batch_nos": f"CIN-{hop}", "output_batch_no": f"COUT-{hop}"})
+            links.append({"enterprise_id": enterprise, "year": YEAR, "month": 1, "import_id": "bench",
+                          "input_batch_no": f"CIN-{hop}", "output_batch_no": f"COUT-{hop}"})
+        if hop < HOPS:
+            rows.append({**base, "enterprise_id": enterprise, "kind": "SALES", "row_number": 1,
+                         "traceability_code": f"CHAIN-{hop}", "batch_no": f"COUT-{hop}"})
+    with context.engine.begin() as connection:
+        connection.execute(insert(ledger_rows), rows)
+        connection.execute(insert(batch_links), links)
+    return f"CHAIN-{HOPS // 2}"
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+
+def _upload_and_confirm(stub, token: str, content: bytes) -> tuple[float, float]:
+    metadata = [("authorization", f"Bearer {token}")]
+    started = time.perf_counter()
+    imported = stub.ImportLedger(pb.ImportLedgerRequest(kind=pb.SALES, year=YEAR, month=MONTH, file=content),
+                                 metadata=metadata, timeout=600)
+    validated = time.perf_counter() - started
+    assert imported.status == pb.LedgerImport.VALID and imported.row_count == ROWS, imported.errors[:3]
+    started = time.perf_counter()
+    stub.ConfirmLedgerImport(pb.ConfirmLedgerImportRequest(id=imported.import_id), metadata=metadata, timeout=600)
+    return validated, time.perf_counter() - started
+
+
+def main() -> None:
+    from services.chassis.runtime import build_context, migrate
+    from services.rare_earth.definition import DEFINITION
+    from services.rare_earth.models import ledger_rows
+    from services.rare_earth.seed import seed_dictionary
+
+    url = testing.create_postgres_database("bench_rare_earth")
+    minter = testing.TokenMinter()
+    context = child = None
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as keys:
+        json.dump(minter.jwks(), keys)
+    try:
+        context = build_context(DEFINITION, ServiceSettings.from_env(
+            "rare_earth", {"RARE_EARTH_DATABASE_URL": url, "TONGBAN_ENV": "test"}))
+        migrate(DEFINITION, context)
+        seed_dictionary(context)
+        organization, buyer_uscc = _prepare(context)
+        child = subprocess.Popen([sys.executable, "-m", "bench.bench_rare_earth", "serve", url, keys.name],
+                                 stdout=subprocess.PIPE, text=True)
+        port = int(child.stdout.readline())
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[
+            ("grpc.max_send_message_length", 16 * 1024 * 1024)])
+        stub = rare_earth_pb2_grpc.RareEarthServiceStub(channel)
+        seller = minter.mint("bench-account", org=organization, roles=("OWNER",), scopes=("rare_earth",))
+        office = minter.mint("bench-office", roles=("STAFF",), scopes=("rare_earth",), kind="STAFF",
+                             agency="MIIT_RE_OFFICE")
+
+        content = _sales_file(ROWS, buyer_uscc)
+        idle_rss = _peak_rss_mb(child.pid)
+        print_header(f"SALES ledger: {ROWS:,} rows, {len(content) / 1e6:.1f} MB .xlsx, {RUNS} runs "
+                     "(upload = read + validate every row + stage; confirm = set-based swap)")
+        floor = Figure("python-calamine alone reads the file", repeat(lambda: _calamine_seconds(content), RUNS), "s")
+        timings = [_upload_and_confirm(stub, seller, content) for _ in range(RUNS)]
+        uploads = Figure("upload to validated (gRPC ImportLedger)", [t[0] for t in timings], "s")
+        confirms = Figure("confirm (replace the month)", [t[1] for t in timings], "s")
+        print_figure(uploads, floor, higher_is_better=False)
+        print_figure(Figure("upload rows per second", [ROWS / t[0] for t in timings], "rows/s"),
+                     Figure("calamine rows per second", [ROWS / s for s in floor.samples], "rows/s"))
+        print_figure(confirms)
+        peak = _peak_rss_mb(child.pid)
+        print(f"service peak RSS (VmHWM): {peak:,.0f} MB after the runs; {idle_rss:,.0f} MB before the first upload; "
+              f"file {len(content) / 1e6:.1f} MB", flush=True)
+        with context.engine.connect() as connection:
+            stored = connection.scalar(select(text("count(*)")).select_from(ledger_rows))
+        assert stored == ROWS
+
+        print_header(f"trace of a {HOPS}-hop chain among a year of ledgers for {ENTERPRISES:,} enterprises")
+        started = time.perf_counter()
+        _background(context)
+        code = _chain(context)
+        with context.engine.connect() as connection:
+            total = connection.scalar(select(text("count(*)")).select_from(ledger_rows))
+        print(f"({total:,} ledger rows written in {time.perf_counter() - started:.1f}s)", flush=True)
+        metadata = [("authorization", f"Bearer {office}")]
+
+        def one_trace() -> float:
+            began = time.perf_counter()
+            found = stub.TraceProduct(pb.TraceProductRequest(code=code), metadata=metadata, timeout=60)
+            elapsed = time.perf_counter() - began
+            assert len(found.steps) == 3 * HOPS, len(found.steps)
+            return elapsed * 1000
+
+        def one_lookup() -> float:
+            with context.engine.connect() as connection:
+                began = time.perf_counter()
+                connection.execute(select(ledger_rows).where(ledger_rows.c.traceability_code == code,
+                                                             ledger_rows.c.kind == "SALES")).all()
+                return (time.perf_counter() - began) * 1000
+
+        one_trace()
+        traces = [one_trace() for _ in range(TRACES)]
+        lookups = [one_lookup() for _ in range(TRACES)]
+        print_figure(Figure(f"trace over gRPC ({3 * HOPS} rows, both directions)", traces, "ms"),
+                     Figure("one indexed lookup of the code (SQL)", lookups, "ms"), higher_is_better=False)
+        print(f"trace p95 {percentile(traces, 0.95):.1f} ms", flush=True)
+        channel.close()
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=30)
+        if context is not None:
+            context.engine.dispose()
+        os.unlink(keys.name)
+        testing.drop_postgres_database(url)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["serve"]:
+        serve(sys.argv[2], sys.argv[3])
+    else:
+        main()
