@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -60,6 +61,9 @@ class JsonFormatter(logging.Formatter):
         if span_context.is_valid:
             entry["traceId"] = format(span_context.trace_id, "032x")
             entry["spanId"] = format(span_context.span_id, "016x")
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, Mapping):
+            entry.update(fields)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
@@ -163,7 +167,34 @@ class RequestIdInterceptor(grpc.ServerInterceptor):
         return wrap_handler_in_scope(continuation(handler_call_details), handler_call_details, with_request_id)
 
 
+access_log = logging.getLogger("tongban.access")
+
+
+class AccessLogInterceptor(grpc.ServerInterceptor):
+    """One structured line per call: method, final status, duration and caller, with the request id."""
+
+    def intercept_service(self, continuation, handler_call_details):
+        method = handler_call_details.method
+
+        @contextlib.contextmanager
+        def logged(context):
+            from services.chassis.auth import current_caller
+
+            started = time.perf_counter()
+            try:
+                yield
+            finally:
+                code = context.code() or grpc.StatusCode.OK
+                access_log.info("%s %s", method, code.name, extra={"fields": {
+                    "grpcMethod": method, "grpcCode": code.name,
+                    "durationMs": round((time.perf_counter() - started) * 1000, 2),
+                    "accountId": current_caller().account_id}})
+
+        return wrap_handler_in_scope(continuation(handler_call_details), handler_call_details, logged)
+
+
 def server_interceptors() -> list[grpc.ServerInterceptor]:
+    """Tracing, then the request id, then the access log (so its line carries both)."""
     from opentelemetry.instrumentation.grpc import server_interceptor
 
-    return [server_interceptor(), RequestIdInterceptor()]
+    return [server_interceptor(), RequestIdInterceptor(), AccessLogInterceptor()]

@@ -2,6 +2,7 @@ import io
 import json
 import logging
 
+import grpc
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -136,3 +137,28 @@ def test_engines_are_traced_only_when_spans_are_exported(monkeypatch, tmp_path):
     assert instrumented == [{"engine": traced}]
     quiet.dispose()
     traced.dispose()
+
+
+def test_every_call_leaves_one_access_log_line_with_its_status_duration_and_request_id(json_log):
+    from services.chassis.errors import NotFound
+    from services.chassis.interceptors import ErrorInterceptor
+
+    def missing(_request, _context):
+        raise NotFound("没有这条记录")
+
+    bindings = [probe.binding({"Found": lambda _r, _c: b"ok", "Missing": missing})]
+    with probe.serving(bindings, [*server_interceptors(), ErrorInterceptor()]) as running:
+        factory = ChannelFactory.static({"inspection": f"127.0.0.1:{running.port}"})
+        try:
+            channel = factory.channel("inspection")
+            assert probe.unary(channel, "Found", metadata=[("x-request-id", "req-access-1")]) == b"ok"
+            with pytest.raises(grpc.RpcError):
+                probe.unary(channel, "Missing")
+        finally:
+            factory.close()
+
+    lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
+    access = {line["grpcMethod"].rsplit("/", 1)[1]: line for line in lines if line["logger"] == "tongban.access"}
+    assert access["Found"]["grpcCode"] == "OK" and access["Found"]["requestId"] == "req-access-1"
+    assert access["Missing"]["grpcCode"] == "NOT_FOUND"
+    assert all(line["durationMs"] >= 0 for line in access.values())
