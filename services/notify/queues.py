@@ -6,8 +6,8 @@ follows from and the relay batches its confirms:
 
 - ``notify.delivery`` / ``notify.delivery.high`` -> ``notify.deliveries`` / ``notify.deliveries.high``:
   a batch of deliveries to send (one message for up to ``TASK_BATCH`` deliveries).
-- ``notify.delivery.retry.<ms>ms`` (and ``.high``) -> a delay queue of that TTL that dead-letters
-  back to its work queue, so back-off needs no timer of ours.
+- ``notify.delivery[.high].retry.<ms>ms`` -> ``notify.deliveries[.high].delay.<ms>ms``, a delay queue of
+  that TTL that dead-letters back to its work queue, so back-off needs no timer of ours.
 - ``notify.delivery.parked`` -> ``notify.deliveries.parking``: a delivery that failed for good.
 - ``notify.announcement.fanout`` -> ``notify.announcements``: one page of an announcement's audience.
 """
@@ -51,15 +51,13 @@ def delivery_key(priority: str) -> str:
 
 
 def retry_queue(work_queue: str, delay_seconds: float) -> str:
-    return f"{work_queue}.retry.{round(delay_seconds * 1000)}ms"
+    # ".delay." rather than the earlier ".retry." queues, which dead-lettered through the default exchange:
+    # a queue cannot be declared again with other arguments.
+    return f"{work_queue}.delay.{round(delay_seconds * 1000)}ms"
 
 
 def retry_key(priority: str, delay_seconds: float) -> str:
     return f"{delivery_key(priority)}.retry.{round(delay_seconds * 1000)}ms"
-
-
-def is_retry_key(routing_key: str) -> bool:
-    return ".retry." in routing_key
 
 
 @dataclass(frozen=True)

@@ -96,3 +96,39 @@ def test_a_template_missing_a_parameter_fails_that_message_with_the_reason(notif
     [delivery] = deliveries_of(notify.runtime, broken.message_id)
     assert delivery.status == domain.PERMANENT_FAILURE and "minutes" in delivery.failure_reason
     assert all(line["to"] != "13800000004" for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"]))
+
+
+def test_a_request_given_over_grpc_and_then_over_rabbitmq_is_accepted_and_sent_once(notify):
+    from services.notify.handlers import requests as request_use_cases
+
+    notify.start_workers()
+    request = code_sms("13800000006", "246802")
+    parsed = request_use_cases.parse_request(request.payload)
+    # SubmitNotification (the relays' entry while no broker answers) and the consumers share one dedupe.
+    assert request_use_cases.accept_request(notify.runtime, parsed).accepted
+    assert not request_use_cases.accept_request(notify.runtime, parsed).accepted
+    sentinel = code_sms("13800000007", "135791")
+    publish(notify.amqp_url, request, sentinel)
+
+    poll_until(lambda: sent(notify.runtime, sentinel.message_id), what="the sentinel SMS")
+    poll_until(lambda: sent(notify.runtime, request.message_id), what="the SMS")
+    assert len(deliveries_of(notify.runtime, request.message_id)) == 1
+    texts = [line["text"] for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"]) if line["to"] == "13800000006"]
+    assert len(texts) == 1 and "246802" in texts[0]
+
+
+def test_without_a_broker_the_relay_hands_tasks_straight_to_notify_and_the_sms_is_sent(notify):
+    from services.chassis.relay import Relay
+    from services.notify.handlers import requests as request_use_cases
+
+    request = code_sms("13800000008", "975310")
+    request_use_cases.accept_request(notify.runtime, request_use_cases.parse_request(request.payload))
+    nobody = "amqp://guest:guest@127.0.0.1:1/%2F"
+    relay = Relay(notify.runtime.context, direct_deliveries=broker.direct_routes(notify.runtime), amqp_url=nobody)
+    try:
+        assert relay.relay_once() == 1
+    finally:
+        relay.close()
+    [delivery] = deliveries_of(notify.runtime, request.message_id)
+    assert delivery.status == domain.SENT
+    assert [line["to"] for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"])] == ["13800000008"]
