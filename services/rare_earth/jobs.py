@@ -3,6 +3,8 @@
 - one UPLOAD_MISSING case per enterprise and ledger it should have reported and did not;
 - purchases reconciled against sales: a code nobody sold, a sale made out to another buyer,
   more bought under a code than was sold, each a TRACE_DATA case for the buyer;
+- each product's opening inventory checked against the previous month's closing (a rule no
+  single upload can check), a LEDGER_DATA case where they differ;
 - unconfirmed uploads older than a week expire and their staged rows go.
 
 Each case carries a dedupe key, so running the jobs again opens nothing new.
@@ -45,6 +47,7 @@ class JobReport:
     months: list[str] = field(default_factory=list)
     upload_missing: int = 0
     trace_data: int = 0
+    ledger_data: int = 0
     expired_imports: int = 0
 
 
@@ -65,6 +68,7 @@ def run(context: ServiceContext, on: date, months: Sequence[tuple[int, int]] | N
         report.months.append(month_key(year, month))
         report.upload_missing += _open_missing_uploads(context, year, month)
         report.trace_data += _reconcile(context, year, month)
+        report.ledger_data += _inventory_continuity(context, year, month)
     report.expired_imports = _expire_staging(context)
     return report
 
@@ -163,6 +167,35 @@ def _reconcile(context: ServiceContext, year: int, month: int) -> int:
         add("OVER_PURCHASED", enterprise_id, code, category, name,
             f"追溯码{code}的采购数量合计{bought_kg}千克，超过销售数量{sold_total}千克")
     return _open_all(context, f"TRACE_DATA:{key}:", openings)
+
+
+def _inventory_continuity(context: ServiceContext, year: int, month: int) -> int:
+    key = month_key(year, month)
+    before_year, before_month = (year - 1, 12) if month == 1 else (year, month - 1)
+    current, previous = ledger_rows.alias("cur"), ledger_rows.alias("prev")
+    with context.unit_of_work() as uow:
+        session = uow.session
+        gaps = session.execute(
+            select(current.c.enterprise_id, current.c.product_category, current.c.product_name, current.c.opening,
+                   previous.c.closing)
+            .join(previous, and_(previous.c.enterprise_id == current.c.enterprise_id, previous.c.kind == "INVENTORY",
+                                 previous.c.year == before_year, previous.c.month == before_month,
+                                 previous.c.product_category == current.c.product_category,
+                                 previous.c.product_name == current.c.product_name))
+            .where(current.c.kind == "INVENTORY", current.c.year == year, current.c.month == month,
+                   current.c.opening != previous.c.closing)).all()
+        ids = {gap[0] for gap in gaps}
+        enterprises = {e.id: e for e in session.scalars(select(Enterprise).where(Enterprise.id.in_(ids)))}
+        for enterprise in enterprises.values():
+            session.expunge(enterprise)
+    openings = [
+        Opening(kind="LEDGER_DATA", enterprise=enterprises[enterprise_id], product_category=category,
+                product_name=name, ledger_kind="INVENTORY", month=key,
+                description=(f"{year}年{month}月库存台账中“{name}”的期初库存{opening}千克，"
+                             f"与上月期末库存{closing}千克不一致"),
+                dedupe_key=f"LEDGER_DATA:{key}:INVENTORY_GAP:{enterprise_id}:{category}:{name}"[:200])
+        for enterprise_id, category, name, opening, closing in gaps]
+    return _open_all(context, f"LEDGER_DATA:{key}:", openings)
 
 
 def _expire_staging(context: ServiceContext) -> int:

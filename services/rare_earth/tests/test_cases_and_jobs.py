@@ -154,3 +154,18 @@ def test_the_public_files_a_complaint_that_the_enterprise_then_holds(rare_earth)
     assert rare_earth.fails(outsider, "CreateCase", pb.CreateCaseRequest(
         kind=pb.LEDGER_DATA, enterprise_id=enterprise.enterprise_id,
         description="x")).code == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_opening_inventory_that_differs_from_last_months_closing_opens_a_ledger_data_case(rare_earth):
+    holder = rare_earth.approved("库存衔接公司", "METAL_SMELTING")
+    first = open_month(rare_earth)
+    second = (first[0] + 1, 1) if first[1] == 12 else (first[0], first[1] + 1)
+    set_window(rare_earth, *second, "2000-01-01", "2099-12-31")
+    report(rare_earth, holder, "INVENTORY", *first, [[*OXIDE, 100, 50, 30, 120]])
+    report(rare_earth, holder, "INVENTORY", *second, [[*OXIDE, 110, 0, 0, 110]])
+    _close(rare_earth, *second)
+    opened = jobs.run(rare_earth.context, date.today(), [second])
+    assert opened.ledger_data == 1
+    [case] = [c for c in _cases(rare_earth, holder, "LEDGER_DATA") if c.month == f"{second[0]:04d}-{second[1]:02d}"]
+    assert "110" in case.description and "120" in case.description and case.product_name == OXIDE[1]
+    assert jobs.run(rare_earth.context, date.today(), [second]).ledger_data == 0
