@@ -61,6 +61,10 @@ def test_valid_upload_previews_and_confirm_makes_it_the_months_data(rare_earth):
 
     confirmed = confirm(rare_earth, seller, imported)
     assert confirmed.status == pb.LedgerImport.CONFIRMED
+    again = rare_earth.fails(seller, "ConfirmLedgerImport", pb.ConfirmLedgerImportRequest(id=imported.import_id))
+    assert again.reason == "LEDGER_IMPORT_CONFIRMED"
+    assert rare_earth.fails(buyer, "GetLedgerImport", pb.GetLedgerImportRequest(
+        id=imported.import_id)).code == grpc.StatusCode.NOT_FOUND
     rows = _rows(rare_earth, seller, "SALES", year, month)
     assert [(r.batch_no, r.quantity_kg, r.counterparty_uscc) for r in rows] == [
         ("B-1", 1200.5, buyer.uscc), ("B-2", 300.0, "")]
@@ -119,6 +123,11 @@ def test_unreadable_file_wrong_header_and_empty_upload_are_clear_400s(rare_earth
     assert error.code == grpc.StatusCode.INVALID_ARGUMENT and "表头" in error.fields["file"]
     request = pb.ImportLedgerRequest(kind=pb.LedgerKind.SALES, year=year, month=13, file=wrong)
     assert "month" in rare_earth.fails(seller, "ImportLedger", request).fields
+    oversized = b"PK" + b"\0" * (15 * 1024 * 1024)
+    request = pb.ImportLedgerRequest(kind=pb.LedgerKind.SALES, year=year, month=month, file=oversized)
+    assert "15MB" in rare_earth.fails(seller, "ImportLedger", request).fields["file"]
+    request = pb.ImportLedgerRequest(kind=pb.LedgerKind.SALES, year=year, month=month, file=b"PK\3\4broken zip")
+    assert "无法读取" in rare_earth.fails(seller, "ImportLedger", request).fields["file"]
 
 
 def test_reupload_replaces_the_kind_and_month_and_leaves_others(rare_earth):
