@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -141,6 +142,19 @@ def _run_jobs(stack, *months: str) -> str:
     return result.stdout
 
 
+def _inbox_mentions(api: Api, text: str, timeout: float = 30.0) -> dict:
+    """The rare-earth inbox message mentioning ``text``, waiting for the relay and notify to deliver it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = api.get("/v1/notify/inbox", params={"system": "rare_earth", "pageSize": 100})
+        assert response.status_code == 200, response.text
+        found = [m for m in response.json().get("messages", []) if text in m.get("body", "")]
+        if found or time.monotonic() > deadline:
+            assert found, f"no inbox message mentions {text}"
+            return found[0]
+        time.sleep(0.5)
+
+
 def _cases(api: Api, kind: str) -> list[dict]:
     response = api.get("/v1/rare-earth/cases", params={"kind": kind, "pageSize": 100})
     assert response.status_code == 200, response.text
@@ -178,6 +192,7 @@ def test_trace_both_ways_then_jobs_open_cases_that_are_transferred_and_closed(st
     assert [c["traceabilityCode"] for c in trace_cases] == ["E2E-NO-SUCH-CODE"]
     case = trace_cases[0]
     assert case["holderType"] == "ENTERPRISE" and case["heldByCaller"] is True
+    assert "E2E-NO-SUCH-CODE" in _inbox_mentions(buyer, case["number"])["body"]
 
     not_holder = operator.post(f"/v1/rare-earth/cases/{case['id']}:handle",
                                json={"action": "CLOSE", "opinion": "越权"})
