@@ -33,7 +33,10 @@ WORKERS = (
 
 # Scheduled jobs: (service, one-shot command line, every N seconds); a CronJob each in Kubernetes.
 # Notify's own upkeep (retries, stuck deliveries, scheduled announcements) runs inside `consume`.
-SCHEDULE: tuple[tuple[str, tuple[str, ...], int], ...] = ()
+SCHEDULE: tuple[tuple[str, tuple[str, ...], int], ...] = (
+    # After a reporting window closes: open cases for missing ledgers and reconcile purchases against sales.
+    ("rare_earth", ("jobs",), 600),
+)
 
 
 @dataclass(frozen=True)
