@@ -43,6 +43,11 @@ def organization_recipient(organization_id: str, scope: str | None = None) -> di
     return {"organizationId": organization_id, "scope": scope} if scope else {"organizationId": organization_id}
 
 
+def agency_recipient(agency: str) -> dict[str, str]:
+    """The active staff of an agency (``LOCAL_AUTHORITY:110000``, ``RE_OPERATOR``), resolved by identity."""
+    return {"agency": agency}
+
+
 def phone_recipient(phone: str) -> dict[str, str]:
     return {"phone": phone}
 

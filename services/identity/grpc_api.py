@@ -183,7 +183,7 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
 
     def ResolveRecipients(self, request, context):
         found = queries.resolve_recipients(
-            self._app, [(q.account_id, q.organization_id, q.scope) for q in request.queries])
+            self._app, [(q.account_id, q.organization_id, q.scope, q.agency) for q in request.queries])
         return pb.ResolveRecipientsResponse(recipients=[_recipient_pb(r) for r in found])
 
     def ListAudience(self, request, context):

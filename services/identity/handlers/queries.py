@@ -73,12 +73,18 @@ def _organization_members(session, organization_id: str, scope: str) -> list[Acc
             if not scope or scope in domain.effective_scopes(m.role, domain.parse_scopes(m.scopes))]
 
 
-def resolve_recipients(app: IdentityApp, queries: list[tuple[str, str, str]]) -> list[Recipient]:
-    """(account_id, organization_id, scope) queries -> recipients, one per account."""
+def _agency_staff(session, agency: str) -> list[Account]:
+    return list(session.scalars(
+        select(Account).where(Account.kind == "STAFF", Account.agency == agency, Account.status == "ACTIVE")
+        .order_by(Account.created_at)))
+
+
+def resolve_recipients(app: IdentityApp, queries: list[tuple[str, str, str, str]]) -> list[Recipient]:
+    """(account_id, organization_id, scope, agency) queries -> recipients, one per account."""
     seen: dict[str, Recipient] = {}
     with app.unit_of_work() as uow:
         session = uow.session
-        for account_id, organization_id, scope in queries:
+        for account_id, organization_id, scope, agency in queries:
             if account_id:
                 account = session.get(Account, account_id)
                 if account is not None and account.status == "ACTIVE":
@@ -86,6 +92,9 @@ def resolve_recipients(app: IdentityApp, queries: list[tuple[str, str, str]]) ->
             elif organization_id:
                 for account in _organization_members(session, organization_id, scope):
                     seen.setdefault(account.id, _recipient(account, organization_id))
+            elif agency:
+                for account in _agency_staff(session, agency):
+                    seen.setdefault(account.id, _recipient(account))
     return list(seen.values())
 
 

@@ -88,6 +88,27 @@ def test_resolve_recipients_gives_owner_and_scoped_active_members_once(identity)
     assert [r.account_id for r in response.recipients] == [owner.account_id]
 
 
+def test_resolve_recipients_reaches_the_active_staff_of_an_agency_and_nobody_else(identity, monkeypatch):
+    admin = _admin(identity, monkeypatch)
+    # An agency code only this test uses, so staff made by other tests do not show up.
+    agency = f"LOCAL_AUTHORITY:{support.phone()[-6:]}"
+    desk = []
+    for label in ("desk1", "desk2"):
+        person = Person(login_name=support.login_name(label), phone=support.phone(), email="")
+        created = identity.call("CreateStaff", pb.CreateStaffRequest(
+            login_name=person.login_name, password=person.password, name="审核员", phone=person.phone,
+            agency=agency), admin.access)
+        desk.append(created)
+    elsewhere = Person(login_name=support.login_name("other"), phone=support.phone(), email="")
+    identity.call("CreateStaff", pb.CreateStaffRequest(
+        login_name=elsewhere.login_name, password=elsewhere.password, name="审核员", phone=elsewhere.phone,
+        agency="RE_OPERATOR"), admin.access)
+    response = identity.call("ResolveRecipients", pb.ResolveRecipientsRequest(queries=[
+        pb.RecipientQuery(agency=agency)]))
+    assert sorted(r.account_id for r in response.recipients) == sorted(a.id for a in desk)
+    assert all(r.phone for r in response.recipients)
+
+
 def test_list_audience_pages_through_organisations(identity):
     from services.identity.tests.test_organizations import _approved_agent, _owner
 
