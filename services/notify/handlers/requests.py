@@ -18,6 +18,7 @@ from services.chassis.errors import InvalidArgument, Violations
 from services.chassis.messages import NOTIFY_EXCHANGE
 from services.chassis.uow import UnitOfWork
 from services.notify import domain, queues
+from services.notify.handlers import deliveries
 from services.notify.handlers.common import DeliveryTask
 from services.notify.handlers.templates import current_wording
 from services.notify.models import Delivery, InboxItem, Notification, Preference
@@ -125,10 +126,20 @@ def accept(runtime: NotifyRuntime, uow: UnitOfWork, request: notify_pb2.Notifica
 
 
 def handle_request_message(runtime: NotifyRuntime, uow: UnitOfWork, message: InboundMessage) -> Acceptance:
+    """Accept a request; a HIGH one (a verification code) is also sent at once, in this worker.
+
+    The code's delivery task is already in the outbox, committed with the request: if this
+    process dies before sending, that task sends it; if it sends, the task finds the delivery
+    claimed and does nothing. So a code skips the relay's poll and a queue hop, and loses nothing.
+    """
     request = parse_request(message.payload)
     if not request.message_id:
         request.message_id = message.message_id
-    return accept(runtime, uow, request)
+    acceptance = accept(runtime, uow, request)
+    if acceptance.tasks and request.priority == notify_pb2.HIGH:
+        uow.commit()
+        deliveries.send_batch(runtime, uow, acceptance.tasks)
+    return acceptance
 
 
 def accept_request(runtime: NotifyRuntime, request: notify_pb2.NotificationRequest) -> Acceptance:

@@ -117,12 +117,14 @@ def test_a_request_given_over_grpc_and_then_over_rabbitmq_is_accepted_and_sent_o
     assert len(texts) == 1 and "246802" in texts[0]
 
 
-def test_without_a_broker_the_relay_hands_tasks_straight_to_notify_and_the_sms_is_sent(notify):
+def test_without_a_broker_the_relay_hands_tasks_straight_to_notify_and_the_mail_is_sent(notify, smtp):
     from services.chassis.relay import Relay
     from services.notify.handlers import requests as request_use_cases
 
-    request = code_sms("13800000008", "975310")
+    request = notice_email("offline@example.cn")
     request_use_cases.accept_request(notify.runtime, request_use_cases.parse_request(request.payload))
+    [waiting] = deliveries_of(notify.runtime, request.message_id)
+    assert waiting.status == domain.CREATED, "an ordinary notice waits for its task"
     nobody = "amqp://guest:guest@127.0.0.1:1/%2F"
     relay = Relay(notify.runtime.context, direct_deliveries=broker.direct_routes(notify.runtime), amqp_url=nobody)
     try:
@@ -131,4 +133,30 @@ def test_without_a_broker_the_relay_hands_tasks_straight_to_notify_and_the_sms_i
         relay.close()
     [delivery] = deliveries_of(notify.runtime, request.message_id)
     assert delivery.status == domain.SENT
-    assert [line["to"] for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"])] == ["13800000008"]
+    assert [envelope.rcpt_tos for envelope in smtp.accepted] == [["offline@example.cn"]]
+
+
+def test_a_code_is_sent_by_the_request_worker_and_its_queued_task_then_does_nothing(notify):
+    from services.notify.handlers import requests as request_use_cases
+
+    request = code_sms("13800000009", "112358")
+    request_use_cases.accept_request(notify.runtime, request_use_cases.parse_request(request.payload))
+    [delivery] = deliveries_of(notify.runtime, request.message_id)
+    assert delivery.status == domain.SENT and delivery.attempts == 1
+    notify.start_workers()  # the relay now publishes the code's task, and a consumer takes it
+    poll_until(lambda: not unsent_outbox_rows(notify.runtime), what="the task to leave the outbox")
+    sentinel = code_sms("13800000010", "813213")
+    publish(notify.amqp_url, sentinel)
+    poll_until(lambda: sent(notify.runtime, sentinel.message_id), what="the sentinel SMS")
+    [again] = deliveries_of(notify.runtime, request.message_id)
+    assert again.status == domain.SENT and again.attempts == 1
+    assert [line["to"] for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"])].count("13800000009") == 1
+
+
+def unsent_outbox_rows(runtime) -> int:
+    from sqlalchemy import func, select
+
+    outbox = runtime.context.tables.outbox
+    with runtime.unit_of_work() as uow:
+        return uow.session.execute(select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+                                   ).scalar_one()
