@@ -44,9 +44,10 @@ class GatewayProcess:
                 self.log.seek(0)
                 raise RuntimeError(f"gateway exited: {self.log.read().decode(errors='replace')}")
             try:
-                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                if requests.get(f"{self.url}/healthz", timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
+            # A worker still starting on a busy machine may accept and not answer yet: ask again.
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.1)
         self.stop()
