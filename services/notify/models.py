@@ -50,7 +50,8 @@ class Notification(Base):
     params: Mapped[str] = mapped_column(Text, default="{}")
     priority: Mapped[str] = mapped_column(String(8))
     mandatory: Mapped[bool] = mapped_column(Boolean, default=False)
-    # ACCEPTED, or FAILED with the reason (unknown template, missing params): nothing was sent.
+    # ACCEPTED; NO_RECIPIENTS when nobody was found to send to (an agency with no active staff): done, nothing
+    # to send; or FAILED with the reason (unknown template, missing params): nothing was sent.
     status: Mapped[str] = mapped_column(String(16))
     failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

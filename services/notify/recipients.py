@@ -1,4 +1,4 @@
-"""Who a notification reaches: identity resolves accounts and organisations to contact points."""
+"""Who a notification reaches: identity resolves accounts, organisations and agencies to contact points."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class RecipientQuery:
     account_id: str = ""
     organization_id: str = ""
     scope: str = ""
+    agency: str = ""
 
 
 class Directory(Protocol):
@@ -57,7 +58,8 @@ class IdentityDirectory:
         if not queries:
             return []
         request = identity_pb2.ResolveRecipientsRequest(queries=[
-            identity_pb2.RecipientQuery(account_id=q.account_id, organization_id=q.organization_id, scope=q.scope)
+            identity_pb2.RecipientQuery(account_id=q.account_id, organization_id=q.organization_id, scope=q.scope,
+                                        agency=q.agency)
             for q in queries
         ])
         try:

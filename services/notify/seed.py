@@ -86,6 +86,8 @@ TEMPLATES: Sequence[TemplateText] = [
     _notice("rare_earth.reporting_window.set", "填报时间设置", "填报时间已设置",
             "{period}的{reportType}填报时间为{opensAt}至{closesAt}，请按时填报。",
             sms="稀土产品追溯系统{period}{reportType}填报时间为{opensAt}至{closesAt}，请按时填报。", category="SYSTEM"),
+    _notice("rare_earth.ledger_override.requested", "台账补报修改申请", "收到台账补报修改申请",
+            "{enterpriseName}申请补报修改{month}{kind}台账，请在稀土产品追溯系统中审核。", category="RECEIVED"),
     _notice("rare_earth.ledger_override.approved", "台账补报修改申请通过", "台账补报修改申请已批准",
             "{enterpriseName}{month}{kind}台账的补报修改申请已批准，请在规定时间内完成填报。", category="RECEIVED"),
     _notice("rare_earth.ledger_override.rejected", "台账补报修改申请未通过", "台账补报修改申请未批准",

@@ -57,15 +57,16 @@ def _check(request: notify_pb2.NotificationRequest) -> None:
     if not request.channels or notify_pb2.CHANNEL_UNSPECIFIED in request.channels:
         v.add("channels", "至少需要一个有效渠道（IN_SITE、SMS、EMAIL）")
     for index, recipient in enumerate(request.recipients):
-        given = [x for x in (recipient.account_id, recipient.organization_id, recipient.phone, recipient.email) if x]
+        given = [x for x in (recipient.account_id, recipient.organization_id, recipient.phone, recipient.email,
+                             recipient.agency) if x]
         if len(given) != 1:
-            v.add(f"recipients[{index}]", "每个接收人须且只能指定账号、单位、手机号或邮箱之一")
+            v.add(f"recipients[{index}]", "每个接收人须且只能指定账号、单位、机构、手机号或邮箱之一")
     v.raise_if_any("通知请求有误")
 
 
 def _contacts(runtime: NotifyRuntime, request: notify_pb2.NotificationRequest) -> list[Contact]:
-    queries = [RecipientQuery(r.account_id, r.organization_id, r.scope)
-               for r in request.recipients if r.account_id or r.organization_id]
+    queries = [RecipientQuery(r.account_id, r.organization_id, r.scope, r.agency)
+               for r in request.recipients if r.account_id or r.organization_id or r.agency]
     contacts = runtime.directory.resolve(queries) if queries else []
     contacts += [Contact(phone=r.phone, email=r.email) for r in request.recipients if r.phone or r.email]
     return contacts
@@ -102,6 +103,9 @@ def accept(runtime: NotifyRuntime, uow: UnitOfWork, request: notify_pb2.Notifica
         if missing:
             notification.status = "FAILED"
             notification.failure_reason = f"模板 {request.template} 缺少参数：{', '.join(missing)}"
+    if not contacts and notification.status == "ACCEPTED":
+        # Recorded as done, so a repeat of the message is dropped rather than resolved again and again.
+        notification.status = "NO_RECIPIENTS"
     session.add(notification)
     session.flush()  # the deliveries refer to it, and they are not related in the mapping
     opted_out = _opt_outs(session, contacts) if not request.mandatory else {}
@@ -122,6 +126,8 @@ def accept(runtime: NotifyRuntime, uow: UnitOfWork, request: notify_pb2.Notifica
     uow.publish(*queues.task_messages(tasks))
     if notification.failure_reason:
         log.warning("notification %s failed: %s", request.message_id, notification.failure_reason)
+    elif notification.status == "NO_RECIPIENTS":
+        log.info("notification %s found nobody to send to", request.message_id)
     return Acceptance(True, notification.id, notification.failure_reason, tasks)
 
 

@@ -35,6 +35,9 @@ class FakeAccount:
     organization_id: str = ""
     role: str = "AGENT"
     scopes: tuple[str, ...] = ()
+    # Staff accounts: their agency, and whether they may still be reached.
+    agency: str = ""
+    active: bool = True
 
 
 @dataclass
@@ -67,6 +70,8 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
 def _matches(query: identity_pb2.RecipientQuery, account: FakeAccount) -> bool:
     if query.account_id:
         return account.account_id == query.account_id
+    if query.agency:
+        return account.agency == query.agency and account.active
     in_org = bool(query.organization_id) and account.organization_id == query.organization_id
     return in_org and (account.role == "OWNER" or not query.scope or query.scope in account.scopes)
 
