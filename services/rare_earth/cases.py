@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.chassis.errors import InvalidArgument, Violations
+from services.rare_earth.divisions import regions_over
 from services.rare_earth.domain import StateMachine
 
 KINDS = {"UPLOAD_MISSING": "台账上传异常", "LEDGER_DATA": "台账数据异常", "TRACE_DATA": "追溯数据异常",
@@ -20,6 +21,10 @@ TRANSFER_TARGETS = {
 STAFF_KINDS = ("LEDGER_DATA", "TRACE_DATA", "UPLOAD_MISSING")
 OPINION_LIMIT = 500
 PLATFORM = "稀土产品追溯信息系统"
+
+# The agency whose staff hold a case of each staff holder type (a local authority's depends on the region).
+OPERATOR_AGENCY = "RE_OPERATOR"
+LOCAL_AUTHORITY_AGENCY = "LOCAL_AUTHORITY:"
 
 CASE = StateMachine(
     "CASE",
@@ -57,3 +62,16 @@ def check_text_fields(fields: dict[str, tuple[str, str, int, bool]]) -> Violatio
         elif len(value) > limit:
             violations.add(field, f"{label}最多{limit}个字符")
     return violations
+
+
+def holder_agencies(holder_type: str, holder_region: str) -> list[str]:
+    """The agencies whose staff may act on a case held by ``holder_type``; none when an enterprise holds it.
+
+    A local authority case is held by the authority of the enterprise's region and of the province
+    over it (either may handle it), so both are told.
+    """
+    if holder_type == "OPERATOR":
+        return [OPERATOR_AGENCY]
+    if holder_type == "LOCAL_AUTHORITY":
+        return [f"{LOCAL_AUTHORITY_AGENCY}{region}" for region in regions_over(holder_region)]
+    return []

@@ -61,6 +61,14 @@ def divisions() -> Divisions:
     return Divisions.from_document(json.loads(DATA_FILE.read_text(encoding="utf-8")))
 
 
+def regions_over(region_code: str) -> list[str]:
+    """The region and those enclosing it, nearest first: 450700 -> [450700, 450000]; 450000 -> [450000]."""
+    if not region_code:
+        return []
+    province = f"{region_code[:2]}0000"
+    return [region_code] if region_code == province else [region_code, province]
+
+
 def region_prefix(region_code: str) -> str:
     """A local authority's region code as a prefix of the codes inside it: 450000 -> 45, 450700 -> 4507."""
     if region_code.endswith("0000"):

@@ -1,6 +1,8 @@
 """What the service publishes: domain events and notification requests (templates ``rare_earth.<event>``).
 
-Notices reach enterprises through the notify inbox (``system=rare_earth``): category
+Notices reach enterprises through the notify inbox (``system=rare_earth``), and staff through their
+agency (``MIIT_RE_OFFICE``, ``RE_OPERATOR``, ``LOCAL_AUTHORITY:<region>``), which identity resolves to
+its active staff accounts; category
 ``RECEIVED`` is 我收到的通知 (from the office, the operating body, a parent),
 ``SYSTEM`` is 系统通知 (automatic: dictionary changes, reporting windows).
 """
@@ -10,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from services.chassis.messages import OutboundMessage, domain_event, notification_request, organization_recipient
+from services.chassis.messages import (
+    OutboundMessage,
+    agency_recipient,
+    domain_event,
+    notification_request,
+    organization_recipient,
+)
 
 SYSTEM = "rare_earth"
 RECEIVED = "RECEIVED"
@@ -32,6 +40,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "rare_earth.dictionary.changed": ("dictionary", "action", "item"),
     # Params as notify's seeded template has them.
     "rare_earth.reporting_window.set": ("period", "reportType", "opensAt", "closesAt"),
+    "rare_earth.ledger_override.requested": ("enterpriseName", "month", "kind"),
     "rare_earth.ledger_override.approved": ("enterpriseName", "month", "kind"),
     "rare_earth.ledger_override.rejected": ("enterpriseName", "month", "kind", "reason"),
     "rare_earth.case.assigned": ("caseNumber", "caseKind", "enterpriseName", "description"),
@@ -45,6 +54,17 @@ def notice_to_organization(template: str, organization_id: str, params: Mapping[
     _check(template, params)
     return notification_request(system=SYSTEM, category=category, template=template,
                                 recipients=[organization_recipient(organization_id, SYSTEM)],
+                                channels=channels, params=params)
+
+
+def notice_to_agencies(template: str, agencies: Iterable[str], params: Mapping[str, Any], *,
+                       channels: Iterable[str] = ("IN_SITE",)) -> OutboundMessage:
+    """A notice to the staff of each agency (a regulator's desk rather than an enterprise)."""
+    _check(template, params)
+    recipients = [agency_recipient(agency) for agency in dict.fromkeys(agencies)]
+    if not recipients:
+        raise ValueError(f"{template} needs at least one agency")
+    return notification_request(system=SYSTEM, category=RECEIVED, template=template, recipients=recipients,
                                 channels=channels, params=params)
 
 
@@ -95,7 +115,7 @@ def ledger_confirmed(enterprise_id: str, kind: str, year: int, month: int, row_c
 
 def case_changed(case_id: str, number: str, kind: str, status: str, holder_type: str,
                  holder_enterprise_id: str | None, holder_region: str) -> OutboundMessage:
-    """Every case change, whoever holds it (staff holders have no inbox address of their own here)."""
+    """Every case change, whoever holds it; the holder's notice is a separate notification request."""
     return domain_event("rare_earth.case.changed",
                         {"caseId": case_id, "number": number, "kind": kind, "status": status,
                          "holderType": holder_type, "holderEnterpriseId": holder_enterprise_id or "",

@@ -22,7 +22,7 @@ from services.notify.runtime import NotifyRuntime
 from services.notify.settings import NotifySettings
 from services.rare_earth import events as rare_earth_events
 
-SENDER_HELPERS = {"notice_to_organization", "system_notice_to_all", "notification_request"}
+SENDER_HELPERS = {"notice_to_organization", "notice_to_agencies", "system_notice_to_all", "notification_request"}
 SYSTEMS = ("identity", "rare_earth", "inspection", "ccc_exemption", "origin_cert")
 
 
@@ -49,7 +49,8 @@ def _channels(call: ast.Call) -> tuple[str, ...] | None:
                 return tuple(values) if len(values) == len(keyword.value.elts) else None
             return None
     # rare_earth's notice helpers send in the inbox unless told otherwise.
-    return ("IN_SITE",) if _name(call) in ("notice_to_organization", "system_notice_to_all") else None
+    helpers = ("notice_to_organization", "notice_to_agencies", "system_notice_to_all")
+    return ("IN_SITE",) if _name(call) in helpers else None
 
 
 def _name(call: ast.Call) -> str:

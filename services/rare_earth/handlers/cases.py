@@ -25,6 +25,7 @@ from services.rare_earth.cases import (
     check_opinion,
     check_text_fields,
     check_transfer,
+    holder_agencies,
 )
 from services.rare_earth.divisions import divisions, region_prefix
 from services.rare_earth.domain import PHONE
@@ -274,16 +275,23 @@ def handle_case(context: ServiceContext, case_id: str, action: str, opinion: str
             case.status = CASE.check(case.status, "OPEN")
             _move(session, case, enterprise, transfer_to)
             step.to_holder_type, step.to_holder_name = case.holder_type, case.holder_name
-            if case.holder_enterprise_id:
-                holder = session.get(Enterprise, case.holder_enterprise_id)
-                uow.publish(events.notice_to_organization(
-                    "rare_earth.case.transferred", holder.organization_id,
-                    {**params, "fromBody": body, "opinion": opinion}, channels=("IN_SITE", "SMS")))
+            uow.publish(*_notices_to_holder(session, case, "rare_earth.case.transferred",
+                                            {**params, "fromBody": body, "opinion": opinion}))
         session.flush()
         session.add(step)
         uow.publish(_changed(case))
         commit(uow)
         return CaseView(case, _holds(session, viewer, case))
+
+
+def _notices_to_holder(session: Session, case: SupervisionCase, template: str, params: dict) -> list:
+    """The holder's notice: its organisation when an enterprise or group holds the case, else its agencies."""
+    channels = ("IN_SITE", "SMS")
+    if case.holder_enterprise_id:
+        holder = session.get(Enterprise, case.holder_enterprise_id)
+        return [events.notice_to_organization(template, holder.organization_id, params, channels=channels)]
+    agencies = holder_agencies(case.holder_type, case.holder_region)
+    return [events.notice_to_agencies(template, agencies, params, channels=channels)] if agencies else []
 
 
 def _move(session: Session, case: SupervisionCase, enterprise: Enterprise | None, target: str) -> None:

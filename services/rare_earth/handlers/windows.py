@@ -135,6 +135,8 @@ def create_override(context: ServiceContext, kind: str, year: int, month: int, r
                                   reason=reason, status="PENDING", created_by=viewer.caller.account_id)
         uow.session.add(override)
         uow.session.flush()
+        uow.publish(events.notice_to_agencies("rare_earth.ledger_override.requested", [OFFICE], _override_params(
+            viewer.enterprise, override)))
         commit(uow)
         return OverrideView(override, viewer.enterprise.enterprise_name)
 
@@ -179,10 +181,14 @@ def review_override(context: ServiceContext, override_id: str, approve: bool, re
         override.reviewed_by, override.reviewed_at = staff.caller.account_id, utcnow()
         enterprise = uow.session.get(Enterprise, override.enterprise_id)
         template = "rare_earth.ledger_override.approved" if approve else "rare_earth.ledger_override.rejected"
-        params = {"enterpriseName": enterprise.enterprise_name, "month": f"{override.year}年{override.month}月",
-                  "kind": KINDS[override.kind]}
+        params = _override_params(enterprise, override)
         if not approve:
             params["reason"] = override.rejection_reason
         uow.publish(events.notice_to_organization(template, enterprise.organization_id, params))
         commit(uow)
         return OverrideView(override, enterprise.enterprise_name)
+
+
+def _override_params(enterprise: Enterprise, override: LedgerOverride) -> dict[str, str]:
+    return {"enterpriseName": enterprise.enterprise_name, "month": f"{override.year}年{override.month}月",
+            "kind": KINDS[override.kind]}
