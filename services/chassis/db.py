@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import BigInteger, Engine, Integer, create_engine, event
+from sqlalchemy import BigInteger, Engine, Integer, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -93,3 +96,24 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def single_run(engine: Engine, job: str) -> Iterator[bool]:
+    """Yields whether this process may run ``job`` now: False while another run holds it.
+
+    On PostgreSQL a session advisory lock, held on its own connection for the whole run
+    and freed even if the process dies; SQLite serialises writers anyway, so always True.
+    """
+    if not is_postgresql(engine):
+        yield True
+        return
+    key = int.from_bytes(hashlib.sha256(job.encode()).digest()[:8], "big", signed=True)
+    with engine.connect() as connection:
+        acquired = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            connection.rollback()

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, delete, func, select, update
 
-from services.chassis.db import utcnow
+from services.chassis.db import single_run, utcnow
 from services.chassis.runtime import ServiceContext
 from services.rare_earth.cases import UPLOAD_MISSING_TEXT
 from services.rare_earth.handlers.cases import Opening, open_case
@@ -221,6 +221,10 @@ def jobs_command(context: ServiceContext, argv: Sequence[str]) -> int:
     environment = context.settings.environment
     on = date.fromisoformat(args.today) if args.today and environment in ("dev", "test") else today(environment)
     months = [parse_month(m) for m in args.month] if args.month else None
-    report = run(context, on, months)
+    with single_run(context.engine, "rare_earth.jobs") as mine:
+        if not mine:
+            print(json.dumps({"skipped": "another run of the rare-earth jobs is in progress"}, ensure_ascii=False))
+            return 0
+        report = run(context, on, months)
     print(json.dumps(report.__dict__, ensure_ascii=False))
     return 0

@@ -6,7 +6,7 @@ from sqlalchemy import String, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.chassis.db import make_engine, make_session_factory, new_id
+from services.chassis.db import make_engine, make_session_factory, new_id, single_run
 from services.chassis.messages import domain_event
 from services.chassis.outbox import define_message_tables
 from services.chassis.uow import UnitOfWork
@@ -192,3 +192,24 @@ def test_a_write_inside_a_read_only_unit_of_work_fails_and_later_writers_are_una
         uow.session.add(Counter(id="honest", value=1))
         uow.commit()
     assert counters(database) == [("honest", 1)]
+
+
+def test_on_postgresql_a_job_runs_once_at_a_time_and_is_free_again_afterwards(postgres_database):
+    engine = make_engine(postgres_database("single_run"))
+    try:
+        with single_run(engine, "nightly") as first:
+            assert first
+            with single_run(engine, "nightly") as second, single_run(engine, "other") as unrelated:
+                assert not second
+                assert unrelated
+        with single_run(engine, "nightly") as later:
+            assert later
+    finally:
+        engine.dispose()
+
+
+def test_on_sqlite_every_run_may_go_ahead(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
+    with single_run(engine, "nightly") as first, single_run(engine, "nightly") as second:
+        assert first and second
+    engine.dispose()
