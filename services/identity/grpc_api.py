@@ -161,6 +161,17 @@ class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
     def CreateStaff(self, request, context):
         return account_pb(staff.create_staff(self._app, request), self._secrets)
 
+    def ListStaff(self, request, context):
+        page = staff.list_staff(self._app, request.agency, request.page_size, request.page_token)
+        return pb.ListStaffResponse(staff=[account_pb(a, self._secrets) for a in page.items],
+                                    next_page_token=page.next_page_token, total_size=page.total_size)
+
+    def DisableAccount(self, request, context):
+        return account_pb(staff.set_account_status(self._app, request.id, "DISABLED", request.reason), self._secrets)
+
+    def EnableAccount(self, request, context):
+        return account_pb(staff.set_account_status(self._app, request.id, "ACTIVE", request.reason), self._secrets)
+
     def ListAuditEvents(self, request, context):
         start = request.start_time.ToDatetime(tzinfo=_utc()) if request.HasField("start_time") else None
         end = request.end_time.ToDatetime(tzinfo=_utc()) if request.HasField("end_time") else None

@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from services.chassis.auth import require_role
 from services.chassis.db import new_id, utcnow
-from services.chassis.errors import AlreadyExists, InvalidArgument, Violations
+from services.chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
 from services.chassis.paging import Page, paginate
 from services.identity import domain
 from services.identity.handlers.common import IdentityApp, audit, commit_unique, unique_fields
+from services.identity.handlers.sessions import revoke_families
 from services.identity.models import Account, AuditEvent
 
 PLATFORM_ADMIN = "PLATFORM_ADMIN"
@@ -74,6 +75,41 @@ def ensure_admin(app: IdentityApp, login_name: str, password: str, phone: str, *
         audit(session, "ADMIN_CREATED", target=account.id, actor_id=account.id, detail="command line")
         commit_unique(uow)
     return account, True
+
+
+def list_staff(app: IdentityApp, agency: str, page_size: int, page_token: str) -> Page:
+    require_role(PLATFORM_ADMIN)
+    query = select(Account).where(Account.kind == "STAFF", Account.status != "DELETED")
+    if agency:
+        query = query.where(Account.agency == agency)
+    with app.unit_of_work() as uow:
+        return paginate(uow.session, query.order_by(Account.agency, Account.login_name), page_size, page_token)
+
+
+# Who the admin may switch between: never a deleted account, never itself (it would lock the platform out).
+_ACCOUNT_SWITCH = {"DISABLED": ("ACTIVE",), "ACTIVE": ("DISABLED",)}
+
+
+def set_account_status(app: IdentityApp, account_id: str, target: str, reason: str) -> Account:
+    caller = require_role(PLATFORM_ADMIN)
+    if account_id == caller.account_id:
+        raise FailedPrecondition("不能停用或启用自己的账号", reason="SELF_ACTION")
+    with app.unit_of_work() as uow:
+        session = uow.session
+        account = session.get(Account, account_id, with_for_update=True)
+        if account is None or account.status == "DELETED":
+            raise NotFound("账号不存在", reason="ACCOUNT_NOT_FOUND")
+        if account.status != target:
+            if account.status not in _ACCOUNT_SWITCH[target]:
+                raise FailedPrecondition(f"账号当前状态为{account.status}，不能执行此操作", reason="INVALID_STATE")
+            account.status = target
+            account.updated_at = utcnow()
+            if target == "DISABLED":
+                revoke_families(session, account.id, "ACCOUNT_DISABLED")
+            audit(session, "ACCOUNT_DISABLED" if target == "DISABLED" else "ACCOUNT_ENABLED", target=account.id,
+                  detail=reason[:500])
+        uow.commit()
+    return account
 
 
 def list_audit_events(app: IdentityApp, account_id: str, action: str, start: datetime | None,

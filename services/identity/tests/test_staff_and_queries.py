@@ -148,3 +148,60 @@ def test_seed_demo_is_idempotent_and_its_logins_work(identity, capsys):
     assert membership.role == "AGENT" and sorted(membership.scopes) == ["origin_cert", "rare_earth"]
     staff = Person(login_name="demo_re_office", phone="13900000003", email="", password="Demo2026")
     assert identity.login(staff).account.agency == "MIIT_RE_OFFICE"
+
+
+def test_the_admin_disables_an_account_which_then_cannot_log_in_or_refresh_until_enabled(identity, monkeypatch):
+    admin = _admin(identity, monkeypatch)
+    person = identity.register_legal_person()
+    session = identity.login(person)
+    disabled = identity.call("DisableAccount", pb.AccountActionRequest(id=person.account_id, reason="冒用"),
+                             admin.access)
+    assert disabled.status == "DISABLED"
+    refresh = identity.refused("RefreshSession", pb.RefreshSessionRequest(refresh_token=session.refresh_token))
+    assert refresh.code == grpc.StatusCode.UNAUTHENTICATED
+    code = identity.send_code(person.login_name, "LOGIN")
+    login = identity.refused("CreateSession", pb.CreateSessionRequest(
+        identifier=person.login_name, password=person.password, sms_code=code))
+    assert login.code == grpc.StatusCode.PERMISSION_DENIED
+    identity.age_codes(person.phone)
+
+    enabled = identity.call("EnableAccount", pb.AccountActionRequest(id=person.account_id), admin.access)
+    assert enabled.status == "ACTIVE"
+    assert identity.login(person).access_token
+    events = identity.call("ListAuditEvents", pb.ListAuditEventsRequest(account_id=person.account_id,
+                                                                        action="ACCOUNT_DISABLED"), admin.access)
+    assert [e.detail for e in events.audit_events] == ["冒用"]
+
+
+def test_only_the_admin_switches_accounts_and_never_its_own(identity, monkeypatch):
+    admin = _admin(identity, monkeypatch)
+    person = identity.register_legal_person()
+    identity.login(person)
+    own_id = identity.call("GetMe", pb.GetMeRequest(), admin.access).account.id
+    by_owner = identity.refused("DisableAccount", pb.AccountActionRequest(id=own_id), person.access)
+    assert by_owner.code == grpc.StatusCode.PERMISSION_DENIED
+    itself = identity.refused("DisableAccount", pb.AccountActionRequest(id=own_id), admin.access)
+    assert itself.code == grpc.StatusCode.FAILED_PRECONDITION
+    unknown = identity.refused("EnableAccount", pb.AccountActionRequest(id="no-such-account"), admin.access)
+    assert unknown.code == grpc.StatusCode.NOT_FOUND
+
+
+def test_the_admin_lists_staff_by_agency_a_page_at_a_time(identity, monkeypatch):
+    admin = _admin(identity, monkeypatch)
+    agency = f"CIQ:{support.phone()[-6:]}"
+    created = []
+    for label in ("ciqa", "ciqb", "ciqc"):
+        person = Person(login_name=support.login_name(label), phone=support.phone(), email="")
+        created.append(identity.call("CreateStaff", pb.CreateStaffRequest(
+            login_name=person.login_name, password=person.password, name="检验员", phone=person.phone,
+            agency=agency), admin.access).id)
+    first = identity.call("ListStaff", pb.ListStaffRequest(agency=agency, page_size=2), admin.access)
+    assert first.total_size == 3 and len(first.staff) == 2 and first.next_page_token
+    rest = identity.call("ListStaff", pb.ListStaffRequest(agency=agency, page_size=2,
+                                                          page_token=first.next_page_token), admin.access)
+    assert sorted(a.id for a in [*first.staff, *rest.staff]) == sorted(created)
+    assert all(a.agency == agency and a.kind == "STAFF" for a in [*first.staff, *rest.staff])
+    outsider = identity.register_legal_person()
+    identity.login(outsider)
+    assert identity.refused("ListStaff", pb.ListStaffRequest(), outsider.access).code == \
+        grpc.StatusCode.PERMISSION_DENIED
