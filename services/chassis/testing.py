@@ -11,6 +11,8 @@ import os
 import shutil
 import socket
 import subprocess
+import time
+from collections.abc import Callable
 from urllib.parse import quote
 
 import psycopg
@@ -25,6 +27,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.05,
+               what: str = "the condition") -> object:
+    """Poll ``condition`` until it returns something truthy, and return that; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value {result!r}")
+        time.sleep(interval)
 
 
 def unique_name(label: str) -> str:

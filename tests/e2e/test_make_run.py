@@ -12,25 +12,16 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
 from services.chassis.config import SERVICES, env_prefix
-from services.chassis.testing import free_port
+from services.chassis.testing import free_port, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
-def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_make_run_starts_on_sqlite_without_a_broker_and_stops_on_ctrl_c(tmp_path):
@@ -45,7 +36,7 @@ def test_make_run_starts_on_sqlite_without_a_broker_and_stops_on_ctrl_c(tmp_path
         process = subprocess.Popen([sys.executable, "-m", "deploy.local.run"], env=env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_for(lambda: "Tongban is up" in output.read_text(errors="replace"), 150, "the ready banner")
+        wait_until(lambda: "Tongban is up" in output.read_text(errors="replace"), 150, 0.3, "the ready banner")
         text = output.read_text(errors="replace")
         assert "RabbitMQ does not answer" in text
         assert f"http://127.0.0.1:{gateway_port}" in text
@@ -64,7 +55,7 @@ def test_make_run_starts_on_sqlite_without_a_broker_and_stops_on_ctrl_c(tmp_path
             return [json.loads(line) for line in sms_log.read_text().splitlines()
                     if line.strip() and json.loads(line)["to"] == "13700000009"]
 
-        sent = _wait_for(code_sent, 30, "the code to reach the SMS log over the direct gRPC path")
+        sent = wait_until(code_sent, 30, 0.3, "the code to reach the SMS log over the direct gRPC path")
         assert len(sent) == 1
     finally:
         os.killpg(process.pid, signal.SIGINT)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import grpc
 
 from services.chassis.server import RunningServer, ServiceBinding, start_server
+from services.chassis.testing import free_port, wait_until  # noqa: F401 - re-exported for the tests here
 
 SERVICE = "tongban.test.v1.Probe"
 
@@ -45,19 +44,5 @@ def stream(channel: grpc.Channel, method: str, payload: bytes = b"", *, timeout:
     return list(channel.unary_stream(f"/{SERVICE}/{method}")(payload, timeout=timeout, metadata=metadata))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.05) -> object:
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)

@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from protos.identity.v1 import identity_pb2, identity_pb2_grpc
-
-
-def poll_until(check: Callable[[], object], timeout: float = 30.0, interval: float = 0.05, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last value {value!r}")
-        time.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from services.chassis.testing import free_port, wait_until  # noqa: F401 - re-exported for the tests here
 
 
 @dataclass

@@ -9,7 +9,7 @@ from services.chassis.messages import agency_recipient, notification_request
 from services.notify import domain
 from services.notify.handlers import requests as request_use_cases
 from services.notify.tests.helpers import deliveries_of, notification, publish
-from services.notify.tests.support import FakeAccount, poll_until
+from services.notify.tests.support import FakeAccount, wait_until
 
 PARAMS = {"caseKind": "追溯数据", "caseNumber": "RE-2026-0001", "enterpriseName": "甲稀土公司",
           "fromBody": "工业和信息化部稀土办公室", "opinion": "请属地核查"}
@@ -36,7 +36,7 @@ def test_an_agency_notice_gives_each_active_staff_member_one_delivery_per_channe
         rows = deliveries_of(notify.runtime, request.message_id)
         return len(rows) == 4 and all(d.status in (domain.SENT, domain.DELIVERED) for d in rows) and rows
 
-    rows = poll_until(all_done, what="the agency's deliveries")
+    rows = wait_until(all_done, what="the agency's deliveries")
     assert sorted((d.account_id, d.channel) for d in rows) == [
         ("staff_a", "IN_SITE"), ("staff_a", "SMS"), ("staff_b", "IN_SITE"), ("staff_b", "SMS")]
     assert {d.recipient for d in rows if d.channel == "SMS"} == {"13955550001", "13955550002"}
@@ -49,7 +49,7 @@ def test_an_agency_without_active_staff_is_recorded_as_having_nobody_and_a_repea
     request = transferred_to("RE_OPERATOR")
     publish(notify.amqp_url, request)
 
-    recorded = poll_until(lambda: notification(notify.runtime, request.message_id), what="the recorded request")
+    recorded = wait_until(lambda: notification(notify.runtime, request.message_id), what="the recorded request")
     assert recorded.status == "NO_RECIPIENTS" and recorded.failure_reason is None
     assert deliveries_of(notify.runtime, request.message_id) == []
     again = request_use_cases.accept_request(notify.runtime, request_use_cases.parse_request(request.payload))

@@ -20,7 +20,7 @@ from services.notify import grpc_api
 from services.notify.handlers import requests as request_use_cases
 from services.notify.models import MESSAGE_TABLES
 from services.notify.tests.helpers import deliveries_of, publish, sms_lines
-from services.notify.tests.support import FakeAccount, poll_until
+from services.notify.tests.support import FakeAccount, wait_until
 
 
 @pytest.fixture
@@ -69,14 +69,14 @@ def test_an_announcement_to_all_users_reaches_each_inbox_once_and_shows_in_the_p
         return api("ListInboxMessages", notify_pb2.ListInboxMessagesRequest(page_size=50),
                    user_token(api.minter, account_id))
 
-    poll_until(lambda: inbox_of("acct0019").total_size == 1, what="the last page of the audience")
-    poll_until(lambda: len(sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"])) >= 20, what="the SMS broadcast")
+    wait_until(lambda: inbox_of("acct0019").total_size == 1, what="the last page of the audience")
+    wait_until(lambda: len(sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"])) >= 20, what="the SMS broadcast")
     for account in identity.accounts:
         listed = inbox_of(account.account_id)
         assert [m.title for m in listed.messages] == ["系统升级公告"]
         assert listed.messages[0].announcement_id == created.id
     assert len(sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"])) == 20
-    recorded = poll_until(lambda: _sms_statuses(notify.runtime) == {"SENT": 20}, what="every SMS recorded as sent")
+    recorded = wait_until(lambda: _sms_statuses(notify.runtime) == {"SENT": 20}, what="every SMS recorded as sent")
     assert recorded
     public = api("ListAnnouncements", notify_pb2.ListAnnouncementsRequest(title="升级"))
     assert [a.id for a in public.announcements] == [created.id] and public.total_size == 1

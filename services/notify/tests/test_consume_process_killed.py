@@ -15,7 +15,7 @@ from services.chassis.messages import notification_request, phone_recipient
 from services.notify import domain
 from services.notify.models import Delivery
 from services.notify.tests.helpers import declare, publish, sms_lines
-from services.notify.tests.support import poll_until
+from services.notify.tests.support import wait_until
 
 BATCH = 60
 
@@ -42,7 +42,7 @@ def test_a_consumer_killed_mid_batch_and_restarted_loses_nothing_and_duplicates_
     sms_path = notify.environ["NOTIFY_SMS_LOG_PATH"]
     process = _start(notify.environ, tmp_path / "consume-1.log")
     try:
-        poll_until(lambda: len(sms_lines(sms_path)) >= 10, timeout=60, what="the first SMS of the batch")
+        wait_until(lambda: len(sms_lines(sms_path)) >= 10, timeout=60, what="the first SMS of the batch")
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         sent_before_restart = len(sms_lines(sms_path))
@@ -54,7 +54,7 @@ def test_a_consumer_killed_mid_batch_and_restarted_loses_nothing_and_duplicates_
             done = sum(n for status, n in counts.items() if status in domain.FINAL_STATUSES | {domain.SENT})
             return done == BATCH and counts
 
-        counts = poll_until(settled, timeout=90, interval=0.2, what="every delivery to settle")
+        counts = wait_until(settled, timeout=90, interval=0.2, what="every delivery to settle")
     finally:
         process.send_signal(signal.SIGTERM)
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.chassis.messages import email_recipient, notification_request, phone_recipient
 from services.notify import broker, domain
 from services.notify.tests.helpers import deliveries_of, drain, notification, publish, sms_lines
-from services.notify.tests.support import poll_until
+from services.notify.tests.support import wait_until
 
 
 def code_sms(phone: str, code: str, **overrides):
@@ -32,8 +32,8 @@ def test_a_request_published_twice_is_delivered_once(notify):
     sentinel = code_sms("13800000002", "999999")
     publish(notify.amqp_url, request, request, sentinel)
 
-    poll_until(lambda: sent(notify.runtime, sentinel.message_id), what="the sentinel SMS")
-    poll_until(lambda: sent(notify.runtime, request.message_id), what="the SMS")
+    wait_until(lambda: sent(notify.runtime, sentinel.message_id), what="the sentinel SMS")
+    wait_until(lambda: sent(notify.runtime, request.message_id), what="the SMS")
 
     assert len(deliveries_of(notify.runtime, request.message_id)) == 1
     texts = [line["text"] for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"]) if line["to"] == "13800000001"]
@@ -54,7 +54,7 @@ def test_smtp_refusing_twice_then_accepting_gets_the_mail_on_the_third_try(notif
         seen.update(d.status for d in rows)
         return rows and rows[0].status in domain.FINAL_STATUSES | {domain.SENT} and rows[0]
 
-    delivery = poll_until(settled, interval=0.02, what="the e-mail to settle")
+    delivery = wait_until(settled, interval=0.02, what="the e-mail to settle")
     assert delivery.status == domain.SENT
     assert delivery.attempts == 3
     assert domain.TEMPORARY_FAILURE in seen
@@ -74,13 +74,13 @@ def test_smtp_always_refusing_ends_in_permanent_failure_and_the_parking_lot_and_
         rows = deliveries_of(notify.runtime, doomed.message_id)
         return rows and rows[0].status == domain.PERMANENT_FAILURE and rows[0]
 
-    delivery = poll_until(failed, what="the e-mail to fail for good")
+    delivery = wait_until(failed, what="the e-mail to fail for good")
     assert delivery.attempts == 3
     assert "451" in delivery.failure_reason
-    parked = poll_until(lambda: drain(notify.amqp_url, broker.parking(broker.DELIVERIES)), what="the parked task")
+    parked = wait_until(lambda: drain(notify.amqp_url, broker.parking(broker.DELIVERIES)), what="the parked task")
     assert [payload["deliveryId"] for payload, _headers in parked] == [delivery.id]
     assert "451" in parked[0][0]["reason"]
-    assert poll_until(lambda: sent(notify.runtime, bystander.message_id), what="the bystander SMS")
+    assert wait_until(lambda: sent(notify.runtime, bystander.message_id), what="the bystander SMS")
 
 
 def test_a_template_missing_a_parameter_fails_that_message_with_the_reason(notify):
@@ -89,8 +89,8 @@ def test_a_template_missing_a_parameter_fails_that_message_with_the_reason(notif
     fine = code_sms("13800000005", "654321")
     publish(notify.amqp_url, broken, fine)
 
-    poll_until(lambda: sent(notify.runtime, fine.message_id), what="the good SMS")
-    failed = poll_until(lambda: notification(notify.runtime, broken.message_id), what="the broken request")
+    wait_until(lambda: sent(notify.runtime, fine.message_id), what="the good SMS")
+    failed = wait_until(lambda: notification(notify.runtime, broken.message_id), what="the broken request")
     assert failed.status == "FAILED"
     assert "minutes" in failed.failure_reason
     [delivery] = deliveries_of(notify.runtime, broken.message_id)
@@ -110,8 +110,8 @@ def test_a_request_given_over_grpc_and_then_over_rabbitmq_is_accepted_and_sent_o
     sentinel = code_sms("13800000007", "135791")
     publish(notify.amqp_url, request, sentinel)
 
-    poll_until(lambda: sent(notify.runtime, sentinel.message_id), what="the sentinel SMS")
-    poll_until(lambda: sent(notify.runtime, request.message_id), what="the SMS")
+    wait_until(lambda: sent(notify.runtime, sentinel.message_id), what="the sentinel SMS")
+    wait_until(lambda: sent(notify.runtime, request.message_id), what="the SMS")
     assert len(deliveries_of(notify.runtime, request.message_id)) == 1
     texts = [line["text"] for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"]) if line["to"] == "13800000006"]
     assert len(texts) == 1 and "246802" in texts[0]
@@ -144,10 +144,10 @@ def test_a_code_is_sent_by_the_request_worker_and_its_queued_task_then_does_noth
     [delivery] = deliveries_of(notify.runtime, request.message_id)
     assert delivery.status == domain.SENT and delivery.attempts == 1
     notify.start_workers()  # the relay now publishes the code's task, and a consumer takes it
-    poll_until(lambda: not unsent_outbox_rows(notify.runtime), what="the task to leave the outbox")
+    wait_until(lambda: not unsent_outbox_rows(notify.runtime), what="the task to leave the outbox")
     sentinel = code_sms("13800000010", "813213")
     publish(notify.amqp_url, sentinel)
-    poll_until(lambda: sent(notify.runtime, sentinel.message_id), what="the sentinel SMS")
+    wait_until(lambda: sent(notify.runtime, sentinel.message_id), what="the sentinel SMS")
     [again] = deliveries_of(notify.runtime, request.message_id)
     assert again.status == domain.SENT and again.attempts == 1
     assert [line["to"] for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"])].count("13800000009") == 1

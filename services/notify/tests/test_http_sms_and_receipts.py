@@ -20,7 +20,7 @@ from services.notify import domain, grpc_api
 from services.notify.providers import HttpSms, PermanentFailure, TemporaryFailure, build_providers
 from services.notify.settings import NotifySettings
 from services.notify.tests.helpers import deliveries_of, publish
-from services.notify.tests.support import free_port, poll_until
+from services.notify.tests.support import free_port, wait_until
 
 
 class Gateway:
@@ -125,7 +125,7 @@ def _sent_through(notify, gateway, phone: str):
         rows = deliveries_of(notify.runtime, request.message_id)
         return rows and rows[0].status == domain.SENT and rows[0]
 
-    return request, poll_until(sent, what="the SMS to be sent through the gateway")
+    return request, wait_until(sent, what="the SMS to be sent through the gateway")
 
 
 def test_a_receipt_moves_a_sent_sms_to_delivered_and_a_late_failure_receipt_does_not_reopen_it(
