@@ -6,10 +6,11 @@ from __future__ import annotations
 import base64
 import json
 import random
-import time
 
 import pytest
 import requests
+
+from services.chassis.testing import wait_until
 
 pytestmark = pytest.mark.e2e
 _rng = random.Random()
@@ -20,21 +21,7 @@ RE_OFFICE = ("demo_re_office", "13900000003")
 
 
 def _login(stack, identifier: str, phone: str, password: str = DEMO_PASSWORD) -> str:
-    """Password + SMS code; waits out the per-phone resend interval if another test just asked for a code."""
-    deadline = time.monotonic() + 120
-    while True:
-        before = stack.code_count(phone)
-        sent = requests.post(f"{stack.url}/v1/identity/verification-codes",
-                             json={"channel": "SMS", "target": identifier, "purpose": "LOGIN"}, timeout=10)
-        if sent.status_code == 200:
-            break
-        assert sent.status_code == 429 and time.monotonic() < deadline, sent.text
-        time.sleep(2)
-    code = stack.latest_code(phone, after=before)
-    session = requests.post(f"{stack.url}/v1/identity/sessions",
-                            json={"identifier": identifier, "password": password, "smsCode": code}, timeout=10)
-    assert session.status_code == 200, session.text
-    return session.json()["accessToken"]
+    return stack.login(identifier, password, phone)["accessToken"]
 
 
 def _claims(token: str) -> dict:
@@ -75,13 +62,7 @@ def _title(label: str) -> str:
 
 
 def _poll(check, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}; last value {value!r}"
-        time.sleep(0.2)
+    return wait_until(check, timeout, 0.2, what)
 
 
 def _inbox(api: Api, **filters) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import random
-import time
 from urllib.parse import unquote
 
 import pytest
@@ -46,22 +45,8 @@ def _digits(count: int) -> str:
 
 
 def _login(stack, identifier: str, phone: str) -> str:
-    """Password + SMS code; waits out the per-phone resend interval if another test just asked for a code."""
-    deadline = time.monotonic() + 120
-    while True:
-        before = stack.code_count(phone)
-        sent = requests.post(f"{stack.url}/v1/identity/verification-codes",
-                             json={"channel": "SMS", "target": identifier, "purpose": "LOGIN"}, timeout=10)
-        if sent.status_code == 200:
-            break
-        assert sent.status_code == 429 and time.monotonic() < deadline, sent.text
-        time.sleep(2)
-    code = stack.latest_code(phone, after=before)
-    session = requests.post(f"{stack.url}/v1/identity/sessions",
-                            json={"identifier": identifier, "password": PASSWORD if identifier != stack.admin["login"]
-                                  else stack.admin["password"], "smsCode": code}, timeout=10)
-    assert session.status_code == 200, session.text
-    return session.json()["accessToken"]
+    password = stack.admin["password"] if identifier == stack.admin["login"] else PASSWORD
+    return stack.login(identifier, password, phone)["accessToken"]
 
 
 def _register_legal_person(stack, label: str) -> Api:
