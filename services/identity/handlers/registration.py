@@ -80,15 +80,7 @@ def register_legal_person(app: IdentityApp, r) -> Registered:
             legal_rep_id_lookup=app.secrets.lookup_hash(id_number), industry=r.industry,
             enterprise_size=r.enterprise_size, holding=r.holding, address=(r.address or "").strip(),
             postcode=r.postcode or "", created_at=now, updated_at=now)
-        session.add_all([account, organization])
-        session.flush()
-        session.add(Membership(id=new_id(), account_id=account.id, organization_id=organization.id, role="OWNER",
-                               status="ACTIVE", scopes=domain.format_scopes(list(domain.SCOPES)), created_at=now,
-                               decided_at=now, updated_at=now))
-        audit(session, "REGISTER", target=account.id, actor_id=account.id, detail=f"LEGAL_PERSON uscc={uscc}")
-        uow.publish(domain_event(events.ACCOUNT_REGISTERED,
-                                 {"accountId": account.id, "kind": "LEGAL_PERSON", "organizationId": organization.id}))
-        commit_unique(uow)
+        _found(uow, account, organization, "LEGAL_PERSON", f"LEGAL_PERSON uscc={uscc}", now)
     return Registered(account, organization)
 
 
@@ -158,13 +150,19 @@ def register_institution(app: IdentityApp, r) -> Registered:
                                     legal_person_type="INSTITUTION", country=r.country,
                                     registration_number=registration_number, address=r.address.strip(),
                                     contact_name=r.contact_name.strip(), created_at=now, updated_at=now)
-        session.add_all([account, organization])
-        session.flush()
-        session.add(Membership(id=new_id(), account_id=account.id, organization_id=organization.id, role="OWNER",
-                               status="ACTIVE", scopes=domain.format_scopes(list(domain.SCOPES)), created_at=now,
-                               decided_at=now, updated_at=now))
-        audit(session, "REGISTER", target=account.id, actor_id=account.id, detail=f"INSTITUTION {r.country}")
-        uow.publish(domain_event(events.ACCOUNT_REGISTERED,
-                                 {"accountId": account.id, "kind": "INSTITUTION", "organizationId": organization.id}))
-        commit_unique(uow)
+        _found(uow, account, organization, "INSTITUTION", f"INSTITUTION {r.country}", now)
     return Registered(account, organization)
+
+
+def _found(uow, account: Account, organization: Organization, kind: str, detail: str, now) -> None:
+    """Store a new organisation with its registering account as OWNER holding every system, and commit."""
+    session = uow.session
+    session.add_all([account, organization])
+    session.flush()
+    session.add(Membership(id=new_id(), account_id=account.id, organization_id=organization.id, role="OWNER",
+                           status="ACTIVE", scopes=domain.format_scopes(list(domain.SCOPES)), created_at=now,
+                           decided_at=now, updated_at=now))
+    audit(session, "REGISTER", target=account.id, actor_id=account.id, detail=detail)
+    uow.publish(domain_event(events.ACCOUNT_REGISTERED,
+                             {"accountId": account.id, "kind": kind, "organizationId": organization.id}))
+    commit_unique(uow)
