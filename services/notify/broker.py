@@ -22,7 +22,7 @@ from pika.exchange_type import ExchangeType
 from services.chassis.consumer import InboundMessage, Subscription, process_message, run_consumer
 from services.chassis.messages import NOTIFY_EXCHANGE, NOTIFY_HIGH_ROUTING_KEY, NOTIFY_ROUTING_KEY
 from services.chassis.relay import Relay
-from services.chassis.topology import declare_queue
+from services.chassis.topology import declare_queue, parking_queue
 from services.chassis.uow import UnitOfWork
 from services.notify import queues
 from services.notify.handlers import announcements, deliveries, requests
@@ -36,7 +36,6 @@ DELIVERIES_HIGH = queues.DELIVERIES_HIGH
 REQUESTS = queues.REQUESTS
 REQUESTS_HIGH = queues.REQUESTS_HIGH
 ANNOUNCEMENTS = queues.ANNOUNCEMENTS
-parking = queues.parking
 
 
 def declarer(retry_delays: list[float]) -> Callable[[BlockingChannel], None]:
@@ -55,7 +54,7 @@ def declarer(retry_delays: list[float]) -> Callable[[BlockingChannel], None]:
                               arguments={"x-message-ttl": round(delay * 1000),
                                          "x-dead-letter-exchange": queues.INTERNAL_EXCHANGE,
                                          "x-dead-letter-routing-key": queues.delivery_key(priority)})
-        channel.queue_bind(queues.parking(queues.DELIVERIES), queues.INTERNAL_EXCHANGE, routing_key=queues.PARKED_KEY)
+        channel.queue_bind(parking_queue(queues.DELIVERIES), queues.INTERNAL_EXCHANGE, routing_key=queues.PARKED_KEY)
         declare_queue(channel, queues.ANNOUNCEMENTS, exchange=queues.INTERNAL_EXCHANGE,
                       routing_keys=[queues.FANOUT_KEY])
 

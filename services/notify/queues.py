@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from services.chassis.messages import OutboundMessage
-from services.chassis.topology import NOTIFY_HIGH_QUEUE, NOTIFY_QUEUE, parking_queue
+from services.chassis.topology import NOTIFY_HIGH_QUEUE, NOTIFY_QUEUE
 
 INTERNAL_EXCHANGE = "tongban.notify.internal"
 # One consumer name for every notify queue and the direct gRPC entry: a message id is handled once.
@@ -37,9 +37,6 @@ FANOUT_KEY = "notify.announcement.fanout"
 
 TASK_BATCH = 100
 
-
-def parking(queue: str) -> str:
-    return parking_queue(queue)
 
 
 def delivery_queue(priority: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.chassis.messages import email_recipient, notification_request, phone_recipient
+from services.chassis.topology import parking_queue
 from services.notify import broker, domain
 from services.notify.tests.helpers import deliveries_of, drain, notification, publish, sms_lines
 from services.notify.tests.support import wait_until
@@ -77,7 +78,7 @@ def test_smtp_always_refusing_ends_in_permanent_failure_and_the_parking_lot_and_
     delivery = wait_until(failed, what="the e-mail to fail for good")
     assert delivery.attempts == 3
     assert "451" in delivery.failure_reason
-    parked = wait_until(lambda: drain(notify.amqp_url, broker.parking(broker.DELIVERIES)), what="the parked task")
+    parked = wait_until(lambda: drain(notify.amqp_url, parking_queue(broker.DELIVERIES)), what="the parked task")
     assert [payload["deliveryId"] for payload, _headers in parked] == [delivery.id]
     assert "451" in parked[0][0]["reason"]
     assert wait_until(lambda: sent(notify.runtime, bystander.message_id), what="the bystander SMS")
