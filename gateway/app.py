@@ -33,15 +33,16 @@ from gateway.forwarding import (
     response_headers,
     service_choice,
 )
-from gateway.ratelimit import TokenBucketLimiter
 from gateway.transcoder import HttpRequest, Route, RouteTable, TranscodingError, services_of_modules
 from gateway.upstream import Upstreams, default_modules
 from services.chassis.auth import TokenVerifier
+from services.chassis.clients.identity import IdentityClient
 from services.chassis.discovery import channel_factory
-from services.chassis.errors import DomainError
+from services.chassis.errors import DomainError, Unavailable
 from services.chassis.grpc_client import ChannelFactory
 from services.chassis.grpc_errors import status_from_rpc_error
 from services.chassis.http_metadata import CONTENT_DISPOSITION_KEY, HTTP_CODE_KEY
+from services.chassis.ratelimit import KeyedTokenBuckets
 from services.chassis.telemetry import REQUEST_ID_HEADER, bind_request_id, reset_request_id
 
 log = logging.getLogger("gateway")
@@ -64,8 +65,9 @@ def create_app(settings: GatewaySettings, upstream_modules: Sequence[ModuleType]
     if channels is None:
         channels = channel_factory(dict(settings.peers or {}), settings.consul_http_addr)
     upstreams = Upstreams(channels, services)
-    verifier = TokenVerifier(upstreams.jwks_fetcher(), refetch_interval=settings.jwks_refetch_seconds)
-    limiter = TokenBucketLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
+    verifier = TokenVerifier(IdentityClient(channels).jwks, refetch_interval=settings.jwks_refetch_seconds)
+    # Per worker process: a client's real ceiling is this rate times the workers (and pods).
+    limiter = KeyedTokenBuckets(settings.rate_limit_per_second, settings.rate_limit_burst)
 
     app = Flask("gateway", root_path=str(Path(__file__).resolve().parent))
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -197,7 +199,7 @@ def _authenticate(verifier: TokenVerifier) -> str | None:
     try:
         claims = verifier.verify(token.strip())
     except DomainError as error:
-        if isinstance(error.__cause__, grpc.RpcError):
+        if isinstance(error, Unavailable):
             # Identity could not be asked for its keys: the token may be fine, so do not call it invalid.
             raise GatewayError(code_pb2.UNAVAILABLE, "暂时无法验证访问令牌，请稍后重试",
                                reason="JWKS_UNAVAILABLE") from error
@@ -206,7 +208,7 @@ def _authenticate(verifier: TokenVerifier) -> str | None:
     return str(claims["sub"])
 
 
-def _limit(limiter: TokenBucketLimiter, subject: str | None) -> None:
+def _limit(limiter: KeyedTokenBuckets, subject: str | None) -> None:
     key = f"sub:{subject}" if subject else f"ip:{request.remote_addr}"
     wait = limiter.take(key)
     if wait > 0:

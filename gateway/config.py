@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.chassis.config import SERVICES, Env, service_address
+from services.chassis.config import Env, service_address
+from services.chassis.registry import SERVICES
 
 
 @dataclass(frozen=True)

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
 
 import grpc
-from google.protobuf import descriptor, json_format, message_factory
+from google.protobuf import descriptor, message_factory
 from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.transcoder import Route
-from services.chassis.config import SERVICES
 from services.chassis.grpc_client import ChannelFactory
+from services.chassis.registry import SERVICES
 
 HEALTH_CHECK_TIMEOUT = 2.0
 
@@ -75,15 +75,6 @@ class Upstreams:
              metadata: Sequence[tuple[str, str | bytes]]) -> tuple[Message, grpc.Call]:
         """The response and the finished call (its metadata); raises ``grpc.RpcError``."""
         return self._callable(route).with_call(request, timeout=timeout, metadata=metadata)
-
-    def jwks_fetcher(self, timeout: float = 5.0) -> Callable[[], Mapping[str, Any]]:
-        """Fetches identity's JWKS over gRPC, for the gateway's TokenVerifier."""
-        def fetch() -> Mapping[str, Any]:
-            from protos.identity.v1 import identity_pb2, identity_pb2_grpc
-
-            stub = self._channels.stub("identity", identity_pb2_grpc.IdentityServiceStub)
-            return json_format.MessageToDict(stub.GetJwks(identity_pb2.GetJwksRequest(), timeout=timeout))
-        return fetch
 
     def readiness(self) -> dict[str, dict[str, str]]:
         """Every upstream's gRPC health, per service name: ``{"identity": {"tongban...": "SERVING"}}``."""

@@ -31,8 +31,16 @@ def proto_files() -> list[Path]:
     return sorted(PROTO_ROOT.rglob("*.proto"))
 
 
+def remove_generated() -> None:
+    """Modules of a .proto that was split or removed must not outlive it."""
+    for pattern in ("*_pb2.py", "*_pb2.pyi", "*_pb2_grpc.py"):
+        for stale in PROTO_ROOT.rglob(pattern):
+            stale.unlink()
+
+
 def generate() -> int:
     files = proto_files()
+    remove_generated()
     args = ["grpc_tools.protoc"]
     args += [f"--proto_path={d}" for d in _include_dirs()]
     args += [f"--python_out={REPO_ROOT}", f"--pyi_out={REPO_ROOT}", f"--grpc_python_out={REPO_ROOT}"]

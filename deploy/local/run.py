@@ -22,7 +22,8 @@ import pika
 from honcho.manager import Manager
 
 from deploy.local.stack import StackConfig
-from services.chassis.config import DEFAULT_PORTS, REPO_ROOT, SERVICES, env_prefix
+from services.chassis.config import REPO_ROOT, env_prefix
+from services.chassis.registry import DEFAULT_PORTS, SERVICES
 
 
 def config_from_environment() -> StackConfig:

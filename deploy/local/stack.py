@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.chassis.config import DEFAULT_PORTS, REPO_ROOT, SERVICES, env_prefix
+from services.chassis.config import REPO_ROOT, env_prefix
+from services.chassis.registry import DEFAULT_PORTS, SERVICES
 
 PYTHON = sys.executable
 

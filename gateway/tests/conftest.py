@@ -9,12 +9,12 @@ import pytest
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.tests.echo_server import FakeIdentity, start_echo_server
-from protos.identity.v1 import identity_pb2
+from protos.identity.v1 import directory_pb2
 from protos.testing.v1 import echo_pb2
 from services.chassis.grpc_client import ChannelFactory
 from services.chassis.testing import TokenMinter
 
-ECHO_MODULES = [echo_pb2, identity_pb2]
+ECHO_MODULES = [echo_pb2, directory_pb2]
 
 
 class KeyRing:

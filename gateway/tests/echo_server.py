@@ -15,7 +15,7 @@ from typing import Any
 from google.api import httpbody_pb2
 from google.protobuf import json_format
 
-from protos.identity.v1 import identity_pb2, identity_pb2_grpc
+from protos.identity.v1 import directory_pb2, directory_pb2_grpc
 from protos.testing.v1 import echo_pb2, echo_pb2_grpc
 from services.chassis.auth import TokenVerifier, current_caller
 from services.chassis.errors import (
@@ -133,7 +133,7 @@ class EchoServicer(echo_pb2_grpc.EchoServiceServicer):
         return echo_pb2.EchoMessage(text="done")
 
 
-class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
+class FakeIdentity(directory_pb2_grpc.DirectoryServiceServicer):
     """Answers GetJwks from ``jwks_source`` (a callable the test can change); counts the fetches."""
 
     def __init__(self, jwks_source: Callable[[], Mapping[str, Any]]):
@@ -144,16 +144,14 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
     def GetJwks(self, request, context):
         with self._lock:
             self.fetches += 1
-        return json_format.ParseDict(dict(self.jwks_source()), identity_pb2.Jwks(), ignore_unknown_fields=True)
+        return json_format.ParseDict(dict(self.jwks_source()), directory_pb2.Jwks(), ignore_unknown_fields=True)
 
 
 def start_echo_server(port: int = 0, verifier: TokenVerifier | None = None,
                       identity: FakeIdentity | None = None) -> RunningServer:
     """The echo service (and, with ``identity``, a JWKS-only identity) behind the chassis interceptors."""
-    bindings = [ServiceBinding.of(echo_pb2, "EchoService", echo_pb2_grpc.add_EchoServiceServicer_to_server,
-                                  EchoServicer())]
+    bindings = [ServiceBinding.of(EchoServicer())]
     if identity is not None:
-        bindings.append(ServiceBinding.of(identity_pb2, "IdentityService",
-                                          identity_pb2_grpc.add_IdentityServiceServicer_to_server, identity))
+        bindings.append(ServiceBinding.of(identity))
     return start_server(bindings, host="127.0.0.1", port=port, workers=16,
                         interceptors=[AuthInterceptor(verifier), ErrorInterceptor()])

@@ -22,12 +22,12 @@ class EchoGatewayApplication(GatewayApplication):
     def load(self):
         from gateway.app import create_app
         from gateway.config import GatewaySettings
-        from protos.identity.v1 import identity_pb2
+        from protos.identity.v1 import directory_pb2
         from protos.testing.v1 import echo_pb2
         from services.chassis.grpc_client import ChannelFactory
 
         channels = ChannelFactory.static({"testing": self.upstream, "identity": self.identity})
-        return create_app(GatewaySettings.from_env(), [echo_pb2, identity_pb2], channels)
+        return create_app(GatewaySettings.from_env(), [echo_pb2, directory_pb2], channels)
 
 
 if __name__ == "__main__":

@@ -287,7 +287,7 @@ def test_readyz_reports_every_upstream_serving(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.get_json()["upstreams"] == {
-        "identity": {"tongban.identity.v1.IdentityService": "SERVING"},
+        "identity": {"tongban.identity.v1.DirectoryService": "SERVING"},
         "testing": {"tongban.testing.v1.EchoService": "SERVING"},
     }
 
@@ -298,7 +298,7 @@ def test_readyz_is_503_naming_the_upstream_that_is_down(make_client, echo_addres
     assert response.status_code == 503
     upstreams = response.get_json()["upstreams"]
     assert upstreams["testing"] == {"tongban.testing.v1.EchoService": "SERVING"}
-    assert upstreams["identity"]["tongban.identity.v1.IdentityService"] != "SERVING"
+    assert upstreams["identity"]["tongban.identity.v1.DirectoryService"] != "SERVING"
 
 
 def test_docs_page_is_self_contained_and_reads_openapi(client):

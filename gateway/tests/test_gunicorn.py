@@ -152,7 +152,7 @@ def test_upstream_down_is_503_and_readyz_names_it_over_http(gateway_without_upst
     ready = requests.get(f"{gateway_without_upstream.url}/readyz", timeout=20)
     assert ready.status_code == 503
     upstreams = ready.json()["upstreams"]
-    assert upstreams["identity"] == {"tongban.identity.v1.IdentityService": "SERVING"}
+    assert upstreams["identity"] == {"tongban.identity.v1.DirectoryService": "SERVING"}
     assert upstreams["testing"]["tongban.testing.v1.EchoService"] != "SERVING"
 
 

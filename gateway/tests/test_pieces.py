@@ -1,4 +1,4 @@
-"""Small parts: the limiter, header forwarding rules, service-chosen HTTP details, settings."""
+"""Small parts: header forwarding rules, service-chosen HTTP details, settings."""
 
 from __future__ import annotations
 
@@ -6,42 +6,8 @@ import pytest
 
 from gateway.config import GatewaySettings
 from gateway.forwarding import BadHeader, deadline_for, parse_grpc_timeout, request_metadata, response_headers
-from gateway.ratelimit import TokenBucketLimiter
 from services.chassis.config import ConfigError
 from services.chassis.http_metadata import content_disposition
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_bucket_allows_the_burst_then_asks_to_wait_until_a_token_refills():
-    clock = FakeClock()
-    limiter = TokenBucketLimiter(rate=2.0, burst=3, clock=clock)
-    assert [limiter.take("a") for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert limiter.take("a") == pytest.approx(0.5)
-    clock.now += 0.5
-    assert limiter.take("a") == 0.0
-    assert limiter.take("b") == 0.0
-
-
-def test_disabled_limiter_never_limits():
-    limiter = TokenBucketLimiter(rate=0.0, burst=1)
-    assert all(limiter.take("a") == 0.0 for _ in range(100))
-
-
-def test_limiter_forgets_idle_clients_when_it_holds_too_many():
-    clock = FakeClock()
-    limiter = TokenBucketLimiter(rate=1.0, burst=1, clock=clock, max_clients=2)
-    limiter.take("a")
-    clock.now += 10
-    limiter.take("b")
-    limiter.take("c")
-    assert "a" not in limiter._buckets and "c" in limiter._buckets
 
 
 @pytest.mark.parametrize(("header", "seconds"), [("2S", 2.0), ("500m", 0.5), ("1M", 60.0), ("250000u", 0.25)])

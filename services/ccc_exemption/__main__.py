@@ -1,6 +1,6 @@
 import sys
 
 from services.ccc_exemption.definition import DEFINITION
-from services.chassis.runtime import main
+from services.chassis.cli import main
 
 sys.exit(main(DEFINITION))

@@ -30,8 +30,6 @@ ISSUER = "tongban-identity"
 AUDIENCE = "tongban"
 ALGORITHMS = ("EdDSA", "ES256")
 
-SYSTEM_SCOPES = ("rare_earth", "inspection", "ccc_exemption", "origin_cert")
-
 
 @dataclass(frozen=True)
 class Caller:

@@ -12,18 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from services.chassis.registry import DEFAULT_PORTS, SERVICES
 
-# Default gRPC ports in dev, one per service; in Kubernetes every service listens on its own pod.
-DEFAULT_PORTS = {
-    "identity": 50051,
-    "notify": 50052,
-    "rare_earth": 50053,
-    "inspection": 50054,
-    "ccc_exemption": 50055,
-    "origin_cert": 50056,
-}
-SERVICES = tuple(DEFAULT_PORTS)
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class ConfigError(Exception):
@@ -34,7 +25,8 @@ class ConfigError(Exception):
         super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
 
 
-_REQUIRED = object()
+# The default of a variable that must be set.
+REQUIRED = object()
 
 
 class Env:
@@ -47,12 +39,12 @@ class Env:
     def _raw(self, name: str, default: object) -> str | None:
         value = self.environ.get(name)
         if value is None or value == "":
-            if default is _REQUIRED:
+            if default is REQUIRED:
                 self.problems.append(f"{name} is required but not set")
             return None
         return value
 
-    def str(self, name: str, default: str | object = _REQUIRED, choices: tuple[str, ...] = ()) -> str:
+    def str(self, name: str, default: str | object = REQUIRED, choices: tuple[str, ...] = ()) -> str:
         value = self._raw(name, default)
         if value is None:
             return default if isinstance(default, str) else ""
@@ -63,7 +55,7 @@ class Env:
     def optional(self, name: str) -> str | None:
         return self.environ.get(name) or None
 
-    def int(self, name: str, default: int | object = _REQUIRED, minimum: int | None = None,
+    def int(self, name: str, default: int | object = REQUIRED, minimum: int | None = None,
             maximum: int | None = None) -> int:
         value = self._raw(name, default)
         if value is None:
@@ -79,7 +71,7 @@ class Env:
             self.problems.append(f"{name}={number} is above the maximum {maximum}")
         return number
 
-    def float(self, name: str, default: float | object = _REQUIRED, minimum: float | None = None) -> float:
+    def float(self, name: str, default: float | object = REQUIRED, minimum: float | None = None) -> float:
         value = self._raw(name, default)
         if value is None:
             return default if isinstance(default, float | int) else 0.0
@@ -92,7 +84,7 @@ class Env:
             self.problems.append(f"{name}={number} is below the minimum {minimum}")
         return number
 
-    def bool(self, name: str, default: bool | object = _REQUIRED) -> bool:
+    def bool(self, name: str, default: bool | object = REQUIRED) -> bool:
         value = self._raw(name, default)
         if value is None:
             return bool(default) if isinstance(default, bool) else False
@@ -104,7 +96,7 @@ class Env:
         self.problems.append(f"{name}={value!r} is not a boolean (true/false)")
         return False
 
-    def url(self, name: str, default: str | object = _REQUIRED, schemes: tuple[str, ...] = ()) -> str:
+    def url(self, name: str, default: str | object = REQUIRED, schemes: tuple[str, ...] = ()) -> str:
         value = self.str(name, default)
         if value and schemes:
             scheme = urlsplit(value).scheme.split("+")[0]
@@ -112,7 +104,7 @@ class Env:
                 self.problems.append(f"{name}={value!r} must be a URL with scheme {' or '.join(schemes)}")
         return value
 
-    def address(self, name: str, default: str | object = _REQUIRED) -> str:
+    def address(self, name: str, default: str | object = REQUIRED) -> str:
         value = self.str(name, default)
         if value:
             host, sep, port = value.rpartition(":")
@@ -172,7 +164,7 @@ class ServiceSettings:
     def read(cls, service: str, env: Env, prefix: str) -> ServiceSettings:
         """Read without checking, so a service's own settings can add their problems first."""
         environment = env.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod"))
-        database_default: str | object = default_database_url(service) if environment != "prod" else _REQUIRED
+        database_default: str | object = default_database_url(service) if environment != "prod" else REQUIRED
         return cls(
             service=service,
             environment=environment,

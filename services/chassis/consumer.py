@@ -32,25 +32,16 @@ from services.chassis.amqp import (
     redacted,
 )
 from services.chassis.db import utcnow
+from services.chassis.messages import InboundMessage
 from services.chassis.telemetry import REQUEST_ID_HEADER, bind_request_id, extract_context, reset_request_id
 from services.chassis.topology import declare_queue, declare_topology, parking_queue
 from services.chassis.uow import UnitOfWork
 
 if TYPE_CHECKING:
-    from services.chassis.runtime import ServiceContext
+    from services.chassis.context import ServiceContext
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    message_id: str
-    routing_key: str
-    exchange: str
-    payload: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-    redelivered: bool = False
 
 
 # Does its work through the unit of work (session, publish) and never commits: process_message does.

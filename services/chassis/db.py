@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import BigInteger, Engine, Integer, create_engine, event, text
+from sqlalchemy import BigInteger, Engine, Integer, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -28,6 +29,35 @@ def new_id() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """Every stored time is UTC; SQLite hands them back naive."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def contains(column: Any, text: str) -> Any:
+    """``column LIKE '%text%'`` with the wildcards in ``text`` taken literally: a fuzzy query of a list."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
+def insert_ignoring_duplicates(session: Session, table: Table, rows: Sequence[Mapping[str, Any]],
+                               returning: Any = None) -> list[Any]:
+    """INSERT ... ON CONFLICT DO NOTHING: what was already there stays, once; answers ``returning`` of the new."""
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).on_conflict_do_nothing()
+    if returning is not None:
+        return list(session.execute(statement.returning(returning), [dict(r) for r in rows]).scalars())
+    session.execute(statement, [dict(r) for r in rows])
+    return []
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

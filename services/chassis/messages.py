@@ -21,6 +21,18 @@ CHANNELS = ("IN_SITE", "SMS", "EMAIL")
 
 
 @dataclass(frozen=True)
+class InboundMessage:
+    """A message as a consumer receives it, from the broker or handed over directly by a relay."""
+
+    message_id: str
+    routing_key: str
+    exchange: str
+    payload: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    redelivered: bool = False
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     exchange: str
     routing_key: str

@@ -8,6 +8,15 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData
 
+from services.chassis.outbox import (
+    INBOX_TABLE,
+    OUTBOX_TABLE,
+    OUTBOX_UNSENT_COLUMNS,
+    OUTBOX_UNSENT_INDEX,
+    inbox_columns,
+    outbox_columns,
+)
+
 SCRIPT_LOCATION = Path(__file__).resolve().parent / "alembic"
 # How models and database are compared, both when generating revisions and when checking them.
 COMPARE_OPTIONS = {"compare_type": True, "compare_server_default": False}
@@ -49,3 +58,19 @@ def differences(metadata: MetaData, database_url: str) -> list:
             return list(compare_metadata(context, metadata))
     finally:
         engine.dispose()
+
+
+def create_message_tables(op) -> None:
+    """The outbox and inbox tables, in a service's first revision: ``create_message_tables(op)``.
+
+    Built from the same column definitions as the models, so schema and models cannot drift apart.
+    """
+    op.create_table(INBOX_TABLE, *inbox_columns())
+    op.create_table(OUTBOX_TABLE, *outbox_columns())
+    op.create_index(OUTBOX_UNSENT_INDEX, OUTBOX_TABLE, list(OUTBOX_UNSENT_COLUMNS))
+
+
+def drop_message_tables(op) -> None:
+    op.drop_index(OUTBOX_UNSENT_INDEX, table_name=OUTBOX_TABLE)
+    op.drop_table(OUTBOX_TABLE)
+    op.drop_table(INBOX_TABLE)

@@ -8,18 +8,25 @@ from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table
 
 from services.chassis.db import BigIntPK
 
+OUTBOX_TABLE = "outbox_messages"
+INBOX_TABLE = "inbox_messages"
+OUTBOX_UNSENT_INDEX = "ix_outbox_messages_unsent"
+
 
 @dataclass(frozen=True)
 class MessageTables:
     outbox: Table
     inbox: Table
 
+    @classmethod
+    def of(cls, metadata: MetaData) -> MessageTables:
+        """The tables :func:`define_message_tables` added to ``metadata``."""
+        return cls(outbox=metadata.tables[OUTBOX_TABLE], inbox=metadata.tables[INBOX_TABLE])
 
-def define_message_tables(metadata: MetaData) -> MessageTables:
-    """Add ``outbox_messages`` and ``inbox_messages`` to a service's metadata (and so its migrations)."""
-    outbox = Table(
-        "outbox_messages",
-        metadata,
+
+def outbox_columns() -> list[Column]:
+    """Fresh column objects each call: for the models' metadata and for the first migration alike."""
+    return [
         Column("id", BigIntPK, primary_key=True, autoincrement=True),
         Column("message_id", String(64), nullable=False, unique=True),
         Column("exchange", String(128), nullable=False),
@@ -32,13 +39,22 @@ def define_message_tables(metadata: MetaData) -> MessageTables:
         Column("sent_at", DateTime(timezone=True), nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text, nullable=True),
-        Index("ix_outbox_messages_unsent", "sent_at", "id"),
-    )
-    inbox = Table(
-        "inbox_messages",
-        metadata,
+    ]
+
+
+def inbox_columns() -> list[Column]:
+    return [
         Column("message_id", String(64), primary_key=True),
         Column("consumer", String(128), primary_key=True),
         Column("received_at", DateTime(timezone=True), nullable=False),
-    )
+    ]
+
+
+OUTBOX_UNSENT_COLUMNS = ("sent_at", "id")
+
+
+def define_message_tables(metadata: MetaData) -> MessageTables:
+    """Add ``outbox_messages`` and ``inbox_messages`` to a service's metadata (and so its migrations)."""
+    outbox = Table(OUTBOX_TABLE, metadata, *outbox_columns(), Index(OUTBOX_UNSENT_INDEX, *OUTBOX_UNSENT_COLUMNS))
+    inbox = Table(INBOX_TABLE, metadata, *inbox_columns())
     return MessageTables(outbox=outbox, inbox=inbox)

@@ -17,19 +17,17 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import grpc
-from google.protobuf import json_format
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from services.chassis.amqp import (
-    MESSAGE_ID_METADATA,
     Backoff,
     BrokerUnavailable,
     ConfirmingPublisher,
@@ -39,17 +37,13 @@ from services.chassis.amqp import (
     redacted,
     stop_event_on_signals,
 )
-from services.chassis.consumer import InboundMessage
 from services.chassis.db import is_postgresql, read_only_session, utcnow
-from services.chassis.messages import NOTIFY_EXCHANGE
+from services.chassis.messages import InboundMessage
 
 if TYPE_CHECKING:
-    from services.chassis.runtime import ServiceContext
+    from services.chassis.context import DirectDelivery, ServiceContext
 
 log = logging.getLogger(__name__)
-
-# Raises when the message was not delivered; returning means the receiver has it.
-DirectDelivery = Callable[[InboundMessage], None]
 
 DEFAULT_BATCH_SIZE = 500
 POLL_INTERVAL_SECONDS = 0.2
@@ -93,36 +87,12 @@ class BatchResult:
     sent: int
 
 
-def notify_direct_delivery(context: ServiceContext) -> DirectDelivery:
-    """Notification requests straight to ``NotifyService/SubmitNotification`` (it dedupes by message id)."""
-    from protos.notify.v1 import notify_pb2, notify_pb2_grpc
-    from services.chassis.grpc_client import DEFAULT_DEADLINE
-
-    def deliver(message: InboundMessage) -> None:
-        request = json_format.ParseDict(message.payload, notify_pb2.NotificationRequest(),
-                                        ignore_unknown_fields=True)
-        if not request.message_id:
-            request.message_id = message.message_id
-        stub = context.channels.stub("notify", notify_pb2_grpc.NotifyServiceStub)
-        stub.SubmitNotification(request, timeout=DEFAULT_DEADLINE, metadata=grpc_metadata(message))
-
-    return deliver
-
-
-def grpc_metadata(message: InboundMessage) -> list[tuple[str, str]]:
-    """The message id and the message's headers (trace context, request id) as gRPC metadata."""
-    metadata = [(MESSAGE_ID_METADATA, message.message_id)]
-    for key, value in message.headers.items():
-        name = key.lower()
-        if name != MESSAGE_ID_METADATA and not name.endswith("-bin") and name.isascii() and value.isascii():
-            metadata.append((name, value))
-    return metadata
-
-
 def direct_routes(context: ServiceContext,
                   overrides: Mapping[str, DirectDelivery | None] | None = None) -> dict[str, DirectDelivery]:
     """The default routes (notify over gRPC) with a service's own added or replaced; None removes one."""
-    routes: dict[str, DirectDelivery] = {NOTIFY_EXCHANGE: notify_direct_delivery(context)}
+    from services.chassis.clients.notify import default_direct_routes
+
+    routes: dict[str, DirectDelivery] = default_direct_routes(context.channels)
     for exchange, delivery in (overrides or {}).items():
         if delivery is None:
             routes.pop(exchange, None)

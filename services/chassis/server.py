@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -37,10 +39,20 @@ class ServiceBinding:
     register: Callable[[grpc.Server], None]
 
     @classmethod
-    def of(cls, pb2_module: Any, service_name: str, add_to_server: Callable[[Any, grpc.Server], None],
-           servicer: Any) -> ServiceBinding:
-        """``ServiceBinding.of(identity_pb2, "IdentityService", add_IdentityServiceServicer_to_server, s)``."""
-        full_name = pb2_module.DESCRIPTOR.services_by_name[service_name].full_name
+    def of(cls, servicer: Any) -> ServiceBinding:
+        """The binding of a servicer that subclasses a generated ``<Name>Servicer``.
+
+        Its full name and registrar come from the generated modules beside that class.
+        """
+        base = next((k for k in type(servicer).__mro__
+                     if k.__name__.endswith("Servicer") and k.__module__.endswith("_pb2_grpc")), None)
+        if base is None:
+            raise TypeError(f"{type(servicer).__name__} does not subclass a generated gRPC servicer")
+        grpc_module = sys.modules[base.__module__]
+        messages_module = importlib.import_module(base.__module__.removesuffix("_grpc"))
+        service_name = base.__name__.removesuffix("Servicer")
+        full_name = messages_module.DESCRIPTOR.services_by_name[service_name].full_name
+        add_to_server = getattr(grpc_module, f"add_{base.__name__}_to_server")
         return cls(full_name, lambda server: add_to_server(servicer, server))
 
 

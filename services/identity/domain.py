@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
 
-from services.chassis.auth import SYSTEM_SCOPES
 from services.chassis.errors import FailedPrecondition, InvalidArgument, Violations
+from services.chassis.registry import SYSTEM_SCOPES
 
 # ---- vocabularies (the values the spec names) ----
 

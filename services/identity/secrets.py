@@ -14,8 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from services.chassis.config import _REQUIRED as REQUIRED
-from services.chassis.config import Env
+from services.chassis.config import REQUIRED, Env
 
 # Only for TONGBAN_ENV=dev: a published value must never protect real data.
 DEV_SECRET_KEY = "tongban-dev-secret-key-not-for-production"

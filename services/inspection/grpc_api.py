@@ -1,7 +1,7 @@
-"""gRPC servicer: proto <-> use cases, nothing else."""
+"""gRPC servicer: request -> plain values -> use case -> view; nothing else."""
 
-from protos.inspection.v1 import inspection_pb2, inspection_pb2_grpc
-from services.chassis.runtime import ServiceContext
+from protos.inspection.v1 import inspection_pb2_grpc
+from services.chassis.context import ServiceContext
 from services.chassis.server import ServiceBinding
 
 
@@ -11,6 +11,4 @@ class InspectionService(inspection_pb2_grpc.InspectionServiceServicer):
 
 
 def bindings(context: ServiceContext) -> list[ServiceBinding]:
-    servicer = InspectionService(context)
-    add_to_server = inspection_pb2_grpc.add_InspectionServiceServicer_to_server
-    return [ServiceBinding.of(inspection_pb2, "InspectionService", add_to_server, servicer)]
+    return [ServiceBinding.of(InspectionService(context))]

@@ -1,15 +1,7 @@
 """How the origin_cert service is put together."""
 
-from pathlib import Path
-
-from services.chassis.runtime import ServiceDefinition
+from services.chassis.context import ServiceDefinition
 from services.origin_cert import grpc_api
-from services.origin_cert.models import MESSAGE_TABLES, Base
+from services.origin_cert.models import Base
 
-DEFINITION = ServiceDefinition(
-    name="origin_cert",
-    metadata=Base.metadata,
-    tables=MESSAGE_TABLES,
-    versions_dir=Path(__file__).resolve().parent / "migrations" / "versions",
-    bindings=grpc_api.bindings,
-)
+DEFINITION = ServiceDefinition(name="origin_cert", metadata=Base.metadata, bindings=grpc_api.bindings)

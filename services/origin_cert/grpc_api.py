@@ -1,7 +1,7 @@
-"""gRPC servicer: proto <-> use cases, nothing else."""
+"""gRPC servicer: request -> plain values -> use case -> view; nothing else."""
 
-from protos.origin_cert.v1 import origin_cert_pb2, origin_cert_pb2_grpc
-from services.chassis.runtime import ServiceContext
+from protos.origin_cert.v1 import origin_cert_pb2_grpc
+from services.chassis.context import ServiceContext
 from services.chassis.server import ServiceBinding
 
 
@@ -11,6 +11,4 @@ class OriginCertService(origin_cert_pb2_grpc.OriginCertServiceServicer):
 
 
 def bindings(context: ServiceContext) -> list[ServiceBinding]:
-    servicer = OriginCertService(context)
-    add_to_server = origin_cert_pb2_grpc.add_OriginCertServiceServicer_to_server
-    return [ServiceBinding.of(origin_cert_pb2, "OriginCertService", add_to_server, servicer)]
+    return [ServiceBinding.of(OriginCertService(context))]

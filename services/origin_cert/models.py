@@ -9,4 +9,4 @@ class Base(DeclarativeBase):
     pass
 
 
-MESSAGE_TABLES = define_message_tables(Base.metadata)
+define_message_tables(Base.metadata)

@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from deploy.local.stack import StackConfig
-from services.chassis.config import SERVICES
+from services.chassis.registry import SERVICES
 from services.chassis.testing import free_port
 
 READY_TIMEOUT = 120.0

@@ -16,7 +16,8 @@ import sys
 import pytest
 import requests
 
-from services.chassis.config import SERVICES, env_prefix
+from services.chassis.config import env_prefix
+from services.chassis.registry import SERVICES
 from services.chassis.testing import free_port, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]

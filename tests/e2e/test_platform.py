@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from services.chassis.config import SERVICES
+from services.chassis.registry import SERVICES
 
 pytestmark = pytest.mark.e2e
 

@@ -20,11 +20,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from protos.notify.v1 import notify_pb2, notify_pb2_grpc
 from services.chassis.amqp import Backoff
 from services.chassis.config import ServiceSettings
-from services.chassis.consumer import InboundMessage, Subscription, run_consumer
+from services.chassis.consumer import Subscription, run_consumer
+from services.chassis.context import ServiceContext
 from services.chassis.grpc_client import ChannelFactory
-from services.chassis.messages import OutboundMessage
+from services.chassis.messages import InboundMessage, OutboundMessage
 from services.chassis.outbox import define_message_tables
-from services.chassis.runtime import ServiceContext
 from services.chassis.tests.probe import wait_until
 from services.chassis.uow import UnitOfWork
 
@@ -283,8 +283,7 @@ class FakeNotify(notify_pb2_grpc.NotifyServiceServicer):
 def serving_notify(fake: FakeNotify) -> Iterator[str]:
     from services.chassis.server import ServiceBinding, start_server
 
-    binding = ServiceBinding.of(notify_pb2, "NotifyService", notify_pb2_grpc.add_NotifyServiceServicer_to_server,
-                                fake)
+    binding = ServiceBinding.of(fake)
     running = start_server([binding], host="127.0.0.1", port=0, workers=4)
     try:
         yield f"127.0.0.1:{running.port}"

@@ -15,8 +15,8 @@ from opentelemetry import trace
 from sqlalchemy import func, select, text
 
 from services.chassis.config import REPO_ROOT
-from services.chassis.consumer import InboundMessage, Subscription, process_message
-from services.chassis.messages import EVENTS_EXCHANGE, domain_event
+from services.chassis.consumer import Subscription, process_message
+from services.chassis.messages import EVENTS_EXCHANGE, InboundMessage, domain_event
 from services.chassis.relay import Relay
 from services.chassis.telemetry import current_request_id
 from services.chassis.tests.messaging_support import (

@@ -119,13 +119,14 @@ def test_a_dead_instance_is_left_behind_after_one_unavailable_call(agent):
 
 
 def test_a_served_service_registers_its_grpc_service_and_leaves_consul_when_stopping(agent, tmp_path):
-    from services.chassis import runtime
+    from services.chassis.cli import serve
+    from services.chassis.context import build_context
     from services.inspection.definition import DEFINITION
 
-    context = runtime.build_context(DEFINITION, settings(
+    context = build_context(DEFINITION, settings(
         CONSUL_HTTP_ADDR=agent.address, INSPECTION_ADVERTISE_HOST="127.0.0.1", INSPECTION_GRPC_HOST="127.0.0.1",
         INSPECTION_DATABASE_URL=f"sqlite:///{tmp_path / 'inspection.db'}"))
-    running = runtime.serve(DEFINITION, context, port=0)
+    running = serve(DEFINITION, context, port=0)
     try:
         [(_method, path, _query, body)] = agent.requests
         assert path == "/v1/agent/service/register"

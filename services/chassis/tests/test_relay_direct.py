@@ -7,10 +7,10 @@ import logging
 import pytest
 
 from services.chassis.amqp import Backoff
-from services.chassis.consumer import InboundMessage
 from services.chassis.messages import (
     EVENTS_EXCHANGE,
     NOTIFY_EXCHANGE,
+    InboundMessage,
     domain_event,
     notification_request,
     phone_recipient,

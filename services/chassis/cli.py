@@ -1,0 +1,87 @@
+"""``python -m services.<name>``: serve it, migrate it, relay its outbox, or run one of its own commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from services.chassis import migrations
+from services.chassis.auth import TokenVerifier
+from services.chassis.context import ServiceContext, ServiceDefinition, build_context
+from services.chassis.interceptors import AuthInterceptor, ErrorInterceptor
+from services.chassis.server import RunningServer, run_until_signalled, start_server
+
+
+def identity_jwks_verifier(context: ServiceContext) -> TokenVerifier:
+    return TokenVerifier(context.identity.jwks)
+
+
+def migrate(definition: ServiceDefinition, context: ServiceContext) -> None:
+    migrations.upgrade(definition.metadata, definition.versions_dir, context.settings.database_url)
+
+
+def serve(definition: ServiceDefinition, context: ServiceContext, *, port: int | None = None) -> RunningServer:
+    """Start the service's gRPC server (not blocking) and register it for discovery."""
+    from services.chassis.discovery import register_for_discovery
+    from services.chassis.telemetry import server_interceptors
+
+    stop_hooks = [definition.before_serving(context)] if definition.before_serving else []
+    verifier = (definition.token_verifier or identity_jwks_verifier)(context)
+    running = start_server(
+        definition.bindings(context),
+        host=context.settings.grpc_host,
+        port=context.settings.grpc_port if port is None else port,
+        workers=context.settings.grpc_workers,
+        interceptors=[*server_interceptors(), AuthInterceptor(verifier), ErrorInterceptor()],
+    )
+    running.on_stop.extend(stop_hooks)
+    # Leave discovery as soon as stopping starts, before in-flight calls drain.
+    running.on_draining.append(register_for_discovery(context.settings, running.port, running.service_names))
+    return running
+
+
+def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
+    from services.chassis.telemetry import configure_logging, configure_tracing
+
+    parser = argparse.ArgumentParser(prog=f"python -m services.{definition.name}")
+    sub = parser.add_subparsers(dest="command")
+    serve_parser = sub.add_parser("serve", help="serve gRPC (the default)")
+    serve_parser.add_argument("--migrate", action="store_true", help="apply migrations first (dev)")
+    sub.add_parser("migrate", help="apply database migrations")
+    revision_parser = sub.add_parser("makemigration", help="autogenerate a migration from the models")
+    revision_parser.add_argument("message")
+    sub.add_parser("relay", help="relay the outbox to RabbitMQ")
+    for name, (help_text, _command) in definition.commands.items():
+        extra = sub.add_parser(name, help=help_text)
+        extra.add_argument("args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    context = build_context(definition)
+    configure_logging(definition.name, context.settings.log_level)
+    command = args.command or "serve"
+    if command == "migrate":
+        migrate(definition, context)
+        return 0
+    if command == "makemigration":
+        migrations.make_revision(definition.metadata, definition.versions_dir,
+                                 context.settings.database_url, args.message)
+        return 0
+    configure_tracing(definition.name)
+    if command == "relay":
+        from services.chassis.relay import run_relay
+
+        routes = definition.direct_deliveries(context) if definition.direct_deliveries else None
+        return run_relay(context, routes)
+    if command == "serve":
+        if args.migrate:
+            migrate(definition, context)
+        running = serve(definition, context)
+        run_until_signalled(running, context.settings.grace_seconds)
+        return 0
+    _help, extra_command = definition.commands[command]
+    return extra_command(context, args.args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit("run a service: python -m services.<name>")
