@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,21 +27,22 @@ from services.chassis.config import REPO_ROOT, env_prefix
 from services.chassis.registry import DEFAULT_PORTS, SERVICES
 
 
-def config_from_environment() -> StackConfig:
+def config_from_environment(environ: Mapping[str, str] | None = None) -> StackConfig:
     """The stack's settings; every default can be overridden by the variable the processes read."""
+    env = os.environ if environ is None else environ
     config = StackConfig(
-        var_dir=Path(os.environ.get("TONGBAN_VAR_DIR", str(REPO_ROOT / "var"))).resolve(),
-        gateway_port=int(os.environ.get("GATEWAY_PORT", "8080")),
-        smtp_port=int(os.environ.get("NOTIFY_SMTP_PORT", "8025")),
-        service_ports={s: int(os.environ.get(f"{env_prefix(s)}_PORT", DEFAULT_PORTS[s])) for s in SERVICES},
-        database_urls={s: os.environ[f"{env_prefix(s)}_DATABASE_URL"]
-                       for s in SERVICES if os.environ.get(f"{env_prefix(s)}_DATABASE_URL")},
-        amqp_url=os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
+        var_dir=Path(env.get("TONGBAN_VAR_DIR", str(REPO_ROOT / "var"))).resolve(),
+        gateway_port=int(env.get("GATEWAY_PORT", "8080")),
+        smtp_port=int(env.get("NOTIFY_SMTP_PORT", "8025")),
+        service_ports={s: int(env.get(f"{env_prefix(s)}_PORT", DEFAULT_PORTS[s])) for s in SERVICES},
+        database_urls={s: env[f"{env_prefix(s)}_DATABASE_URL"]
+                       for s in SERVICES if env.get(f"{env_prefix(s)}_DATABASE_URL")},
+        amqp_url=env.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
     )
     config.admin = {
-        "login": os.environ.get("TONGBAN_ADMIN_LOGIN", config.admin["login"]),
-        "password": os.environ.get("TONGBAN_ADMIN_PASSWORD", config.admin["password"]),
-        "phone": os.environ.get("TONGBAN_ADMIN_PHONE", config.admin["phone"]),
+        "login": env.get("TONGBAN_ADMIN_LOGIN", config.admin["login"]),
+        "password": env.get("TONGBAN_ADMIN_PASSWORD", config.admin["password"]),
+        "phone": env.get("TONGBAN_ADMIN_PHONE", config.admin["phone"]),
     }
     return config
 

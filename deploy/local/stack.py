@@ -13,31 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.chassis.config import REPO_ROOT, env_prefix
-from services.chassis.registry import DEFAULT_PORTS, SERVICES
+from services.chassis.registry import DEFAULT_PORTS, REGISTRY, SERVICES
 
 PYTHON = sys.executable
 
 DEV_ADMIN = {"login": "admin", "password": "Admin2026", "phone": "13800000000"}
 
 # Setup steps after migrations, in order: (service, subcommand).
-SEED_STEPS = (
-    ("identity", "ensure-admin"),
-    ("identity", "seed-demo"),
-    ("notify", "seed-templates"),
-    ("rare_earth", "seed-demo"),
-)
+SEED_STEPS = tuple((spec.name, command) for spec in REGISTRY for command in spec.seeds)
 
 # Long-running workers besides each service's server and outbox relay: (service, subcommand).
-WORKERS = (
-    ("notify", "consume"),
-)
+WORKERS = tuple((spec.name, command) for spec in REGISTRY for command in spec.workers)
 
 # Scheduled jobs: (service, one-shot command line, every N seconds); a CronJob each in Kubernetes.
-# Notify's own upkeep (retries, stuck deliveries, scheduled announcements) runs inside `consume`.
-SCHEDULE: tuple[tuple[str, tuple[str, ...], int], ...] = (
-    # After a reporting window closes: open cases for missing ledgers and reconcile purchases against sales.
-    ("rare_earth", ("jobs",), 600),
-)
+SCHEDULE = tuple((spec.name, command, every) for spec in REGISTRY for command, every in spec.schedule)
 
 
 @dataclass(frozen=True)

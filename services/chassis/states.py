@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from services.chassis.errors import FailedPrecondition
 
 STATE_MACHINE_INFO = "state_machine"
+_MOVED = "tongban_status_moved_to"
 
 
 class StateMachine:
@@ -72,6 +73,8 @@ class StateMachine:
         """Move a loaded record to ``target``, or refuse with ``message``."""
         self.check(getattr(record, attribute), target, message)
         setattr(record, attribute, target)
+        # Each step was checked here; the flush, which sees only the first and the last, must not refuse the path.
+        inspect(record).info.setdefault(_MOVED, {})[attribute] = target
 
     def update(self, session: Session, model: Any, target: str, *where: Any, attribute: str = "status",
                **values: Any) -> int:
@@ -111,9 +114,10 @@ def _check_status_changes(session: Session, _flush_context: Any, _instances: Any
         if not machines:
             continue
         state = inspect(record)
+        moved = state.info.pop(_MOVED, {})
         for attribute, machine in machines.items():
             history = state.attrs[attribute].history
-            if not history.added:
+            if not history.added or moved.get(attribute) == history.added[0]:
                 continue
             target = history.added[0]
             if state.pending and target not in machine.initial:

@@ -7,9 +7,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.chassis.db import make_engine, make_session_factory, new_id, single_run
+from services.chassis.errors import Conflict
 from services.chassis.messages import domain_event
 from services.chassis.outbox import define_message_tables
-from services.chassis.uow import UnitOfWork
+from services.chassis.uow import NestedUnitOfWork, UnitOfWork
 
 
 class Base(DeclarativeBase):
@@ -213,3 +214,55 @@ def test_on_sqlite_every_run_may_go_ahead(tmp_path):
     with single_run(engine, "nightly") as first, single_run(engine, "nightly") as second:
         assert first and second
     engine.dispose()
+
+
+def test_a_second_unit_of_work_on_the_same_thread_is_refused_while_one_is_open(database):
+    with unit_of_work(database) as outer:
+        outer.session.add(Counter(id="c1", value=1))
+        with pytest.raises(NestedUnitOfWork), unit_of_work(database, read_only=True):
+            pass
+        outer.commit()
+    # Once the first has closed, the next one opens.
+    with unit_of_work(database, read_only=True) as reader:
+        assert reader.session.get(Counter, "c1").value == 1
+
+
+def test_production_logs_a_nested_unit_of_work_instead_of_refusing_it(database, caplog):
+    with unit_of_work(database, read_only=True), unit_of_work(database, read_only=True, strict=False):
+        pass
+    assert "already open on this thread" in caplog.text
+
+
+def test_units_of_work_on_other_threads_are_not_nested(database):
+    opened = []
+
+    def elsewhere():
+        with unit_of_work(database, read_only=True) as uow:
+            opened.append(uow.session.execute(select(func.count()).select_from(Counter)).scalar())
+
+    with unit_of_work(database, read_only=True):
+        worker = threading.Thread(target=elsewhere)
+        worker.start()
+        worker.join()
+    assert opened == [0]
+
+
+def test_records_stay_readable_after_the_unit_of_work_closes(database):
+    with unit_of_work(database) as uow:
+        created = Counter(id="c1", value=7)
+        uow.session.add(created)
+        uow.commit()
+    with unit_of_work(database, read_only=True) as uow:
+        loaded = uow.session.get(Counter, "c1")
+    assert (created.value, loaded.value) == (7, 7)
+
+
+def test_an_integrity_error_at_commit_becomes_the_domain_error_the_caller_asked_for(database):
+    with unit_of_work(database) as uow:
+        uow.session.add(Counter(id="c1", value=1))
+        uow.commit()
+    with pytest.raises(Conflict) as refused, unit_of_work(database) as uow:
+        uow.session.add(Counter(id="c1", value=2))
+        uow.commit(on_integrity_error=lambda _error: Conflict("已被同时修改", reason="CONCURRENT_CHANGE"))
+    assert refused.value.reason == "CONCURRENT_CHANGE"
+    assert counters(database) == [("c1", 1)]
