@@ -1,27 +1,33 @@
 """How the identity service is put together."""
 
-from pathlib import Path
+from __future__ import annotations
 
 from services.chassis.auth import TokenVerifier
-from services.chassis.runtime import ServiceContext, ServiceDefinition
+from services.chassis.context import ServiceDefinition
 from services.identity import cli, grpc_api
-from services.identity.handlers.common import IdentityApp
-from services.identity.models import MESSAGE_TABLES, Base
+from services.identity.handlers.keys import keep_keys_fresh, published_keys
+from services.identity.models import Base
+from services.identity.providers import IdentityContext, IdentityProviders, make_providers
+from services.identity.secrets import IdentityConfig
 
 
-def own_token_verifier(context: ServiceContext) -> TokenVerifier:
-    """Identity verifies tokens against its own key store, read fresh on an unknown kid."""
-    keys = IdentityApp.for_context(context).keys
-    # The key store is in our own database: an unknown kid costs one small query, no network.
-    return TokenVerifier(lambda: keys.jwks(fresh=True), refetch_interval=0.0)
+def own_token_verifier(context: IdentityContext) -> TokenVerifier:
+    """Identity verifies tokens against its own key table, read again on an unknown kid.
+
+    The read is a small read-only query in the auth interceptor, before the call's use case
+    opens its unit of work; no network, so no need to space the refetches out.
+    """
+    return TokenVerifier(lambda: published_keys(context), refetch_interval=0.0)
 
 
-DEFINITION = ServiceDefinition(
+DEFINITION: ServiceDefinition[IdentityConfig, IdentityProviders] = ServiceDefinition(
     name="identity",
     metadata=Base.metadata,
-    tables=MESSAGE_TABLES,
-    versions_dir=Path(__file__).resolve().parent / "migrations" / "versions",
     bindings=grpc_api.bindings,
     commands=cli.COMMANDS,
+    config=IdentityConfig.from_env,
+    providers=make_providers,
     token_verifier=own_token_verifier,
+    # The signing keys are loaded before the first call and then kept fresh by a thread of their own.
+    before_serving=keep_keys_fresh,
 )

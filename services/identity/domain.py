@@ -1,20 +1,29 @@
-"""Identity's rules: field validation, masking, membership states, lockout and code policy. No I/O."""
+"""Identity's rules: field validation, masking, account and membership states, lockout and code policy. No I/O."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
 
 from services.chassis.errors import FailedPrecondition, InvalidArgument, Violations
-from services.chassis.registry import SYSTEM_SCOPES
+from services.chassis.registry import AGENCY_NAME, SYSTEM_SCOPES, agency_examples
+from services.chassis.states import StateMachine
 
 # ---- vocabularies (the values the spec names) ----
 
-ACCOUNT_KINDS = ("LEGAL_PERSON", "NATURAL_PERSON", "STAFF", "ADMIN")
+LEGAL_PERSON, NATURAL_PERSON, STAFF, ADMIN = "LEGAL_PERSON", "NATURAL_PERSON", "STAFF", "ADMIN"
+ACCOUNT_KINDS = (LEGAL_PERSON, NATURAL_PERSON, STAFF, ADMIN)
+# Agency staff and platform admins act for no organisation.
+STAFF_KINDS = (ADMIN, STAFF)
+# The role an ADMIN account's access token carries, and the first role of a STAFF account's.
+PLATFORM_ADMIN = "PLATFORM_ADMIN"
+STAFF_ROLE = "STAFF"
 LEGAL_PERSON_TYPES = ("ENTERPRISE", "PUBLIC_INSTITUTION", "SOCIAL_ORGANIZATION", "OTHER")
 ID_TYPES = ("RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "TAIWAN_PERMIT", "FOREIGN_PERMANENT_RESIDENT", "OTHER")
 ENTERPRISE_SIZES = ("LARGE", "MEDIUM", "SMALL", "MICRO")
@@ -23,9 +32,10 @@ CHANNELS = ("SMS", "EMAIL")
 PURPOSES = ("REGISTER", "LOGIN", "RESET_PASSWORD", "RECOVER", "CHANGE_PHONE", "CHANGE_EMAIL", "DELETE_ACCOUNT")
 # Purposes whose target is an account identifier: the code goes to the phone or e-mail bound to it.
 IDENTIFIER_PURPOSES = ("LOGIN", "RESET_PASSWORD", "DELETE_ACCOUNT")
-MEMBER_ROLES = ("OWNER", "ADMIN", "AGENT", "SIGNER")
-ASSIGNABLE_ROLES = ("AGENT", "SIGNER")
-MANAGER_ROLES = ("OWNER", "ADMIN")
+OWNER, ADMIN_ROLE, AGENT, SIGNER = "OWNER", "ADMIN", "AGENT", "SIGNER"
+MEMBER_ROLES = (OWNER, ADMIN_ROLE, AGENT, SIGNER)
+ASSIGNABLE_ROLES = (AGENT, SIGNER)
+MANAGER_ROLES = (OWNER, ADMIN_ROLE)
 SCOPES = SYSTEM_SCOPES
 
 _LOGIN_NAME = re.compile(r"[A-Za-z0-9_]{6,15}")
@@ -36,8 +46,6 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _INDUSTRY = re.compile(r"[A-T](\d{2})?")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _POSTCODE = re.compile(r"\d{6}")
-_AGENCY = re.compile(r"(MIIT_RE_OFFICE|RE_OPERATOR|GROUP_COMPANY|CNCA|LOCAL_AUTHORITY:\d{6}|CUSTOMS:\w{2,12}"
-                     r"|CIQ:\w{2,12}|CCPIT:\w{1,32})")
 # Province-level region codes (GB/T 2260): the first two digits of a resident ID.
 _PROVINCES = {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
               "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71",
@@ -50,6 +58,9 @@ CODE_TTL = timedelta(minutes=5)
 CODE_MAX_ATTEMPTS = 5
 CODE_RESEND_INTERVAL = timedelta(seconds=60)
 CODE_DAILY_LIMIT = 10
+
+# Times shown to people (an unlock time, a deletion notice) are Beijing time.
+CST = timezone(timedelta(hours=8), "CST")
 
 LOCKOUT_THRESHOLD = 5
 LOCKOUT_WINDOW = timedelta(minutes=15)
@@ -212,9 +223,9 @@ def country_problem(value: str) -> str | None:
 def agency_problem(value: str) -> str | None:
     if not value:
         return "请输入所属机构"
-    if not _AGENCY.fullmatch(value):
-        return ("所属机构无效，可为 MIIT_RE_OFFICE、RE_OPERATOR、GROUP_COMPANY、CNCA、LOCAL_AUTHORITY:<地区码>、"
-                "CUSTOMS:<代码>、CIQ:<代码> 或 CCPIT:<分会>")
+    if not AGENCY_NAME.fullmatch(value):
+        *first, last = agency_examples()
+        return f"所属机构无效，可为 {'、'.join(first)} 或 {last}"
     return None
 
 
@@ -223,21 +234,6 @@ def scopes_problem(scopes: list[str]) -> str | None:
     if unknown:
         return f"未知的系统：{'、'.join(unknown)}；可选：{'、'.join(SCOPES)}"
     return None
-
-
-def systems_for_agency(agency: str) -> list[str]:
-    """The systems an agency works in, when the admin names none."""
-    head = agency.split(":", 1)[0]
-    return {
-        "MIIT_RE_OFFICE": ["rare_earth"],
-        "RE_OPERATOR": ["rare_earth"],
-        "LOCAL_AUTHORITY": ["rare_earth"],
-        "GROUP_COMPANY": ["rare_earth"],
-        "CUSTOMS": ["inspection"],
-        "CIQ": ["inspection"],
-        "CNCA": ["ccc_exemption"],
-        "CCPIT": ["origin_cert"],
-    }.get(head, [])
 
 
 def check(violations: Violations, field_name: str, problem: str | None) -> None:
@@ -269,38 +265,95 @@ def mask_email(email: str | None) -> str:
     return (local[:1] + "***" if local else "***") + "@" + domain
 
 
-# ---- memberships: the state machine ----
+# ---- statuses: every one a name, every change through its machine ----
 
-MEMBERSHIP_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    # An agent application is a PENDING membership; reapplying reopens a closed one.
-    "PENDING": ("ACTIVE", "REJECTED"),
-    "ACTIVE": ("DISABLED", "REMOVED"),
-    "DISABLED": ("ACTIVE", "REMOVED"),
-    "REJECTED": ("PENDING",),
-    "REMOVED": ("PENDING",),
-}
+ACTIVE, DISABLED, DELETED = "ACTIVE", "DISABLED", "DELETED"
+PENDING, REJECTED, REMOVED = "PENDING", "REJECTED", "REMOVED"
+# Shown, never stored: an ACTIVE account inside its lockout window (``locked_until``).
+LOCKED = "LOCKED"
 
-_STATUS_LABELS = {"PENDING": "待审核", "ACTIVE": "正常", "DISABLED": "已停用", "REJECTED": "已驳回",
-                  "REMOVED": "已删除"}
+ACCOUNT = StateMachine(
+    "ACCOUNT",
+    {
+        # The platform admin disables and enables; the holder deletes (personal data erased, for good).
+        ACTIVE: (DISABLED, DELETED),
+        DISABLED: (ACTIVE, DELETED),
+        DELETED: (),
+    },
+    {ACTIVE: "正常", DISABLED: "已停用", DELETED: "已注销"},
+    initial=(ACTIVE,),
+)
+
+MEMBERSHIP = StateMachine(
+    "MEMBERSHIP",
+    {
+        # An agent application is a PENDING membership; reapplying reopens a closed one. An
+        # applicant who deletes the account withdraws what it applied for (REMOVED).
+        PENDING: (ACTIVE, REJECTED, REMOVED),
+        ACTIVE: (DISABLED, REMOVED),
+        DISABLED: (ACTIVE, REMOVED),
+        REJECTED: (PENDING, REMOVED),
+        REMOVED: (PENDING,),
+    },
+    {PENDING: "待审核", ACTIVE: "正常", DISABLED: "已停用", REJECTED: "已驳回", REMOVED: "已删除"},
+    # Applications start PENDING; an organisation's founder (and demo data) start ACTIVE.
+    initial=(PENDING, ACTIVE),
+)
+
+# The memberships a manager lists and manages: members, not applications.
+MEMBER_STATUSES = (ACTIVE, DISABLED)
+# Memberships that still tie someone to an organisation: its OWNER cannot leave while any exists.
+BINDING_STATUSES = (PENDING, ACTIVE, DISABLED)
+# Why a second application is refused, by the status of the membership already there.
+REAPPLICATION_REFUSALS = {PENDING: "已提交申请，请等待单位审核", ACTIVE: "您已是该单位成员",
+                          DISABLED: "您已是该单位成员"}
+# CheckScope's reason for a membership that grants nothing, by its status.
+SCOPE_REFUSALS = {PENDING: "NO_MEMBERSHIP", REJECTED: "NO_MEMBERSHIP", DISABLED: "MEMBER_NOT_ACTIVE",
+                  REMOVED: "MEMBER_NOT_ACTIVE"}
 
 
-def check_membership_transition(current: str, target: str) -> None:
-    if target not in MEMBERSHIP_TRANSITIONS.get(current, ()):
-        raise FailedPrecondition(
-            f"成员状态为{_STATUS_LABELS.get(current, current)}，不能变为{_STATUS_LABELS.get(target, target)}",
-            reason="INVALID_STATE_TRANSITION", metadata={"from": current, "to": target})
+def move_membership(membership: Any, target: str) -> None:
+    """Move a membership record, refused in the members' own words when its machine does not allow it."""
+    MEMBERSHIP.move(membership, target,
+                    f"成员状态为{MEMBERSHIP.label(membership.status)}，不能变为{MEMBERSHIP.label(target)}")
 
+
+def check_undecided(status: str) -> None:
+    """An agent application is approved or rejected once, while PENDING."""
+    if status != PENDING:
+        raise FailedPrecondition("该申请已处理", reason="MEMBERSHIP_STATE_INVALID", metadata={"status": status})
+
+
+def shown_account_status(status: str, locked_until: datetime | None, now: datetime) -> str:
+    """LOCKED while an ACTIVE account is inside its lockout window; the stored status otherwise."""
+    return LOCKED if status == ACTIVE and locked_until is not None and locked_until > now else status
+
+
+# ---- scopes ----
 
 def effective_scopes(role: str, granted: list[str]) -> list[str]:
     """OWNER holds every system; other members hold what was granted."""
-    return list(SCOPES) if role == "OWNER" else [s for s in SCOPES if s in granted]
+    return list(SCOPES) if role == OWNER else [s for s in SCOPES if s in granted]
+
+
+def shown_scopes(role: str, status: str, stored: str | None) -> list[str]:
+    """What an account's own membership list shows: the scopes held while ACTIVE, the grant otherwise."""
+    granted = parse_scopes(stored)
+    return effective_scopes(role, granted) if status == ACTIVE else granted
+
+
+def scope_refusal(role: str, status: str, stored: str | None, scope: str) -> str:
+    """Why a membership does not let its account act in ``scope`` now ("" when it does)."""
+    if status != ACTIVE:
+        return SCOPE_REFUSALS[status]
+    return "" if scope in effective_scopes(role, parse_scopes(stored)) else "SCOPE_NOT_GRANTED"
 
 
 def parse_scopes(stored: str | None) -> list[str]:
     return [s for s in (stored or "").split() if s]
 
 
-def format_scopes(scopes: list[str]) -> str:
+def format_scopes(scopes: Collection[str]) -> str:
     return " ".join(s for s in SCOPES if s in scopes)
 
 
@@ -317,11 +370,6 @@ def lockout_after_failure(recent_failures: int, now: datetime) -> LockoutDecisio
     if recent_failures >= LOCKOUT_THRESHOLD:
         return LockoutDecision(True, now + LOCKOUT_DURATION)
     return LockoutDecision(False, None)
-
-
-def require(condition: bool, field_name: str, message: str) -> None:
-    if not condition:
-        raise InvalidArgument.for_field(field_name, message)
 
 
 def check_choice(field_name: str, value: str, choices: tuple[str, ...], label: str) -> None:

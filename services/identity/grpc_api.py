@@ -1,221 +1,223 @@
-"""gRPC servicer: proto <-> use cases, nothing else."""
+"""The six gRPC services: request -> plain values -> use case -> view, nothing else."""
 
 from __future__ import annotations
 
-from google.protobuf import json_format
-
-from protos.identity.v1 import identity_pb2 as pb
-from protos.identity.v1 import identity_pb2_grpc
-from services.chassis.http_metadata import set_http_status
-from services.chassis.runtime import ServiceContext
-from services.chassis.server import ServiceBinding
-from services.identity.handlers import accounts, codes, organizations, queries, registration, sessions, staff
-from services.identity.handlers.common import IdentityApp
-from services.identity.views import (
-    account_pb,
-    application_pb,
-    audit_pb,
-    member_pb,
-    membership_pb,
-    organization_pb,
+from protos.identity.v1 import (
+    accounts_pb2,
+    accounts_pb2_grpc,
+    directory_pb2,
+    directory_pb2_grpc,
+    organizations_pb2_grpc,
+    registration_pb2,
+    registration_pb2_grpc,
+    sessions_pb2,
+    sessions_pb2_grpc,
+    staff_pb2,
+    staff_pb2_grpc,
 )
+from services.chassis.http_metadata import set_http_status
+from services.chassis.server import ServiceBinding
+from services.chassis.wire import enum_name, moment, page_fields
+from services.identity import domain, views
+from services.identity.handlers import (
+    accounts,
+    applications,
+    codes,
+    members,
+    organizations,
+    queries,
+    registration,
+    sessions,
+    staff,
+)
+from services.identity.providers import IdentityContext
 
 
-class IdentityService(identity_pb2_grpc.IdentityServiceServicer):
-    def __init__(self, app: IdentityApp):
-        self._app = app
-        self._secrets = app.secrets
+class _Servicer:
+    def __init__(self, context: IdentityContext):
+        self._context = context
+        self._secrets = context.providers.secrets
 
-    # ---- keys ----
+
+class DirectoryServicer(_Servicer, directory_pb2_grpc.DirectoryServiceServicer):
     def GetJwks(self, request, context):
-        return json_format.ParseDict(self._app.keys.jwks(), pb.Jwks(), ignore_unknown_fields=True)
-
-    # ---- codes and registration ----
-    def CreateVerificationCode(self, request, context):
-        sent = codes.request_code(self._app, request.channel, request.target, request.purpose)
-        return pb.VerificationCodeSent(masked_destination=sent.masked_destination,
-                                       resend_after_seconds=sent.resend_after_seconds,
-                                       expires_in_seconds=sent.expires_in_seconds)
-
-    def _registration(self, registered, context) -> pb.Registration:
-        set_http_status(context, 201)
-        response = pb.Registration(account_id=registered.account.id,
-                                   account=account_pb(registered.account, self._secrets))
-        if registered.organization is not None:
-            response.organization_id = registered.organization.id
-            response.organization.CopyFrom(organization_pb(registered.organization, self._secrets))
-        return response
-
-    def RegisterLegalPerson(self, request, context):
-        return self._registration(registration.register_legal_person(self._app, request), context)
-
-    def RegisterNaturalPerson(self, request, context):
-        return self._registration(registration.register_natural_person(self._app, request), context)
-
-    def RegisterInstitution(self, request, context):
-        return self._registration(registration.register_institution(self._app, request), context)
-
-    # ---- sessions ----
-    def _session(self, issued: sessions.IssuedSession) -> pb.Session:
-        return pb.Session(access_token=issued.access_token, refresh_token=issued.refresh_token,
-                          expires_in=issued.expires_in, token_type="Bearer",
-                          account=account_pb(issued.account, self._secrets),
-                          organizations=[membership_pb(m, o) for m, o in issued.memberships],
-                          organization_id=issued.organization_id or "")
-
-    def CreateSession(self, request, context):
-        return self._session(sessions.create_session(self._app, request.identifier, request.password,
-                                                     request.sms_code, request.organization_id))
-
-    def RefreshSession(self, request, context):
-        return self._session(sessions.refresh_session(self._app, request.refresh_token))
-
-    def SwitchOrganization(self, request, context):
-        return self._session(sessions.switch_organization(self._app, request.organization_id,
-                                                          request.refresh_token))
-
-    def DeleteCurrentSession(self, request, context):
-        sessions.logout(self._app, request.refresh_token)
-        return pb.DeleteCurrentSessionResponse()
-
-    # ---- me ----
-    def _me(self, account, memberships) -> pb.Me:
-        return pb.Me(account=account_pb(account, self._secrets),
-                     organizations=[membership_pb(m, o) for m, o in memberships])
-
-    def GetMe(self, request, context):
-        return self._me(*accounts.get_me(self._app))
-
-    def UpdateMe(self, request, context):
-        return self._me(*accounts.update_me(self._app, request))
-
-    def DeleteMe(self, request, context):
-        return pb.DeleteMeResponse(account_id=accounts.delete_me(self._app, request.sms_code))
-
-    # ---- organisations, agents, members ----
-    def GetOrganization(self, request, context):
-        return organization_pb(organizations.get_visible_organization(self._app, request.id), self._secrets)
-
-    def UpdateOrganization(self, request, context):
-        return organization_pb(organizations.update_organization(self._app, request), self._secrets)
-
-    def CreateAgentApplication(self, request, context):
-        return application_pb(*organizations.apply_as_agent(self._app, request.organization_name, request.uscc))
-
-    def ListAgentApplications(self, request, context):
-        page = organizations.list_agent_applications(self._app, request.status, request.page_size,
-                                                     request.page_token)
-        return pb.ListAgentApplicationsResponse(agent_applications=[application_pb(*row) for row in page.items],
-                                                next_page_token=page.next_page_token, total_size=page.total_size)
-
-    def ApproveAgentApplication(self, request, context):
-        return application_pb(*organizations.decide_agent_application(self._app, request.id, True, request.reason))
-
-    def RejectAgentApplication(self, request, context):
-        return application_pb(*organizations.decide_agent_application(self._app, request.id, False,
-                                                                      request.reason))
-
-    def _members(self, page) -> pb.ListMembersResponse:
-        return pb.ListMembersResponse(members=[member_pb(m, a) for m, a in page.items],
-                                      next_page_token=page.next_page_token, total_size=page.total_size)
-
-    def ListMembers(self, request, context):
-        return self._members(organizations.list_members(self._app, request.organization_id, request.status,
-                                                        request.page_size, request.page_token))
-
-    def SetMemberScopes(self, request, context):
-        return member_pb(*organizations.set_member_scopes(self._app, request.organization_id, request.account_id,
-                                                         list(request.scopes)))
-
-    def SetMemberRole(self, request, context):
-        return member_pb(*organizations.set_member_role(self._app, request.organization_id, request.account_id,
-                                                       request.role))
-
-    def DisableMember(self, request, context):
-        return member_pb(*organizations.change_member_status(self._app, request.organization_id,
-                                                            request.account_id, "DISABLED"))
-
-    def EnableMember(self, request, context):
-        return member_pb(*organizations.change_member_status(self._app, request.organization_id,
-                                                            request.account_id, "ACTIVE"))
-
-    def RemoveMember(self, request, context):
-        return member_pb(*organizations.change_member_status(self._app, request.organization_id,
-                                                            request.account_id, "REMOVED"))
-
-    def TransferAdmin(self, request, context):
-        return self._members(organizations.transfer_admin(self._app, request.id, request.to_account_id))
-
-    # ---- recovery ----
-    def CreatePasswordReset(self, request, context):
-        accounts.reset_password(self._app, request.identifier, request.channel, request.code, request.new_password)
-        return pb.PasswordResetDone()
-
-    def CreateAccountRecovery(self, request, context):
-        return pb.AccountRecovered(login_name=accounts.recover_account(self._app, request))
-
-    def CreatePhoneChange(self, request, context):
-        return pb.PhoneChanged(masked_phone=accounts.change_phone(self._app, request))
-
-    # ---- staff and audit ----
-    def CreateStaff(self, request, context):
-        return account_pb(staff.create_staff(self._app, request), self._secrets)
-
-    def ListStaff(self, request, context):
-        page = staff.list_staff(self._app, request.agency, request.page_size, request.page_token)
-        return pb.ListStaffResponse(staff=[account_pb(a, self._secrets) for a in page.items],
-                                    next_page_token=page.next_page_token, total_size=page.total_size)
-
-    def DisableAccount(self, request, context):
-        return account_pb(staff.set_account_status(self._app, request.id, "DISABLED", request.reason), self._secrets)
-
-    def EnableAccount(self, request, context):
-        return account_pb(staff.set_account_status(self._app, request.id, "ACTIVE", request.reason), self._secrets)
-
-    def ListAuditEvents(self, request, context):
-        start = request.start_time.ToDatetime(tzinfo=_utc()) if request.HasField("start_time") else None
-        end = request.end_time.ToDatetime(tzinfo=_utc()) if request.HasField("end_time") else None
-        page = staff.list_audit_events(self._app, request.account_id, request.action, start, end,
-                                       request.page_size, request.page_token)
-        return pb.ListAuditEventsResponse(audit_events=[audit_pb(e) for e in page.items],
-                                          next_page_token=page.next_page_token, total_size=page.total_size)
-
-    # ---- gRPC only ----
-    def GetAccount(self, request, context):
-        return account_pb(queries.account_by_id(self._app, request.id), self._secrets)
-
-    def BatchGetOrganizations(self, request, context):
-        found = queries.organizations_by_ids(self._app, list(request.ids))
-        return pb.BatchGetOrganizationsResponse(organizations=[organization_pb(o, self._secrets) for o in found])
-
-    def CheckScope(self, request, context):
-        result = queries.check_scope(self._app, request.account_id, request.organization_id, request.scope)
-        return pb.CheckScopeResponse(allowed=result.allowed, role=result.role, reason=result.reason)
+        return views.jwks_pb(self._context.providers.keys.jwks())
 
     def ResolveRecipients(self, request, context):
-        found = queries.resolve_recipients(
-            self._app, [(q.account_id, q.organization_id, q.scope, q.agency) for q in request.queries])
-        return pb.ResolveRecipientsResponse(recipients=[_recipient_pb(r) for r in found])
+        found = queries.resolve_recipients(self._context, views.recipient_queries(request))
+        return directory_pb2.ResolveRecipientsResponse(recipients=[views.recipient_pb(c) for c in found])
 
     def ListAudience(self, request, context):
-        found, token = queries.list_audience(
-            self._app, pb.AudienceKind.Name(request.kind), request.system, list(request.org_types),
-            list(request.organization_ids), request.page_size, request.page_token)
-        return pb.ListAudienceResponse(recipients=[_recipient_pb(r) for r in found], next_page_token=token)
+        found, following = queries.list_audience(
+            self._context, enum_name(directory_pb2.AudienceKind, request.kind), request.system,
+            list(request.org_types), list(request.organization_ids), request.page_size, request.page_token)
+        return directory_pb2.ListAudienceResponse(recipients=[views.recipient_pb(c) for c in found],
+                                                  next_page_token=following)
+
+    def GetAccount(self, request, context):
+        return views.account_pb(queries.account_by_id(self._context, request.id), self._secrets)
+
+    def BatchGetOrganizations(self, request, context):
+        found = queries.organizations_by_ids(self._context, list(request.ids))
+        return directory_pb2.BatchGetOrganizationsResponse(
+            organizations=[views.organization_pb(o, self._secrets) for o in found])
+
+    def CheckScope(self, request, context):
+        decision = queries.check_scope(self._context, request.account_id, request.organization_id, request.scope)
+        return directory_pb2.CheckScopeResponse(allowed=decision.allowed, role=decision.role, reason=decision.reason)
 
 
-def _utc():
-    from datetime import UTC
+class RegistrationServicer(_Servicer, registration_pb2_grpc.RegistrationServiceServicer):
+    def CreateVerificationCode(self, request, context):
+        sent = codes.request_code(self._context, request.channel, request.target, request.purpose)
+        return registration_pb2.VerificationCodeSent(masked_destination=sent.masked_destination,
+                                                     resend_after_seconds=sent.resend_after_seconds,
+                                                     expires_in_seconds=sent.expires_in_seconds)
 
-    return UTC
+    def _created(self, registered: registration.Registered, context) -> registration_pb2.Registration:
+        set_http_status(context, 201)
+        return views.registration_pb(registered, self._secrets)
+
+    def _register(self, use_case, request, context) -> registration_pb2.Registration:
+        return self._created(use_case(self._context, **views.arguments(request, use_case)), context)
+
+    def RegisterLegalPerson(self, request, context):
+        return self._register(registration.register_legal_person, request, context)
+
+    def RegisterNaturalPerson(self, request, context):
+        return self._register(registration.register_natural_person, request, context)
+
+    def RegisterInstitution(self, request, context):
+        return self._register(registration.register_institution, request, context)
 
 
-def _recipient_pb(recipient: queries.Recipient) -> pb.ResolvedRecipient:
-    return pb.ResolvedRecipient(account_id=recipient.account_id, organization_id=recipient.organization_id,
-                                name=recipient.name, phone=recipient.phone, email=recipient.email)
+class SessionServicer(_Servicer, sessions_pb2_grpc.SessionServiceServicer):
+    def CreateSession(self, request, context):
+        issued = sessions.create_session(self._context, request.identifier, request.password, request.sms_code,
+                                         request.organization_id)
+        return views.session_pb(issued, self._secrets)
+
+    def RefreshSession(self, request, context):
+        return views.session_pb(sessions.refresh_session(self._context, request.refresh_token), self._secrets)
+
+    def SwitchOrganization(self, request, context):
+        issued = sessions.switch_organization(self._context, request.organization_id, request.refresh_token)
+        return views.session_pb(issued, self._secrets)
+
+    def DeleteCurrentSession(self, request, context):
+        sessions.logout(self._context, request.refresh_token)
+        return sessions_pb2.DeleteCurrentSessionResponse()
 
 
-def bindings(context: ServiceContext) -> list[ServiceBinding]:
-    servicer = IdentityService(IdentityApp.for_context(context))
-    add_to_server = identity_pb2_grpc.add_IdentityServiceServicer_to_server
-    return [ServiceBinding.of(pb, "IdentityService", add_to_server, servicer)]
+class AccountServicer(_Servicer, accounts_pb2_grpc.AccountServiceServicer):
+    def GetMe(self, request, context):
+        return views.me_pb(*accounts.get_me(self._context), self._secrets)
+
+    def UpdateMe(self, request, context):
+        changed = accounts.update_me(self._context, **views.arguments(request, accounts.update_me))
+        return views.me_pb(*changed, self._secrets)
+
+    def DeleteMe(self, request, context):
+        return accounts_pb2.DeleteMeResponse(account_id=accounts.delete_me(self._context, request.sms_code))
+
+    def CreatePasswordReset(self, request, context):
+        accounts.reset_password(self._context, request.identifier, request.channel, request.code,
+                                request.new_password)
+        return accounts_pb2.PasswordResetDone()
+
+    def CreateAccountRecovery(self, request, context):
+        login_name = accounts.recover_account(self._context, **views.arguments(request, accounts.recover_account))
+        return accounts_pb2.AccountRecovered(login_name=login_name)
+
+    def CreatePhoneChange(self, request, context):
+        masked = accounts.change_phone(self._context, **views.arguments(request, accounts.change_phone))
+        return accounts_pb2.PhoneChanged(masked_phone=masked)
+
+
+class OrganizationServicer(_Servicer, organizations_pb2_grpc.OrganizationServiceServicer):
+    def GetOrganization(self, request, context):
+        found = organizations.get_visible_organization(self._context, request.id)
+        return views.organization_pb(found, self._secrets)
+
+    def UpdateOrganization(self, request, context):
+        changes = views.fields_of(request, organizations.EDITABLE_FIELDS)
+        return views.organization_pb(organizations.update_organization(self._context, request.id, **changes),
+                                     self._secrets)
+
+    def CreateAgentApplication(self, request, context):
+        return views.application_pb(*applications.apply_as_agent(self._context, request.organization_name,
+                                                                  request.uscc))
+
+    def ListAgentApplications(self, request, context):
+        return views.applications_pb(applications.list_agent_applications(
+            self._context, request.status, request.page_size, request.page_token))
+
+    def ApproveAgentApplication(self, request, context):
+        return views.application_pb(*applications.decide_agent_application(self._context, request.id, True,
+                                                                            request.reason))
+
+    def RejectAgentApplication(self, request, context):
+        return views.application_pb(*applications.decide_agent_application(self._context, request.id, False,
+                                                                            request.reason))
+
+    def ListMembers(self, request, context):
+        return views.members_pb(members.list_members(self._context, request.organization_id, request.status,
+                                                     request.page_size, request.page_token))
+
+    def SetMemberScopes(self, request, context):
+        return views.member_pb(*members.set_member_scopes(self._context, request.organization_id,
+                                                          request.account_id, list(request.scopes)))
+
+    def SetMemberRole(self, request, context):
+        return views.member_pb(*members.set_member_role(self._context, request.organization_id,
+                                                        request.account_id, request.role))
+
+    def _move(self, request, target: str):
+        return views.member_pb(*members.change_member_status(self._context, request.organization_id,
+                                                             request.account_id, target))
+
+    def DisableMember(self, request, context):
+        return self._move(request, domain.DISABLED)
+
+    def EnableMember(self, request, context):
+        return self._move(request, domain.ACTIVE)
+
+    def RemoveMember(self, request, context):
+        return self._move(request, domain.REMOVED)
+
+    def TransferAdmin(self, request, context):
+        return views.members_pb(members.transfer_admin(self._context, request.id, request.to_account_id))
+
+
+class AdminServicer(_Servicer, staff_pb2_grpc.AdminServiceServicer):
+    def CreateStaff(self, request, context):
+        created = staff.create_staff(self._context, **views.arguments(request, staff.create_staff))
+        return views.account_pb(created, self._secrets)
+
+    def ListStaff(self, request, context):
+        page = staff.list_staff(self._context, request.agency, request.page_size, request.page_token)
+        return staff_pb2.ListStaffResponse(staff=[views.account_pb(a, self._secrets) for a in page.items],
+                                           **page_fields(page))
+
+    def DisableAccount(self, request, context):
+        disabled = staff.set_account_status(self._context, request.id, domain.DISABLED, request.reason)
+        return views.account_pb(disabled, self._secrets)
+
+    def EnableAccount(self, request, context):
+        enabled = staff.set_account_status(self._context, request.id, domain.ACTIVE, request.reason)
+        return views.account_pb(enabled, self._secrets)
+
+    def ListAuditEvents(self, request, context):
+        page = staff.list_audit_events(self._context, request.account_id, request.action,
+                                       moment(request, "start_time"), moment(request, "end_time"),
+                                       request.page_size, request.page_token)
+        return staff_pb2.ListAuditEventsResponse(audit_events=[views.audit_pb(e) for e in page.items],
+                                                 **page_fields(page))
+
+
+SERVICERS = (DirectoryServicer, RegistrationServicer, SessionServicer, AccountServicer, OrganizationServicer,
+             AdminServicer)
+
+
+def bindings(context: IdentityContext) -> list[ServiceBinding]:
+    return [ServiceBinding.of(servicer(context)) for servicer in SERVICERS]

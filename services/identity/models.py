@@ -18,13 +18,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.chassis.db import BigIntPK, new_id, utcnow
 from services.chassis.outbox import define_message_tables
+from services.chassis.states import status_column
+from services.identity.domain import ACCOUNT, ACTIVE, MEMBERSHIP
 
 
 class Base(DeclarativeBase):
     pass
 
 
-MESSAGE_TABLES = define_message_tables(Base.metadata)
+define_message_tables(Base.metadata)
 
 
 class Account(Base):
@@ -34,7 +36,8 @@ class Account(Base):
     # NULL once the account is deleted, so the name can be taken again.
     login_name: Mapped[str | None] = mapped_column(String(15), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="ACTIVE")
+    # LOCKED is never stored: it is an ACTIVE account inside its lockout window (locked_until).
+    status: Mapped[str] = status_column(ACCOUNT, length=16, default=ACTIVE)
     password_hash: Mapped[str | None] = mapped_column(Text)
     name: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str | None] = mapped_column(String(11), index=True)
@@ -88,7 +91,7 @@ class Membership(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
     role: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = status_column(MEMBERSHIP, length=16)
     # Space-separated system scopes granted (OWNER holds all regardless).
     scopes: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")

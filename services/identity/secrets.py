@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
@@ -28,6 +27,9 @@ class IdentityConfig:
     password_memory_kib: int
     access_token_seconds: int
     refresh_token_seconds: int
+    # How often the signing keys are read again from the database (handlers/keys.py): well under
+    # the 60 s between a rotation and the new key's first token, so every process knows it by then.
+    key_cache_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> IdentityConfig:
@@ -43,7 +45,10 @@ class IdentityConfig:
             password_memory_kib=env.int("IDENTITY_PASSWORD_MEMORY_KIB", 65536, minimum=8),
             access_token_seconds=env.int("IDENTITY_ACCESS_TOKEN_SECONDS", 900, minimum=30),
             refresh_token_seconds=env.int("IDENTITY_REFRESH_TOKEN_SECONDS", 14 * 86400, minimum=60),
+            key_cache_seconds=env.float("IDENTITY_KEY_CACHE_SECONDS", 10.0, minimum=0.05),
         )
+        if config.key_cache_seconds > 30:
+            env.problems.append("IDENTITY_KEY_CACHE_SECONDS must be at most 30: a rotated key activates after 60 s")
         env.check()
         return config
 
@@ -106,7 +111,3 @@ def new_refresh_token() -> str:
 def token_hash(token: str) -> str:
     # Refresh tokens carry 256 random bits: a plain SHA-256 is as good as a slow hash here.
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")

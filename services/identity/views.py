@@ -1,49 +1,77 @@
-"""Records -> protobuf messages. ID numbers are decrypted only to be masked here; nothing else leaves."""
+"""Results -> protobuf messages, and requests -> the plain values use cases take.
+
+ID numbers are decrypted only to be masked here; nothing else leaves.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
+from google.protobuf import json_format
+from google.protobuf.message import Message
 
-from protos.identity.v1 import identity_pb2 as pb
-from services.chassis.db import utcnow
+from protos.identity.v1 import (
+    accounts_pb2,
+    directory_pb2,
+    organizations_pb2,
+    registration_pb2,
+    resources_pb2,
+    sessions_pb2,
+    staff_pb2,
+)
+from services.chassis.clients.identity import Contact, RecipientQuery
+from services.chassis.db import aware, utcnow
+from services.chassis.paging import Page
+from services.chassis.wire import page_fields, timestamp
 from services.identity import domain
-from services.identity.handlers.common import aware
+from services.identity.handlers.registration import Registered
+from services.identity.handlers.sessions import IssuedSession
 from services.identity.models import Account, AuditEvent, Membership, Organization
 from services.identity.secrets import Secrets
 
 
-def timestamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(aware(moment))
-    return stamp
+def fields_of(message: Message, names: Iterable[str]) -> dict[str, Any]:
+    """The request's fields of these names, repeated ones as tuples: keyword arguments for a use case."""
+    values = {name: getattr(message, name) for name in names}
+    return {name: tuple(value) if isinstance(value, Sequence) and not isinstance(value, str) else value
+            for name, value in values.items()}
 
+
+def arguments(message: Message, use_case: Callable[..., Any]) -> dict[str, Any]:
+    """The use case's keyword-only parameters, filled from the request fields of the same names."""
+    return fields_of(message, [parameter.name for parameter in inspect.signature(use_case).parameters.values()
+                               if parameter.kind is parameter.KEYWORD_ONLY])
+
+
+def recipient_queries(request: directory_pb2.ResolveRecipientsRequest) -> list[RecipientQuery]:
+    return [RecipientQuery(q.account_id, q.organization_id, q.scope, q.agency) for q in request.queries]
+
+
+# ---- records ----
 
 def masked_id(secrets: Secrets, blob: bytes | None) -> str:
     return domain.mask_id_number(secrets.decrypt(blob, "id-number")) if blob else ""
 
 
-def account_pb(account: Account, secrets: Secrets) -> pb.Account:
+def account_pb(account: Account, secrets: Secrets) -> resources_pb2.Account:
     locked_until = aware(account.locked_until)
-    locked = locked_until is not None and locked_until > utcnow() and account.status == "ACTIVE"
-    message = pb.Account(
-        id=account.id, login_name=account.login_name or "", kind=account.kind,
-        status="LOCKED" if locked else account.status, name=account.name or "", phone=account.phone or "",
-        email=account.email or "", id_type=account.id_type or "",
+    status = domain.shown_account_status(account.status, locked_until, utcnow())
+    message = resources_pb2.Account(
+        id=account.id, login_name=account.login_name or "", kind=account.kind, status=status,
+        name=account.name or "", phone=account.phone or "", email=account.email or "", id_type=account.id_type or "",
         id_number=masked_id(secrets, account.id_number_encrypted), agency=account.agency or "",
         roles=domain.parse_scopes(account.staff_roles), systems=domain.parse_scopes(account.staff_systems),
         create_time=timestamp(account.created_at))
-    if locked:
+    if status == domain.LOCKED:
         message.locked_until.CopyFrom(timestamp(locked_until))
     return message
 
 
-def organization_pb(organization: Organization, secrets: Secrets) -> pb.Organization:
+def organization_pb(organization: Organization, secrets: Secrets) -> resources_pb2.Organization:
     uscc = organization.uscc or ""
-    return pb.Organization(
+    return resources_pb2.Organization(
         id=organization.id, kind=organization.kind, name=organization.name, uscc=uscc,
         organization_code=domain.organization_code(uscc) if uscc else "",
         legal_person_type=organization.legal_person_type, legal_rep_name=organization.legal_rep_name,
@@ -55,29 +83,75 @@ def organization_pb(organization: Organization, secrets: Secrets) -> pb.Organiza
         create_time=timestamp(organization.created_at), update_time=timestamp(organization.updated_at))
 
 
-def membership_pb(membership: Membership, organization: Organization) -> pb.OrganizationMembership:
-    return pb.OrganizationMembership(
+def membership_pb(membership: Membership, organization: Organization) -> resources_pb2.OrganizationMembership:
+    return resources_pb2.OrganizationMembership(
         organization_id=organization.id, organization_name=organization.name, role=membership.role,
-        status=membership.status,
-        scopes=domain.effective_scopes(membership.role, domain.parse_scopes(membership.scopes))
-        if membership.status == "ACTIVE" else domain.parse_scopes(membership.scopes))
+        status=membership.status, scopes=domain.shown_scopes(membership.role, membership.status, membership.scopes))
 
 
-def member_pb(membership: Membership, account: Account) -> pb.Member:
-    return pb.Member(account_id=account.id, login_name=account.login_name or "", name=account.name,
-                     role=membership.role, status=membership.status, organization_id=membership.organization_id,
-                     scopes=domain.effective_scopes(membership.role, domain.parse_scopes(membership.scopes)))
+def member_pb(membership: Membership, account: Account) -> organizations_pb2.Member:
+    return organizations_pb2.Member(
+        account_id=account.id, login_name=account.login_name or "", name=account.name, role=membership.role,
+        status=membership.status, organization_id=membership.organization_id,
+        scopes=domain.effective_scopes(membership.role, domain.parse_scopes(membership.scopes)))
 
 
-def application_pb(membership: Membership, organization: Organization, applicant: Account) -> pb.AgentApplication:
-    return pb.AgentApplication(
+def members_pb(page: Page[tuple[Membership, Account]]) -> organizations_pb2.ListMembersResponse:
+    return organizations_pb2.ListMembersResponse(members=[member_pb(m, a) for m, a in page.items],
+                                                 **page_fields(page))
+
+
+def application_pb(membership: Membership, organization: Organization,
+                   applicant: Account) -> organizations_pb2.AgentApplication:
+    return organizations_pb2.AgentApplication(
         id=membership.id, status=membership.status, organization_id=organization.id,
         organization_name=organization.name, uscc=organization.uscc or "", applicant_account_id=applicant.id,
         applicant_name=applicant.name, applicant_login_name=applicant.login_name or "", reason=membership.reason,
         create_time=timestamp(membership.created_at), decide_time=timestamp(membership.decided_at))
 
 
-def audit_pb(event: AuditEvent) -> pb.AuditEvent:
-    return pb.AuditEvent(id=str(event.id), actor_id=event.actor_id or "", action=event.action,
-                         target=event.target or "", result=event.result, time=timestamp(event.at),
-                         client_ip=event.client_ip or "", user_agent=event.user_agent or "", detail=event.detail)
+def applications_pb(page: Page[tuple[Membership, Organization, Account]]
+                    ) -> organizations_pb2.ListAgentApplicationsResponse:
+    return organizations_pb2.ListAgentApplicationsResponse(
+        agent_applications=[application_pb(*row) for row in page.items], **page_fields(page))
+
+
+def audit_pb(event: AuditEvent) -> staff_pb2.AuditEvent:
+    return staff_pb2.AuditEvent(id=str(event.id), actor_id=event.actor_id or "", action=event.action,
+                                target=event.target or "", result=event.result, time=timestamp(event.at),
+                                client_ip=event.client_ip or "", user_agent=event.user_agent or "",
+                                detail=event.detail)
+
+
+# ---- answers ----
+
+def registration_pb(registered: Registered, secrets: Secrets) -> registration_pb2.Registration:
+    response = registration_pb2.Registration(account_id=registered.account.id,
+                                             account=account_pb(registered.account, secrets))
+    if registered.organization is not None:
+        response.organization_id = registered.organization.id
+        response.organization.CopyFrom(organization_pb(registered.organization, secrets))
+    return response
+
+
+def session_pb(issued: IssuedSession, secrets: Secrets) -> sessions_pb2.Session:
+    return sessions_pb2.Session(access_token=issued.access_token, refresh_token=issued.refresh_token,
+                                expires_in=issued.expires_in, token_type="Bearer",
+                                account=account_pb(issued.account, secrets),
+                                organizations=[membership_pb(m, o) for m, o in issued.memberships],
+                                organization_id=issued.organization_id or "")
+
+
+def me_pb(account: Account, memberships: list[tuple[Membership, Organization]],
+          secrets: Secrets) -> accounts_pb2.Me:
+    return accounts_pb2.Me(account=account_pb(account, secrets),
+                           organizations=[membership_pb(m, o) for m, o in memberships])
+
+
+def jwks_pb(jwks: Mapping[str, Any]) -> directory_pb2.Jwks:
+    return json_format.ParseDict(jwks, directory_pb2.Jwks(), ignore_unknown_fields=True)
+
+
+def recipient_pb(contact: Contact) -> directory_pb2.ResolvedRecipient:
+    return directory_pb2.ResolvedRecipient(account_id=contact.account_id, organization_id=contact.organization_id,
+                                           name=contact.name, phone=contact.phone, email=contact.email)

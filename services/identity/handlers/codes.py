@@ -9,14 +9,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from services.chassis.auth import current_caller
-from services.chassis.db import is_postgresql, new_id, utcnow
+from services.chassis.db import aware, is_postgresql, new_id, utcnow
 from services.chassis.errors import InvalidArgument, ResourceExhausted, Violations
-from services.chassis.messages import email_recipient, notification_request, phone_recipient
-from services.chassis.uow import UnitOfWork
+from services.chassis.messages import OutboundMessage, email_recipient, notification_request, phone_recipient
 from services.identity import domain
-from services.identity.handlers.common import IdentityApp, aware, commit_and_raise, find_account_by_identifier
+from services.identity.handlers.common import find_account_by_identifier
 from services.identity.models import Account, VerificationCode
-from services.identity.secrets import new_code
+from services.identity.providers import IdentityContext
+from services.identity.secrets import Secrets, new_code
 
 # One template per purpose, seeded by notify: identity.verification_code.login, ...
 TEMPLATE_PREFIX = "identity.verification_code."
@@ -29,7 +29,17 @@ class CodeSent:
     expires_in_seconds: int
 
 
-def request_code(app: IdentityApp, channel: str, target: str, purpose: str) -> CodeSent:
+@dataclass(frozen=True)
+class CodeCheck:
+    """One code a request carries: the newest one sent for ``purpose`` to ``destination``."""
+
+    purpose: str
+    destination: str | None
+    code: str
+    field_name: str
+
+
+def request_code(context: IdentityContext, channel: str, target: str, purpose: str) -> CodeSent:
     violations = Violations()
     domain.check(violations, "channel", domain.choice_problem(channel, domain.CHANNELS, "发送方式"))
     domain.check(violations, "purpose", domain.choice_problem(purpose, domain.PURPOSES, "验证码用途"))
@@ -43,33 +53,34 @@ def request_code(app: IdentityApp, channel: str, target: str, purpose: str) -> C
         domain.check(violations, "target", problem)
     violations.raise_if_any()
 
-    with app.unit_of_work() as uow:
+    secrets = context.providers.secrets
+    with context.unit_of_work() as uow:
         session = uow.session
         destination: str | None = target if not by_account else None
         if by_account:
             account = (session.get(Account, caller.account_id) if purpose == "DELETE_ACCOUNT"
-                       and caller.is_authenticated else find_account_by_identifier(session, app.secrets, target))
-            if account is not None and account.status != "DELETED":
+                       and caller.is_authenticated else find_account_by_identifier(session, secrets, target))
+            if account is not None and account.status != domain.DELETED:
                 destination = account.phone if channel == "SMS" else account.email
         # Unknown identifiers get the same answer and the same limits, and nothing is sent.
         decoy = destination is None
-        key = f"decoy:{app.secrets.lookup_hash(purpose + ':' + target)[:40]}" if decoy else destination
+        key = f"decoy:{secrets.lookup_hash(purpose + ':' + target)[:40]}" if decoy else destination
         _throttle(session, key, purpose)
         now = utcnow()
         code = new_code()
         row_id = new_id()
         session.add(VerificationCode(id=row_id, purpose=purpose, channel=channel, destination=key,
-                                     code_hash=app.secrets.code_hash(row_id, code), attempts=0, created_at=now,
+                                     code_hash=secrets.code_hash(row_id, code), attempts=0, created_at=now,
                                      expires_at=now + domain.CODE_TTL))
         if not decoy:
             uow.publish(_notification(channel, destination, purpose, code))
         uow.commit()
-    masked = _decoy_mask(app, channel, target) if decoy else (
+    masked = _decoy_mask(secrets, channel, target) if decoy else (
         domain.mask_phone(destination) if channel == "SMS" else domain.mask_email(destination))
     return CodeSent(masked, int(domain.CODE_RESEND_INTERVAL.total_seconds()), int(domain.CODE_TTL.total_seconds()))
 
 
-def _notification(channel: str, destination: str, purpose: str, code: str):
+def _notification(channel: str, destination: str, purpose: str, code: str) -> OutboundMessage:
     recipient = phone_recipient(destination) if channel == "SMS" else email_recipient(destination)
     return notification_request(
         system="identity", category="verification_code", template=TEMPLATE_PREFIX + purpose.lower(),
@@ -78,8 +89,8 @@ def _notification(channel: str, destination: str, purpose: str, code: str):
         high_priority=True, mandatory=True)
 
 
-def _decoy_mask(app: IdentityApp, channel: str, target: str) -> str:
-    digest = app.secrets.lookup_hash("mask:" + target)
+def _decoy_mask(secrets: Secrets, channel: str, target: str) -> str:
+    digest = secrets.lookup_hash("mask:" + target)
     digits = "".join(str(int(c, 16) % 10) for c in digest[:6])
     if channel == "SMS":
         return f"1{3 + int(digest[6], 16) % 7}{digits[0]}****{digits[1:5]}"
@@ -107,52 +118,45 @@ def _throttle(session: Session, key: str, purpose: str) -> None:
                                 reason="CODE_DAILY_LIMIT")
 
 
-def check_code(app: IdentityApp, session: Session, *, purpose: str, destination: str | None, code: str,
-               field_name: str, consume: bool = True) -> InvalidArgument | None:
+def check_code(secrets: Secrets, session: Session, check: CodeCheck, *,
+               consume: bool = True) -> InvalidArgument | None:
     """Spend one try of the newest code for (purpose, destination); None when it matches.
 
-    The caller commits even on failure, so a wrong try counts (see ``verify_code``). With
+    The use case commits even on failure, so a wrong try counts (``commit_and_raise``). With
     ``consume=False`` a matching code stays usable: a request needing two codes consumes
     neither unless both match (``check_codes``).
     """
-    code = (code or "").strip()
+    code = (check.code or "").strip()
     if not code:
-        return InvalidArgument.for_field(field_name, "请输入验证码")
+        return InvalidArgument.for_field(check.field_name, "请输入验证码")
     if len(code) != domain.CODE_LENGTH or not code.isdigit():
-        return InvalidArgument.for_field(field_name, "验证码须为6位数字")
-    if not destination:
-        return InvalidArgument.for_field(field_name, "验证码错误或已过期，请重新获取")
+        return InvalidArgument.for_field(check.field_name, "验证码须为6位数字")
+    if not check.destination:
+        return InvalidArgument.for_field(check.field_name, "验证码错误或已过期，请重新获取")
     row = session.scalar(select(VerificationCode)
-                         .where(VerificationCode.purpose == purpose, VerificationCode.destination == destination)
+                         .where(VerificationCode.purpose == check.purpose,
+                                VerificationCode.destination == check.destination)
                          .order_by(VerificationCode.created_at.desc()).limit(1).with_for_update())
     now = utcnow()
     if row is None or row.consumed_at is not None or aware(row.expires_at) <= now:
-        return InvalidArgument.for_field(field_name, "验证码错误或已过期，请重新获取")
+        return InvalidArgument.for_field(check.field_name, "验证码错误或已过期，请重新获取")
     if row.attempts >= domain.CODE_MAX_ATTEMPTS:
-        return InvalidArgument.for_field(field_name, "验证码错误次数过多，请重新获取")
-    if app.secrets.code_hash(row.id, code) != row.code_hash:
+        return InvalidArgument.for_field(check.field_name, "验证码错误次数过多，请重新获取")
+    if secrets.code_hash(row.id, code) != row.code_hash:
         row.attempts += 1
         left = domain.CODE_MAX_ATTEMPTS - row.attempts
         message = f"验证码错误，还可尝试{left}次" if left else "验证码错误次数过多，请重新获取"
-        return InvalidArgument.for_field(field_name, message)
+        return InvalidArgument.for_field(check.field_name, message)
     if consume:
         row.consumed_at = now
     return None
 
 
-def check_codes(app: IdentityApp, uow: UnitOfWork, checks: list[dict]) -> None:
+def check_codes(secrets: Secrets, session: Session, checks: list[CodeCheck]) -> InvalidArgument | None:
     """Several codes in one request: every wrong one is reported, and none is used unless all match."""
-    errors = [e for e in (check_code(app, uow.session, consume=False, **c) for c in checks) if e is not None]
+    errors = [e for e in (check_code(secrets, session, c, consume=False) for c in checks) if e is not None]
     if errors:
-        commit_and_raise(uow, InvalidArgument(errors[0].message, [v for e in errors for v in e.violations]))
+        return InvalidArgument(errors[0].message, [v for e in errors for v in e.violations])
     for c in checks:
-        check_code(app, uow.session, **c)
-
-
-def verify_code(app: IdentityApp, uow: UnitOfWork, *, purpose: str, destination: str | None, code: str,
-                field_name: str) -> None:
-    """Like ``check_code``, but a failure commits the spent try and raises."""
-    error = check_code(app, uow.session, purpose=purpose, destination=destination, code=code,
-                       field_name=field_name)
-    if error is not None:
-        commit_and_raise(uow, error)
+        check_code(secrets, session, c)
+    return None

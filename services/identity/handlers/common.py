@@ -1,11 +1,7 @@
-"""What every identity use case shares: the app object, audit records, paging and small DAO helpers."""
+"""What identity's use cases share: the audit trail, lookups, and refusals that keep what they must."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import NoReturn
 
 from sqlalchemy import select
@@ -14,60 +10,15 @@ from sqlalchemy.orm import Session
 
 from services.chassis.auth import current_caller
 from services.chassis.db import utcnow
-from services.chassis.errors import AlreadyExists, DomainError, FieldViolation, InvalidArgument, NotFound
-from services.chassis.runtime import ServiceContext
+from services.chassis.errors import AlreadyExists, Conflict, DomainError, NotFound
 from services.chassis.uow import UnitOfWork
 from services.identity import domain
-from services.identity.keys import KeyStore
 from services.identity.models import Account, AuditEvent, Membership, Organization
-from services.identity.secrets import IdentityConfig, Secrets
-
-
-class DetachingUnitOfWork(UnitOfWork):
-    """Records a use case returns stay readable after the unit of work ends: they are detached
-    before the closing rollback, which would otherwise expire them."""
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.session.expunge_all()
-        super().__exit__(exc_type, exc, tb)
-
-
-@dataclass
-class IdentityApp:
-    """Identity's run-time pieces, made once per process from the service context."""
-
-    context: ServiceContext
-    config: IdentityConfig
-    secrets: Secrets
-    keys: KeyStore
-
-    def unit_of_work(self) -> UnitOfWork:
-        from services.chassis.telemetry import outgoing_headers
-
-        return DetachingUnitOfWork(self.context.session_factory, self.context.tables,
-                                   header_source=outgoing_headers)
-
-    @classmethod
-    def for_context(cls, context: ServiceContext) -> IdentityApp:
-        existing = context.__dict__.get("_identity_app")
-        if existing is None:
-            config = IdentityConfig.from_env()
-            secrets = Secrets(config)
-            keys = KeyStore(context.session_factory, secrets, config.access_token_seconds)
-            existing = cls(context, config, secrets, keys)
-            context.__dict__["_identity_app"] = existing
-        return existing
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+from services.identity.secrets import Secrets
 
 
 def commit_and_raise(uow: UnitOfWork, error: DomainError) -> NoReturn:
-    """Keep what a refusal must leave behind (a spent code try, a login failure, an audit row)."""
+    """Keep what a refusal must leave behind (a spent code try, a login failure, an audit row), then refuse."""
     uow.commit()
     raise error
 
@@ -82,22 +33,24 @@ _UNIQUE_FIELDS = {
 }
 
 
-@contextmanager
-def unique_fields() -> Iterator[None]:
-    """Turn a unique-constraint race (at flush or commit) into ALREADY_EXISTS naming the field."""
+def unique_field_error(error: IntegrityError) -> DomainError:
+    """A unique-key race lost to another transaction: ALREADY_EXISTS naming the field it protects.
+
+    For ``uow.commit(on_integrity_error=unique_field_error)`` and :func:`flush_unique`.
+    """
+    text = str(error.orig)
+    for marker, (field_name, message) in _UNIQUE_FIELDS.items():
+        if marker in text:
+            return AlreadyExists(message, reason="ALREADY_EXISTS", metadata={"field": field_name})
+    return Conflict("数据已被同时修改，请重试", reason="CONCURRENT_CHANGE")
+
+
+def flush_unique(session: Session) -> None:
+    """Write the pending rows now (later rows refer to them), answering a unique-key race as a commit would."""
     try:
-        yield
+        session.flush()
     except IntegrityError as error:
-        text = str(error.orig)
-        for marker, (field_name, message) in _UNIQUE_FIELDS.items():
-            if marker in text:
-                raise AlreadyExists(message, reason="ALREADY_EXISTS", metadata={"field": field_name}) from error
-        raise
-
-
-def commit_unique(uow: UnitOfWork) -> None:
-    with unique_fields():
-        uow.commit()
+        raise unique_field_error(error) from error
 
 
 def audit(session: Session, action: str, *, target: str | None, result: str = "SUCCESS",
@@ -110,9 +63,14 @@ def audit(session: Session, action: str, *, target: str | None, result: str = "S
 
 # ---- lookups ----
 
+def require_login_name_free(session: Session, login_name: str) -> None:
+    if session.scalar(select(Account.id).where(Account.login_name == login_name)) is not None:
+        raise AlreadyExists("登录名已被使用", reason="ALREADY_EXISTS", metadata={"field": "loginName"})
+
+
 def get_account(session: Session, account_id: str) -> Account:
     account = session.get(Account, account_id) if account_id else None
-    if account is None or account.status == "DELETED":
+    if account is None or account.status == domain.DELETED:
         raise NotFound("账号不存在", reason="ACCOUNT_NOT_FOUND")
     return account
 
@@ -135,6 +93,13 @@ def membership_of(session: Session, account_id: str | None, organization_id: str
     return session.scalar(query)
 
 
+def _owner_by(session: Session, *conditions) -> list[Account]:
+    return list(session.scalars(
+        select(Account).join(Membership, Membership.account_id == Account.id)
+        .join(Organization, Organization.id == Membership.organization_id)
+        .where(*conditions, Membership.role == domain.OWNER)))
+
+
 def find_account_by_identifier(session: Session, secrets: Secrets, identifier: str) -> Account | None:
     """Login name, USCC (its OWNER) or ID number (a natural person, or a sole legal representative)."""
     identifier = (identifier or "").strip()
@@ -142,23 +107,16 @@ def find_account_by_identifier(session: Session, secrets: Secrets, identifier: s
         return None
     account = session.scalar(select(Account).where(Account.login_name == identifier))
     if account is None and len(identifier) == 18:
-        upper = identifier.upper()
-        owner = session.scalar(
-            select(Account).join(Membership, Membership.account_id == Account.id)
-            .join(Organization, Organization.id == Membership.organization_id)
-            .where(Organization.uscc == upper, Membership.role == "OWNER"))
-        if owner is not None:
-            account = owner
+        owners = _owner_by(session, Organization.uscc == identifier.upper())
+        if owners:
+            account = owners[0]
         else:
             lookup = secrets.lookup_hash(domain.normalize_id_number(identifier))
             account = session.scalar(select(Account).where(Account.id_number_lookup == lookup))
             if account is None:
-                owners = list(session.scalars(
-                    select(Account).join(Membership, Membership.account_id == Account.id)
-                    .join(Organization, Organization.id == Membership.organization_id)
-                    .where(Organization.legal_rep_id_lookup == lookup, Membership.role == "OWNER")))
+                owners = _owner_by(session, Organization.legal_rep_id_lookup == lookup)
                 account = owners[0] if len(owners) == 1 else None
-    if account is None or account.status == "DELETED":
+    if account is None or account.status == domain.DELETED:
         return None
     return account
 
@@ -169,7 +127,3 @@ def memberships_of_account(session: Session, account_id: str) -> list[tuple[Memb
         .where(Membership.account_id == account_id)
         .order_by(Membership.created_at)).all()
     return [(m, o) for m, o in rows]
-
-
-def field_error(field_name: str, message: str) -> InvalidArgument:
-    return InvalidArgument(message, [FieldViolation(field_name, message)])

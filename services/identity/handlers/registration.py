@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from services.chassis.db import new_id, utcnow
 from services.chassis.errors import AlreadyExists, Violations
 from services.chassis.messages import domain_event
+from services.chassis.uow import UnitOfWork
 from services.identity import domain, events
-from services.identity.handlers.codes import verify_code
-from services.identity.handlers.common import IdentityApp, audit, commit_unique, unique_fields
+from services.identity.handlers.codes import CodeCheck, check_code
+from services.identity.handlers.common import (
+    audit,
+    commit_and_raise,
+    flush_unique,
+    require_login_name_free,
+    unique_field_error,
+)
 from services.identity.models import Account, Membership, Organization
+from services.identity.providers import IdentityContext
 
 
 @dataclass(frozen=True)
@@ -21,7 +30,7 @@ class Registered:
     organization: Organization | None
 
 
-def _today():
+def _today() -> date:
     return utcnow().date()
 
 
@@ -31,138 +40,155 @@ def _check_account_fields(v: Violations, login_name: str, password: str, phone: 
     domain.check(v, "phone", domain.phone_problem(phone))
 
 
-def _login_name_free(session, login_name: str) -> None:
-    if session.scalar(select(Account.id).where(Account.login_name == login_name)) is not None:
-        raise AlreadyExists("登录名已被使用", reason="ALREADY_EXISTS", metadata={"field": "loginName"})
+def _spend_code(context: IdentityContext, uow: UnitOfWork, destination: str, code: str, field_name: str) -> None:
+    if wrong := check_code(context.providers.secrets, uow.session,
+                           CodeCheck("REGISTER", destination, code, field_name)):
+        commit_and_raise(uow, wrong)
 
 
-def register_legal_person(app: IdentityApp, r) -> Registered:
-    """``r`` has the RegisterLegalPersonRequest fields (snake_case)."""
+def register_legal_person(context: IdentityContext, *, login_name: str, password: str, legal_person_type: str,
+                          uscc: str, organization_name: str, legal_rep_name: str, legal_rep_id_type: str,
+                          legal_rep_id_number: str, industry: str, enterprise_size: str, holding: str, phone: str,
+                          email: str, email_code: str, agreement_accepted: bool, address: str = "",
+                          postcode: str = "") -> Registered:
+    """An enterprise (or other legal person): its OWNER account and its organisation."""
     v = Violations()
-    _check_account_fields(v, r.login_name, r.password, r.phone)
-    domain.check(v, "legalPersonType", domain.choice_problem(r.legal_person_type, domain.LEGAL_PERSON_TYPES,
+    _check_account_fields(v, login_name, password, phone)
+    domain.check(v, "legalPersonType", domain.choice_problem(legal_person_type, domain.LEGAL_PERSON_TYPES,
                                                                "法人类型"))
-    domain.check(v, "uscc", domain.uscc_problem(r.uscc))
-    domain.check(v, "organizationName", domain.text_problem(r.organization_name, "单位名称", 200))
-    domain.check(v, "legalRepName", domain.text_problem(r.legal_rep_name, "法定代表人姓名"))
-    domain.check(v, "legalRepIdType", domain.choice_problem(r.legal_rep_id_type, domain.ID_TYPES, "证件类型"))
-    if r.legal_rep_id_type in domain.ID_TYPES:
-        domain.check(v, "legalRepIdNumber", domain.id_number_problem(r.legal_rep_id_type, r.legal_rep_id_number,
+    domain.check(v, "uscc", domain.uscc_problem(uscc))
+    domain.check(v, "organizationName", domain.text_problem(organization_name, "单位名称", 200))
+    domain.check(v, "legalRepName", domain.text_problem(legal_rep_name, "法定代表人姓名"))
+    domain.check(v, "legalRepIdType", domain.choice_problem(legal_rep_id_type, domain.ID_TYPES, "证件类型"))
+    if legal_rep_id_type in domain.ID_TYPES:
+        domain.check(v, "legalRepIdNumber", domain.id_number_problem(legal_rep_id_type, legal_rep_id_number,
                                                                      _today()))
-    domain.check(v, "industry", domain.industry_problem(r.industry))
-    domain.check(v, "enterpriseSize", domain.choice_problem(r.enterprise_size, domain.ENTERPRISE_SIZES, "企业规模"))
-    domain.check(v, "holding", domain.choice_problem(r.holding, domain.HOLDINGS, "企业控股情况"))
-    domain.check(v, "email", domain.email_problem(r.email))
-    domain.check(v, "postcode", domain.postcode_problem(r.postcode))
-    if not r.agreement_accepted:
+    domain.check(v, "industry", domain.industry_problem(industry))
+    domain.check(v, "enterpriseSize", domain.choice_problem(enterprise_size, domain.ENTERPRISE_SIZES, "企业规模"))
+    domain.check(v, "holding", domain.choice_problem(holding, domain.HOLDINGS, "企业控股情况"))
+    domain.check(v, "email", domain.email_problem(email))
+    domain.check(v, "postcode", domain.postcode_problem(postcode))
+    if not agreement_accepted:
         v.add("agreementAccepted", "请阅读并同意用户注册协议")
-    if not r.email_code:
+    if not email_code:
         v.add("emailCode", "请输入邮箱验证码")
     v.raise_if_any()
-    uscc = domain.normalize_uscc(r.uscc)
-    id_number = domain.normalize_id_number(r.legal_rep_id_number)
+    uscc = domain.normalize_uscc(uscc)
+    id_number = domain.normalize_id_number(legal_rep_id_number)
+    secrets = context.providers.secrets
 
-    with unique_fields(), app.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         session = uow.session
-        _login_name_free(session, r.login_name)
+        require_login_name_free(session, login_name)
         if session.scalar(select(Organization.id).where(Organization.uscc == uscc)) is not None:
             raise AlreadyExists("该统一社会信用代码已注册", reason="ALREADY_EXISTS", metadata={"field": "uscc"})
-        verify_code(app, uow, purpose="REGISTER", destination=r.email, code=r.email_code, field_name="emailCode")
+        _spend_code(context, uow, email, email_code, "emailCode")
         now = utcnow()
-        account = Account(id=new_id(), login_name=r.login_name, kind="LEGAL_PERSON", status="ACTIVE",
-                          password_hash=app.secrets.hash_password(r.password), name=r.legal_rep_name.strip(),
-                          phone=r.phone, email=r.email, created_at=now, updated_at=now)
+        account = Account(id=new_id(), login_name=login_name, kind=domain.LEGAL_PERSON, status=domain.ACTIVE,
+                          password_hash=secrets.hash_password(password), name=legal_rep_name.strip(),
+                          phone=phone, email=email, created_at=now, updated_at=now)
         organization = Organization(
-            id=new_id(), kind="DOMESTIC", name=r.organization_name.strip(), uscc=uscc,
-            legal_person_type=r.legal_person_type, legal_rep_name=r.legal_rep_name.strip(),
-            legal_rep_id_type=r.legal_rep_id_type,
-            legal_rep_id_encrypted=app.secrets.encrypt(id_number, "id-number"),
-            legal_rep_id_lookup=app.secrets.lookup_hash(id_number), industry=r.industry,
-            enterprise_size=r.enterprise_size, holding=r.holding, address=(r.address or "").strip(),
-            postcode=r.postcode or "", created_at=now, updated_at=now)
+            id=new_id(), kind="DOMESTIC", name=organization_name.strip(), uscc=uscc,
+            legal_person_type=legal_person_type, legal_rep_name=legal_rep_name.strip(),
+            legal_rep_id_type=legal_rep_id_type,
+            legal_rep_id_encrypted=secrets.encrypt(id_number, "id-number"),
+            legal_rep_id_lookup=secrets.lookup_hash(id_number), industry=industry,
+            enterprise_size=enterprise_size, holding=holding, address=(address or "").strip(),
+            postcode=postcode or "", created_at=now, updated_at=now)
         _found(uow, account, organization, "LEGAL_PERSON", f"LEGAL_PERSON uscc={uscc}", now)
     return Registered(account, organization)
 
 
-def register_natural_person(app: IdentityApp, r) -> Registered:
+def register_natural_person(context: IdentityContext, *, login_name: str, password: str, name: str, id_type: str,
+                            id_number: str, phone: str, sms_code: str, email: str = "",
+                            agreement_accepted: bool = False) -> Registered:
+    """A person who acts for organisations as their agent (经办人) once one approves."""
     v = Violations()
-    _check_account_fields(v, r.login_name, r.password, r.phone)
-    domain.check(v, "name", domain.text_problem(r.name, "姓名"))
-    domain.check(v, "idType", domain.choice_problem(r.id_type, domain.ID_TYPES, "证件类型"))
-    if r.id_type in domain.ID_TYPES:
-        domain.check(v, "idNumber", domain.id_number_problem(r.id_type, r.id_number, _today()))
-    if r.email:
-        domain.check(v, "email", domain.email_problem(r.email))
-    if not r.sms_code:
+    _check_account_fields(v, login_name, password, phone)
+    domain.check(v, "name", domain.text_problem(name, "姓名"))
+    domain.check(v, "idType", domain.choice_problem(id_type, domain.ID_TYPES, "证件类型"))
+    if id_type in domain.ID_TYPES:
+        domain.check(v, "idNumber", domain.id_number_problem(id_type, id_number, _today()))
+    if email:
+        domain.check(v, "email", domain.email_problem(email))
+    if not sms_code:
         v.add("smsCode", "请输入短信验证码")
     v.raise_if_any()
-    id_number = domain.normalize_id_number(r.id_number)
-    lookup = app.secrets.lookup_hash(id_number)
+    secrets = context.providers.secrets
+    id_number = domain.normalize_id_number(id_number)
+    lookup = secrets.lookup_hash(id_number)
 
-    with unique_fields(), app.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         session = uow.session
-        _login_name_free(session, r.login_name)
+        require_login_name_free(session, login_name)
         if session.scalar(select(Account.id).where(Account.id_number_lookup == lookup)) is not None:
             raise AlreadyExists("该证件号码已注册", reason="ALREADY_EXISTS", metadata={"field": "idNumber"})
-        verify_code(app, uow, purpose="REGISTER", destination=r.phone, code=r.sms_code, field_name="smsCode")
+        _spend_code(context, uow, phone, sms_code, "smsCode")
         now = utcnow()
-        account = Account(id=new_id(), login_name=r.login_name, kind="NATURAL_PERSON", status="ACTIVE",
-                          password_hash=app.secrets.hash_password(r.password), name=r.name.strip(),
-                          phone=r.phone, email=r.email or None, id_type=r.id_type,
-                          id_number_encrypted=app.secrets.encrypt(id_number, "id-number"),
+        account = Account(id=new_id(), login_name=login_name, kind=domain.NATURAL_PERSON, status=domain.ACTIVE,
+                          password_hash=secrets.hash_password(password), name=name.strip(),
+                          phone=phone, email=email or None, id_type=id_type,
+                          id_number_encrypted=secrets.encrypt(id_number, "id-number"),
                           id_number_lookup=lookup, created_at=now, updated_at=now)
         session.add(account)
-        audit(session, "REGISTER", target=account.id, actor_id=account.id, detail="NATURAL_PERSON")
-        uow.publish(domain_event(events.ACCOUNT_REGISTERED, {"accountId": account.id, "kind": "NATURAL_PERSON"}))
-        commit_unique(uow)
+        audit(session, "REGISTER", target=account.id, actor_id=account.id, detail=domain.NATURAL_PERSON)
+        uow.publish(domain_event(events.ACCOUNT_REGISTERED,
+                                 {"accountId": account.id, "kind": domain.NATURAL_PERSON}))
+        uow.commit(on_integrity_error=unique_field_error)
     return Registered(account, None)
 
 
-def register_institution(app: IdentityApp, r) -> Registered:
+def register_institution(context: IdentityContext, *, login_name: str, password: str, organization_name: str,
+                         country: str, registration_number: str, address: str, contact_name: str, phone: str,
+                         email: str, email_code: str, agreement_accepted: bool) -> Registered:
+    """An overseas inspection institution: an account and a FOREIGN organisation."""
     v = Violations()
-    _check_account_fields(v, r.login_name, r.password, r.phone)
-    domain.check(v, "organizationName", domain.text_problem(r.organization_name, "机构名称", 200))
-    domain.check(v, "country", domain.country_problem(r.country))
-    domain.check(v, "registrationNumber", domain.text_problem(r.registration_number, "机构注册号", 64))
-    domain.check(v, "address", domain.text_problem(r.address, "地址", 300))
-    domain.check(v, "contactName", domain.text_problem(r.contact_name, "联系人"))
-    domain.check(v, "email", domain.email_problem(r.email))
-    if not r.agreement_accepted:
+    _check_account_fields(v, login_name, password, phone)
+    domain.check(v, "organizationName", domain.text_problem(organization_name, "机构名称", 200))
+    domain.check(v, "country", domain.country_problem(country))
+    domain.check(v, "registrationNumber", domain.text_problem(registration_number, "机构注册号", 64))
+    domain.check(v, "address", domain.text_problem(address, "地址", 300))
+    domain.check(v, "contactName", domain.text_problem(contact_name, "联系人"))
+    domain.check(v, "email", domain.email_problem(email))
+    if not agreement_accepted:
         v.add("agreementAccepted", "请阅读并同意用户注册协议")
-    if not r.email_code:
+    if not email_code:
         v.add("emailCode", "请输入邮箱验证码")
     v.raise_if_any()
-    registration_number = r.registration_number.strip()
+    registration_number = registration_number.strip()
+    secrets = context.providers.secrets
 
-    with unique_fields(), app.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         session = uow.session
-        _login_name_free(session, r.login_name)
-        taken = session.scalar(select(Organization.id).where(Organization.country == r.country,
+        require_login_name_free(session, login_name)
+        taken = session.scalar(select(Organization.id).where(Organization.country == country,
                                                              Organization.registration_number == registration_number))
         if taken is not None:
             raise AlreadyExists("该机构注册号已注册", reason="ALREADY_EXISTS", metadata={"field": "registrationNumber"})
-        verify_code(app, uow, purpose="REGISTER", destination=r.email, code=r.email_code, field_name="emailCode")
+        _spend_code(context, uow, email, email_code, "emailCode")
         now = utcnow()
-        account = Account(id=new_id(), login_name=r.login_name, kind="LEGAL_PERSON", status="ACTIVE",
-                          password_hash=app.secrets.hash_password(r.password), name=r.contact_name.strip(),
-                          phone=r.phone, email=r.email, created_at=now, updated_at=now)
-        organization = Organization(id=new_id(), kind="FOREIGN", name=r.organization_name.strip(),
-                                    legal_person_type="INSTITUTION", country=r.country,
-                                    registration_number=registration_number, address=r.address.strip(),
-                                    contact_name=r.contact_name.strip(), created_at=now, updated_at=now)
-        _found(uow, account, organization, "INSTITUTION", f"INSTITUTION {r.country}", now)
+        account = Account(id=new_id(), login_name=login_name, kind=domain.LEGAL_PERSON, status=domain.ACTIVE,
+                          password_hash=secrets.hash_password(password), name=contact_name.strip(),
+                          phone=phone, email=email, created_at=now, updated_at=now)
+        organization = Organization(id=new_id(), kind="FOREIGN", name=organization_name.strip(),
+                                    legal_person_type="INSTITUTION", country=country,
+                                    registration_number=registration_number, address=address.strip(),
+                                    contact_name=contact_name.strip(), created_at=now, updated_at=now)
+        _found(uow, account, organization, "INSTITUTION", f"INSTITUTION {country}", now)
     return Registered(account, organization)
 
 
-def _found(uow, account: Account, organization: Organization, kind: str, detail: str, now) -> None:
+def _found(uow: UnitOfWork, account: Account, organization: Organization, kind: str, detail: str,
+           now: datetime) -> None:
     """Store a new organisation with its registering account as OWNER holding every system, and commit."""
     session = uow.session
     session.add_all([account, organization])
-    session.flush()
-    session.add(Membership(id=new_id(), account_id=account.id, organization_id=organization.id, role="OWNER",
-                           status="ACTIVE", scopes=domain.format_scopes(list(domain.SCOPES)), created_at=now,
+    # The membership refers to both rows, which must be written first (a taken USCC shows here).
+    flush_unique(session)
+    session.add(Membership(id=new_id(), account_id=account.id, organization_id=organization.id, role=domain.OWNER,
+                           status=domain.ACTIVE, scopes=domain.format_scopes(domain.SCOPES), created_at=now,
                            decided_at=now, updated_at=now))
     audit(session, "REGISTER", target=account.id, actor_id=account.id, detail=detail)
     uow.publish(domain_event(events.ACCOUNT_REGISTERED,
                              {"accountId": account.id, "kind": kind, "organizationId": organization.id}))
-    commit_unique(uow)
+    uow.commit(on_integrity_error=unique_field_error)

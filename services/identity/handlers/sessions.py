@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from services.chassis.auth import current_caller, require_authenticated
-from services.chassis.db import new_id, utcnow
+from services.chassis.db import aware, new_id, utcnow
 from services.chassis.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -20,20 +20,19 @@ from services.chassis.errors import (
     Violations,
 )
 from services.identity import domain
-from services.identity.handlers.codes import verify_code
+from services.identity.handlers.codes import CodeCheck, check_code
 from services.identity.handlers.common import (
-    IdentityApp,
     audit,
-    aware,
     commit_and_raise,
     find_account_by_identifier,
+    membership_of,
     memberships_of_account,
 )
 from services.identity.models import Account, LoginFailure, Membership, Organization, RefreshToken, SessionFamily
+from services.identity.providers import IdentityContext
 from services.identity.secrets import new_refresh_token, token_hash
 
 BAD_CREDENTIALS = "账号或密码错误"
-_ROLE_ORDER = {"OWNER": 0, "ADMIN": 1, "AGENT": 2, "SIGNER": 3}
 
 
 @dataclass(frozen=True)
@@ -50,16 +49,15 @@ def token_claims(session: Session, account: Account, organization_id: str | None
     """The access token's claims; scopes come from the membership as it is now."""
     claims: dict = {"sub": account.id, "kind": account.kind, "org": None, "roles": [], "scopes": [],
                     "agency": None, "name": account.name}
-    if account.kind == "ADMIN":
-        claims["roles"] = ["PLATFORM_ADMIN"]
-    elif account.kind == "STAFF":
-        claims["roles"] = ["STAFF", *domain.parse_scopes(account.staff_roles)]
+    if account.kind == domain.ADMIN:
+        claims["roles"] = [domain.PLATFORM_ADMIN]
+    elif account.kind == domain.STAFF:
+        claims["roles"] = [domain.STAFF_ROLE, *domain.parse_scopes(account.staff_roles)]
         claims["scopes"] = domain.parse_scopes(account.staff_systems)
         claims["agency"] = account.agency
     elif organization_id:
-        membership = session.scalar(select(Membership).where(Membership.account_id == account.id,
-                                                             Membership.organization_id == organization_id))
-        if membership is not None and membership.status == "ACTIVE":
+        membership = membership_of(session, account.id, organization_id)
+        if membership is not None and membership.status == domain.ACTIVE:
             claims["org"] = organization_id
             claims["roles"] = [membership.role]
             claims["scopes"] = domain.effective_scopes(membership.role, domain.parse_scopes(membership.scopes))
@@ -67,22 +65,24 @@ def token_claims(session: Session, account: Account, organization_id: str | None
 
 
 def default_organization(memberships: list[tuple[Membership, Organization]]) -> str | None:
-    active = [m for m, _o in memberships if m.status == "ACTIVE"]
-    active.sort(key=lambda m: _ROLE_ORDER.get(m.role, 9))
+    active = [m for m, _o in memberships if m.status == domain.ACTIVE]
+    # OWNER first, then ADMIN, AGENT, SIGNER.
+    active.sort(key=lambda m: domain.MEMBER_ROLES.index(m.role))
     return active[0].organization_id if active else None
 
 
-def _issue(app: IdentityApp, session: Session, account: Account, organization_id: str | None,
+def _issue(context: IdentityContext, session: Session, account: Account, organization_id: str | None,
            family_id: str) -> IssuedSession:
     now = utcnow()
     refresh = new_refresh_token()
     session.add(RefreshToken(token_hash=token_hash(refresh), family_id=family_id, issued_at=now,
-                             expires_at=now + timedelta(seconds=app.config.refresh_token_seconds)))
-    ttl = app.config.access_token_seconds
+                             expires_at=now + timedelta(seconds=context.config.refresh_token_seconds)))
+    ttl = context.config.access_token_seconds
     claims = token_claims(session, account, organization_id)
     claims.update({"sid": family_id, "jti": uuid.uuid4().hex, "iat": int(now.timestamp()),
                    "exp": int(now.timestamp()) + ttl})
-    access = app.keys.sign(claims)
+    # From the keys in memory: signing never reads the database inside this transaction.
+    access = context.providers.keys.sign(claims)
     return IssuedSession(access, refresh, ttl, account, memberships_of_account(session, account.id),
                          claims["org"])
 
@@ -95,29 +95,33 @@ def _new_family(session: Session, account_id: str, organization_id: str | None) 
     return family
 
 
-def revoke_families(session: Session, account_id: str, reason: str) -> None:
-    session.execute(update(SessionFamily)
-                    .where(SessionFamily.account_id == account_id, SessionFamily.revoked_at.is_(None))
+def _revoke(session: Session, reason: str, *where) -> None:
+    session.execute(update(SessionFamily).where(*where, SessionFamily.revoked_at.is_(None))
                     .values(revoked_at=utcnow(), revoked_reason=reason))
+
+
+def revoke_families(session: Session, account_id: str, reason: str) -> None:
+    """End every session of an account (password reset, deletion, the admin disabling it)."""
+    _revoke(session, reason, SessionFamily.account_id == account_id)
 
 
 def _revoke_family(session: Session, family_id: str, reason: str) -> None:
-    session.execute(update(SessionFamily).where(SessionFamily.id == family_id, SessionFamily.revoked_at.is_(None))
-                    .values(revoked_at=utcnow(), revoked_reason=reason))
+    _revoke(session, reason, SessionFamily.id == family_id)
 
 
-def _choose_organization(account: Account, memberships, requested: str) -> str | None:
-    if account.kind in ("ADMIN", "STAFF"):
+def _choose_organization(account: Account, memberships: list[tuple[Membership, Organization]],
+                         requested: str) -> str | None:
+    if account.kind in domain.STAFF_KINDS:
         return None
     if requested:
-        if not any(m.organization_id == requested and m.status == "ACTIVE" for m, _o in memberships):
+        if not any(m.organization_id == requested and m.status == domain.ACTIVE for m, _o in memberships):
             raise PermissionDenied("您不是该单位的有效成员", reason="NOT_A_MEMBER",
                                    metadata={"organizationId": requested})
         return requested
     return default_organization(memberships)
 
 
-def create_session(app: IdentityApp, identifier: str, password: str, sms_code: str,
+def create_session(context: IdentityContext, identifier: str, password: str, sms_code: str,
                    organization_id: str = "") -> IssuedSession:
     v = Violations()
     if not identifier.strip():
@@ -127,11 +131,12 @@ def create_session(app: IdentityApp, identifier: str, password: str, sms_code: s
     if not sms_code:
         v.add("smsCode", "请输入短信验证码")
     v.raise_if_any()
-    with app.unit_of_work() as uow:
+    secrets = context.providers.secrets
+    with context.unit_of_work() as uow:
         session = uow.session
-        account = find_account_by_identifier(session, app.secrets, identifier)
+        account = find_account_by_identifier(session, secrets, identifier)
         if account is None:
-            app.secrets.verify_password(None, password)
+            secrets.verify_password(None, password)
             audit(session, "LOGIN", target=None, result="FAILURE", detail="unknown identifier")
             commit_and_raise(uow, Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS"))
         session.execute(select(Account.id).where(Account.id == account.id).with_for_update())
@@ -140,7 +145,7 @@ def create_session(app: IdentityApp, identifier: str, password: str, sms_code: s
         if locked_until is not None and locked_until > now:
             audit(session, "LOGIN", target=account.id, result="FAILURE", actor_id=account.id, detail="locked")
             commit_and_raise(uow, _locked(locked_until, now))
-        if not app.secrets.verify_password(account.password_hash, password):
+        if not secrets.verify_password(account.password_hash, password):
             session.add(LoginFailure(account_id=account.id, at=now))
             session.flush()
             recent = session.scalar(select(func.count()).select_from(LoginFailure).where(
@@ -153,38 +158,33 @@ def create_session(app: IdentityApp, identifier: str, password: str, sms_code: s
                       detail=f"{recent} failures")
                 commit_and_raise(uow, _locked(decision.locked_until, now))
             commit_and_raise(uow, Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS"))
-        if account.status != "ACTIVE":
+        if account.status != domain.ACTIVE:
             audit(session, "LOGIN", target=account.id, result="FAILURE", actor_id=account.id, detail=account.status)
             commit_and_raise(uow, PermissionDenied("账号已停用", reason="ACCOUNT_DISABLED"))
-        verify_code(app, uow, purpose="LOGIN", destination=account.phone, code=sms_code, field_name="smsCode")
+        if spent := check_code(secrets, session, CodeCheck("LOGIN", account.phone, sms_code, "smsCode")):
+            commit_and_raise(uow, spent)
         session.execute(delete(LoginFailure).where(LoginFailure.account_id == account.id))
         account.locked_until = None
         memberships = memberships_of_account(session, account.id)
         chosen = _choose_organization(account, memberships, organization_id)
         family = _new_family(session, account.id, chosen)
-        issued = _issue(app, session, account, chosen, family.id)
+        issued = _issue(context, session, account, chosen, family.id)
         audit(session, "LOGIN", target=account.id, actor_id=account.id)
         uow.commit()
     return issued
 
 
-def _locked(until, now) -> ResourceExhausted:
+def _locked(until: datetime, now: datetime) -> ResourceExhausted:
     seconds = max(1, int((until - now).total_seconds()))
-    return ResourceExhausted(f"登录失败次数过多，账号已锁定至{until.astimezone(domain_tz()):%H:%M}，请稍后再试",
+    return ResourceExhausted(f"登录失败次数过多，账号已锁定至{until.astimezone(domain.CST):%H:%M}，请稍后再试",
                              retry_after_seconds=seconds, reason="ACCOUNT_LOCKED",
                              metadata={"unlockAt": until.isoformat(), "retryAfterSeconds": str(seconds)})
 
 
-def domain_tz():
-    from datetime import timezone
-
-    return timezone(timedelta(hours=8), "CST")
-
-
-def refresh_session(app: IdentityApp, refresh_token: str) -> IssuedSession:
+def refresh_session(context: IdentityContext, refresh_token: str) -> IssuedSession:
     if not refresh_token:
         raise InvalidArgument.for_field("refreshToken", "请提供刷新令牌")
-    with app.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         session = uow.session
         row = session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_hash(refresh_token))
                              .with_for_update())
@@ -203,41 +203,40 @@ def refresh_session(app: IdentityApp, refresh_token: str) -> IssuedSession:
         if aware(row.expires_at) <= now:
             raise Unauthenticated("会话已过期，请重新登录", reason="SESSION_EXPIRED")
         account = session.get(Account, family.account_id)
-        if account is None or account.status != "ACTIVE":
+        if account is None or account.status != domain.ACTIVE:
             _revoke_family(session, family.id, "ACCOUNT_NOT_ACTIVE")
             commit_and_raise(uow, Unauthenticated("账号已停用，请重新登录", reason="ACCOUNT_NOT_ACTIVE"))
         if family.organization_id:
-            membership = session.scalar(select(Membership).where(Membership.account_id == account.id,
-                                                                 Membership.organization_id == family.organization_id))
-            if membership is None or membership.status != "ACTIVE":
+            membership = membership_of(session, account.id, family.organization_id)
+            if membership is None or membership.status != domain.ACTIVE:
                 _revoke_family(session, family.id, "MEMBERSHIP_NOT_ACTIVE")
                 audit(session, "REFRESH", target=account.id, result="FAILURE", actor_id=account.id,
                       detail="membership not active")
                 commit_and_raise(uow, Unauthenticated("您在该单位的成员资格已停用，请重新登录",
                                                       reason="MEMBERSHIP_NOT_ACTIVE"))
         row.rotated_at = now
-        issued = _issue(app, session, account, family.organization_id, family.id)
+        issued = _issue(context, session, account, family.organization_id, family.id)
         uow.commit()
     return issued
 
 
-def switch_organization(app: IdentityApp, organization_id: str, refresh_token: str = "") -> IssuedSession:
+def switch_organization(context: IdentityContext, organization_id: str, refresh_token: str = "") -> IssuedSession:
     caller = require_authenticated()
     if not organization_id:
         raise InvalidArgument.for_field("organizationId", "请选择单位")
-    with app.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         session = uow.session
         account = session.get(Account, caller.account_id)
-        if account is None or account.status != "ACTIVE":
+        if account is None or account.status != domain.ACTIVE:
             raise Unauthenticated("账号已停用，请重新登录", reason="ACCOUNT_NOT_ACTIVE")
-        if account.kind in ("ADMIN", "STAFF"):
+        if account.kind in domain.STAFF_KINDS:
             raise FailedPrecondition("工作人员账号不属于任何单位", reason="NOT_A_MEMBER")
         memberships = memberships_of_account(session, account.id)
         chosen = _choose_organization(account, memberships, organization_id)
         for family_id in _families_to_close(session, account.id, caller.claims.get("sid"), refresh_token):
             _revoke_family(session, family_id, "SWITCHED")
         family = _new_family(session, account.id, chosen)
-        issued = _issue(app, session, account, chosen, family.id)
+        issued = _issue(context, session, account, chosen, family.id)
         audit(session, "SWITCH_ORGANIZATION", target=chosen)
         uow.commit()
     return issued
@@ -254,9 +253,9 @@ def _families_to_close(session: Session, account_id: str, sid: str | None, refre
     return families
 
 
-def logout(app: IdentityApp, refresh_token: str = "") -> None:
+def logout(context: IdentityContext, refresh_token: str = "") -> None:
     caller = current_caller()
-    with app.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         session = uow.session
         families: list[str] = []
         if caller.is_authenticated:

@@ -1,7 +1,9 @@
-"""Agency staff and platform admins, and the audit log they search."""
+"""Agency staff and platform admins, the accounts the admin switches off and on, and the audit log."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,49 +12,53 @@ from services.chassis.auth import require_role
 from services.chassis.db import new_id, utcnow
 from services.chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
 from services.chassis.paging import Page, paginate
+from services.chassis.registry import systems_of_agency
 from services.identity import domain
-from services.identity.handlers.common import IdentityApp, audit, commit_unique, unique_fields
+from services.identity.handlers.common import audit, require_login_name_free, unique_field_error
 from services.identity.handlers.sessions import revoke_families
 from services.identity.models import Account, AuditEvent
+from services.identity.providers import IdentityContext
 
-PLATFORM_ADMIN = "PLATFORM_ADMIN"
-_STAFF_ROLE = r"[A-Z][A-Z0-9_]{1,31}"
+_STAFF_ROLE = re.compile(r"[A-Z][A-Z0-9_]{1,31}")
+# The audit action of each status the admin may set.
+_STATUS_ACTIONS = {domain.ACTIVE: "ACCOUNT_ENABLED", domain.DISABLED: "ACCOUNT_DISABLED"}
 
 
-def create_staff(app: IdentityApp, r) -> Account:
-    require_role(PLATFORM_ADMIN)
-    import re
-
+def create_staff(context: IdentityContext, *, login_name: str, password: str, name: str, phone: str, agency: str,
+                 email: str = "", roles: Sequence[str] = (), systems: Sequence[str] = ()) -> Account:
+    """A staff account of an agency (``LOCAL_AUTHORITY:110000``...), working in its agency's systems unless
+    ``systems`` names others."""
+    require_role(domain.PLATFORM_ADMIN)
     v = Violations()
-    domain.check(v, "loginName", domain.login_name_problem(r.login_name))
-    domain.check(v, "password", domain.password_problem(r.password))
-    domain.check(v, "name", domain.text_problem(r.name, "姓名"))
-    domain.check(v, "phone", domain.phone_problem(r.phone))
-    if r.email:
-        domain.check(v, "email", domain.email_problem(r.email))
-    domain.check(v, "agency", domain.agency_problem(r.agency))
-    bad_roles = [role for role in r.roles if not re.fullmatch(_STAFF_ROLE, role)]
+    domain.check(v, "loginName", domain.login_name_problem(login_name))
+    domain.check(v, "password", domain.password_problem(password))
+    domain.check(v, "name", domain.text_problem(name, "姓名"))
+    domain.check(v, "phone", domain.phone_problem(phone))
+    if email:
+        domain.check(v, "email", domain.email_problem(email))
+    domain.check(v, "agency", domain.agency_problem(agency))
+    bad_roles = [role for role in roles if not _STAFF_ROLE.fullmatch(role)]
     if bad_roles:
         v.add("roles", f"角色须为大写字母、数字和下划线：{'、'.join(bad_roles)}")
-    domain.check(v, "systems", domain.scopes_problem(list(r.systems)))
+    domain.check(v, "systems", domain.scopes_problem(list(systems)))
     v.raise_if_any()
-    systems = list(r.systems) or domain.systems_for_agency(r.agency)
-    with unique_fields(), app.unit_of_work() as uow:
+    systems = systems or systems_of_agency(agency)
+    with context.unit_of_work() as uow:
         session = uow.session
-        if session.scalar(select(Account.id).where(Account.login_name == r.login_name)) is not None:
-            raise AlreadyExists("登录名已被使用", reason="ALREADY_EXISTS", metadata={"field": "loginName"})
+        require_login_name_free(session, login_name)
         now = utcnow()
-        account = Account(id=new_id(), login_name=r.login_name, kind="STAFF", status="ACTIVE",
-                          password_hash=app.secrets.hash_password(r.password), name=r.name.strip(), phone=r.phone,
-                          email=r.email or None, agency=r.agency, staff_roles=" ".join(r.roles),
+        account = Account(id=new_id(), login_name=login_name, kind=domain.STAFF, status=domain.ACTIVE,
+                          password_hash=context.providers.secrets.hash_password(password),
+                          name=name.strip(), phone=phone, email=email or None,
+                          agency=agency, staff_roles=" ".join(roles),
                           staff_systems=domain.format_scopes(systems), created_at=now, updated_at=now)
         session.add(account)
-        audit(session, "STAFF_CREATED", target=account.id, detail=f"{r.agency} roles={' '.join(r.roles)}")
-        commit_unique(uow)
+        audit(session, "STAFF_CREATED", target=account.id, detail=f"{agency} roles={' '.join(roles)}")
+        uow.commit(on_integrity_error=unique_field_error)
     return account
 
 
-def ensure_admin(app: IdentityApp, login_name: str, password: str, phone: str, *,
+def ensure_admin(context: IdentityContext, login_name: str, password: str, phone: str, *,
                  name: str = "平台管理员") -> tuple[Account, bool]:
     """Create the platform admin if no account has that login name; (account, created)."""
     v = Violations()
@@ -60,61 +66,57 @@ def ensure_admin(app: IdentityApp, login_name: str, password: str, phone: str, *
     domain.check(v, "password", domain.password_problem(password))
     domain.check(v, "phone", domain.phone_problem(phone))
     v.raise_if_any("管理员信息有误")
-    with app.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         session = uow.session
         existing = session.scalar(select(Account).where(Account.login_name == login_name))
         if existing is not None:
-            if existing.kind != "ADMIN":
+            if existing.kind != domain.ADMIN:
                 raise AlreadyExists("登录名已被非管理员账号使用", metadata={"field": "loginName"})
             return existing, False
         now = utcnow()
-        account = Account(id=new_id(), login_name=login_name, kind="ADMIN", status="ACTIVE",
-                          password_hash=app.secrets.hash_password(password), name=name, phone=phone,
+        account = Account(id=new_id(), login_name=login_name, kind=domain.ADMIN, status=domain.ACTIVE,
+                          password_hash=context.providers.secrets.hash_password(password), name=name, phone=phone,
                           created_at=now, updated_at=now)
         session.add(account)
         audit(session, "ADMIN_CREATED", target=account.id, actor_id=account.id, detail="command line")
-        commit_unique(uow)
+        uow.commit(on_integrity_error=unique_field_error)
     return account, True
 
 
-def list_staff(app: IdentityApp, agency: str, page_size: int, page_token: str) -> Page:
-    require_role(PLATFORM_ADMIN)
-    query = select(Account).where(Account.kind == "STAFF", Account.status != "DELETED")
+def list_staff(context: IdentityContext, agency: str, page_size: int, page_token: str) -> Page[Account]:
+    require_role(domain.PLATFORM_ADMIN)
+    query = select(Account).where(Account.kind == domain.STAFF, Account.status != domain.DELETED)
     if agency:
         query = query.where(Account.agency == agency)
-    with app.unit_of_work() as uow:
+    with context.unit_of_work(read_only=True) as uow:
         return paginate(uow.session, query.order_by(Account.agency, Account.login_name), page_size, page_token)
 
 
-# Who the admin may switch between: never a deleted account, never itself (it would lock the platform out).
-_ACCOUNT_SWITCH = {"DISABLED": ("ACTIVE",), "ACTIVE": ("DISABLED",)}
-
-
-def set_account_status(app: IdentityApp, account_id: str, target: str, reason: str) -> Account:
-    caller = require_role(PLATFORM_ADMIN)
+def set_account_status(context: IdentityContext, account_id: str, target: str, reason: str) -> Account:
+    """The admin disables (its sessions end) or enables an account; never a deleted one, never its own."""
+    caller = require_role(domain.PLATFORM_ADMIN)
     if account_id == caller.account_id:
+        # It would lock the platform out.
         raise FailedPrecondition("不能停用或启用自己的账号", reason="SELF_ACTION")
-    with app.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         session = uow.session
         account = session.get(Account, account_id, with_for_update=True)
-        if account is None or account.status == "DELETED":
+        if account is None or account.status == domain.DELETED:
             raise NotFound("账号不存在", reason="ACCOUNT_NOT_FOUND")
         if account.status != target:
-            if account.status not in _ACCOUNT_SWITCH[target]:
-                raise FailedPrecondition(f"账号当前状态为{account.status}，不能执行此操作", reason="INVALID_STATE")
-            account.status = target
+            domain.ACCOUNT.move(account, target,
+                                f"账号当前状态为{domain.ACCOUNT.label(account.status)}，不能执行此操作")
             account.updated_at = utcnow()
-            if target == "DISABLED":
+            if target == domain.DISABLED:
                 revoke_families(session, account.id, "ACCOUNT_DISABLED")
-            audit(session, "ACCOUNT_DISABLED" if target == "DISABLED" else "ACCOUNT_ENABLED", target=account.id,
-                  detail=reason[:500])
+            audit(session, _STATUS_ACTIONS[target], target=account.id, detail=reason[:500])
         uow.commit()
     return account
 
 
-def list_audit_events(app: IdentityApp, account_id: str, action: str, start: datetime | None,
-                      end: datetime | None, page_size: int, page_token: str) -> Page:
-    require_role(PLATFORM_ADMIN)
+def list_audit_events(context: IdentityContext, account_id: str, action: str, start: datetime | None,
+                      end: datetime | None, page_size: int, page_token: str) -> Page[AuditEvent]:
+    require_role(domain.PLATFORM_ADMIN)
     if start and end and start > end:
         raise InvalidArgument.for_field("endTime", "结束时间不能早于开始时间")
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
@@ -126,5 +128,5 @@ def list_audit_events(app: IdentityApp, account_id: str, action: str, start: dat
         query = query.where(AuditEvent.at >= start)
     if end:
         query = query.where(AuditEvent.at < end)
-    with app.unit_of_work() as uow:
+    with context.unit_of_work(read_only=True) as uow:
         return paginate(uow.session, query, page_size, page_token)

@@ -1,4 +1,4 @@
-"""Identity under test: a real gRPC server on a fresh PostgreSQL database, and valid test data."""
+"""Identity under test: the chassis service harness, plus valid test data and the codes identity sent."""
 
 from __future__ import annotations
 
@@ -6,19 +6,28 @@ import itertools
 import json
 import os
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-import grpc
-from sqlalchemy import select, update
+from google.protobuf import json_format
+from sqlalchemy import select
 
-from protos.identity.v1 import identity_pb2 as pb
-from protos.identity.v1 import identity_pb2_grpc
-from services.chassis.grpc_errors import status_from_rpc_error
-from services.chassis.runtime import ServiceContext
+from protos.identity.v1 import directory_pb2, registration_pb2, sessions_pb2
+from services.chassis.auth import TokenVerifier
+from services.chassis.db import aware
+from services.chassis.testing.service import ServiceHarness
 from services.identity import domain
+from services.identity.definition import DEFINITION
 from services.identity.models import VerificationCode
 
 PASSWORD = "Passw0rd1"
+# Cheap argon2 costs keep the suite fast; the production defaults are checked in test_domain.
+TEST_ENVIRONMENT = {
+    "IDENTITY_SECRET_KEY": "identity-test-secret-key-0123456789",
+    "IDENTITY_PASSWORD_TIME_COST": "1",
+    "IDENTITY_PASSWORD_MEMORY_KIB": "1024",
+}
 _counter = itertools.count(1)
 _rng = random.Random(os.getpid())
 # Resident IDs have three free digits per birth date: count through them instead of drawing,
@@ -55,6 +64,11 @@ def resident_id(birth: str = "19900307") -> str:
     return first + ric.calc_check_digit(first + "0")
 
 
+def other_code(code: str) -> str:
+    """A well-formed code that is not ``code``."""
+    return "000000" if code != "000000" else "111111"
+
+
 @dataclass
 class Person:
     login_name: str
@@ -74,56 +88,17 @@ class Person:
         return self.tokens["access"]
 
 
-class Failed(Exception):
-    def __init__(self, error: grpc.RpcError):
-        super().__init__(f"{error.code()}: {error.details()}")
-        self.code = error.code()
-        self.status = status_from_rpc_error(error)
-        self.message = error.details()
-        self.violations: dict[str, str] = {}
-        self.reason = ""
-        self.metadata: dict[str, str] = {}
-        from google.rpc import error_details_pb2
+class IdentityHarness(ServiceHarness):
+    """Identity served over real gRPC (verifying its own tokens), and the codes it asked notify to send."""
 
-        for detail in self.status.details:
-            if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                bad = error_details_pb2.BadRequest()
-                detail.Unpack(bad)
-                self.violations.update({v.field: v.description for v in bad.field_violations})
-            if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                info = error_details_pb2.ErrorInfo()
-                detail.Unpack(info)
-                self.reason = info.reason
-                self.metadata = dict(info.metadata)
+    def __init__(self, database_url: str, environ: Mapping[str, str] | None = None):
+        super().__init__(DEFINITION, database_url, environ={**TEST_ENVIRONMENT, **(environ or {})},
+                         identity=False)
 
-
-class IdentityClient:
-    """Calls identity over real gRPC and reads the codes it wrote to its outbox."""
-
-    def __init__(self, address: str, context: ServiceContext):
-        self.channel = grpc.insecure_channel(address)
-        self.stub = identity_pb2_grpc.IdentityServiceStub(self.channel)
-        self.context = context
-
-    def call(self, method: str, request, token: str | None = None, *, metadata=()):
-        md = list(metadata)
-        if token:
-            md.append(("authorization", f"Bearer {token}"))
-        try:
-            return getattr(self.stub, method)(request, timeout=30, metadata=md)
-        except grpc.RpcError as error:
-            raise Failed(error) from None
-
-    def call_with_call(self, method: str, request, token: str | None = None):
-        md = [("authorization", f"Bearer {token}")] if token else []
-        return getattr(self.stub, method).with_call(request, timeout=30, metadata=md)
-
-    def refused(self, method: str, request, token: str | None = None, *, metadata=()) -> Failed:
-        try:
-            self.call(method, request, token, metadata=metadata)
-        except Failed as failure:
-            return failure
-        raise AssertionError(f"{method} was expected to fail")
+    def claims(self, token: str) -> dict:
+        """An access token's claims, verified the way another service would: against the published JWKS."""
+        jwks = json_format.MessageToDict(self.call("GetJwks", directory_pb2.GetJwksRequest()))
+        return TokenVerifier(lambda: jwks).verify(token)
 
     # ---- the outbox: what identity asked notify to send ----
     def outbox(self) -> list[dict]:
@@ -144,25 +119,21 @@ class IdentityClient:
     def send_code(self, target: str, purpose: str, channel: str = "SMS", token: str | None = None) -> str:
         """Request a code and return the one that went out (to the bound phone for identifiers)."""
         before = len(self.outbox())
-        self.call("CreateVerificationCode", pb.CreateVerificationCodeRequest(channel=channel, target=target,
-                                                                             purpose=purpose), token)
+        self.call("CreateVerificationCode", registration_pb2.CreateVerificationCodeRequest(
+            channel=channel, target=target, purpose=purpose), token)
         sent = [m for m in self.outbox()[before:] if m.get("category") == "verification_code"]
         assert sent, f"no code was sent for {purpose} to {target}"
         return sent[-1]["params"]["code"]
 
     def age_codes(self, destination: str | None = None, seconds: int = 61) -> None:
         """Move codes back in time, so the 60-second resend limit does not slow tests down."""
-        from datetime import timedelta
-
-        from sqlalchemy import func
-
-        with self.context.engine.begin() as conn:
-            statement = update(VerificationCode).values(
-                created_at=VerificationCode.created_at - timedelta(seconds=seconds))
+        with self.context.session_factory() as session:
+            query = select(VerificationCode)
             if destination:
-                statement = statement.where(VerificationCode.destination == destination)
-            conn.execute(statement)
-            del func
+                query = query.where(VerificationCode.destination == destination)
+            for row in session.scalars(query):
+                row.created_at = aware(row.created_at) - timedelta(seconds=seconds)
+            session.commit()
 
     # ---- flows ----
     def register_legal_person(self, **overrides) -> Person:
@@ -170,7 +141,7 @@ class IdentityClient:
                         uscc=overrides.pop("uscc", uscc()), id_number=resident_id(), legal_rep_name="王法人",
                         organization_name=f"测试企业{unique()}有限公司")
         code = self.send_code(person.email, "REGISTER", "EMAIL")
-        request = pb.RegisterLegalPersonRequest(
+        request = registration_pb2.RegisterLegalPersonRequest(
             login_name=person.login_name, password=person.password, legal_person_type="ENTERPRISE",
             uscc=person.uscc, organization_name=person.organization_name, legal_rep_name=person.legal_rep_name,
             legal_rep_id_type="RESIDENT_ID", legal_rep_id_number=person.id_number, industry="C32",
@@ -185,16 +156,16 @@ class IdentityClient:
     def register_natural_person(self) -> Person:
         person = Person(login_name=login_name("nat"), phone=phone(), email=email(), id_number=resident_id("19850615"))
         code = self.send_code(person.phone, "REGISTER")
-        response = self.call("RegisterNaturalPerson", pb.RegisterNaturalPersonRequest(
+        response = self.call("RegisterNaturalPerson", registration_pb2.RegisterNaturalPersonRequest(
             login_name=person.login_name, password=person.password, name="赵自然", id_type="RESIDENT_ID",
             id_number=person.id_number, phone=person.phone, sms_code=code, email=person.email))
         person.account_id = response.account_id
         return person
 
-    def login(self, person: Person, identifier: str | None = None, organization_id: str = "") -> pb.Session:
+    def login(self, person: Person, identifier: str | None = None, organization_id: str = "") -> sessions_pb2.Session:
         identifier = identifier or person.login_name
         code = self.send_code(identifier, "LOGIN")
-        session = self.call("CreateSession", pb.CreateSessionRequest(
+        session = self.call("CreateSession", sessions_pb2.CreateSessionRequest(
             identifier=identifier, password=person.password, sms_code=code, organization_id=organization_id))
         person.tokens = {"access": session.access_token, "refresh": session.refresh_token}
         self.age_codes(person.phone)

@@ -1,16 +1,19 @@
-"""Field rules, masking, the membership state machine and the lockout policy (no I/O)."""
+"""Field rules, masking, the account and membership machines, the lockout policy and the key store (no I/O)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+import jwt
 import pytest
 from stdnum.cn import ric
 
 from services.chassis.errors import FailedPrecondition
+from services.chassis.registry import agency_examples, systems_of_agency
+from services.chassis.states import machines_of
 from services.identity import domain
-from services.identity.keys import signing_and_published
-from services.identity.models import SigningKey
+from services.identity.keys import KeysNotLoaded, KeyStore, new_signing_key, signing_and_published
+from services.identity.models import Account, Membership, SigningKey
 from services.identity.secrets import IdentityConfig, Secrets
 
 TODAY = date(2026, 11, 23)
@@ -74,21 +77,58 @@ def test_industry_and_agency_formats():
     assert domain.industry_problem("C") is None and domain.industry_problem("C32") is None
     assert domain.industry_problem("C3") is not None and domain.industry_problem("Z") is not None
     assert domain.agency_problem("LOCAL_AUTHORITY:110000") is None and domain.agency_problem("CIQ:1100") is None
-    assert domain.agency_problem("FBI") is not None
-    assert domain.systems_for_agency("CCPIT:beijing") == ["origin_cert"]
+    refusal = domain.agency_problem("FBI")
+    assert refusal.startswith("所属机构无效，可为 MIIT_RE_OFFICE、") and " 或 " in refusal
+    assert all(example in refusal for example in agency_examples())
+    assert systems_of_agency("CCPIT:beijing") == ("origin_cert",)
 
 
 @pytest.mark.parametrize("current, target, allowed", [
     ("PENDING", "ACTIVE", True), ("PENDING", "REJECTED", True), ("ACTIVE", "DISABLED", True),
     ("DISABLED", "ACTIVE", True), ("DISABLED", "REMOVED", True), ("REJECTED", "PENDING", True),
+    ("PENDING", "REMOVED", True),
     ("REMOVED", "ACTIVE", False), ("REJECTED", "ACTIVE", False), ("ACTIVE", "PENDING", False),
 ])
 def test_membership_state_machine(current, target, allowed):
+    membership = Membership(status=current)
     if allowed:
-        domain.check_membership_transition(current, target)
+        domain.move_membership(membership, target)
+        assert membership.status == target
     else:
-        with pytest.raises(FailedPrecondition):
-            domain.check_membership_transition(current, target)
+        with pytest.raises(FailedPrecondition) as refused:
+            domain.move_membership(membership, target)
+        assert membership.status == current
+        assert refused.value.reason == "MEMBERSHIP_STATE_INVALID"
+        assert refused.value.message == (f"成员状态为{domain.MEMBERSHIP.label(current)}，"
+                                         f"不能变为{domain.MEMBERSHIP.label(target)}")
+
+
+def test_a_deleted_account_stays_deleted_and_a_disabled_one_may_come_back():
+    assert domain.ACCOUNT.can("ACTIVE", "DISABLED") and domain.ACCOUNT.can("DISABLED", "ACTIVE")
+    assert domain.ACCOUNT.can("DISABLED", "DELETED")
+    assert domain.ACCOUNT.final == frozenset({"DELETED"}) and domain.ACCOUNT.initial == frozenset({"ACTIVE"})
+
+
+def test_every_status_column_is_bound_to_its_machine():
+    assert machines_of(Account) == {"status": domain.ACCOUNT}
+    assert machines_of(Membership) == {"status": domain.MEMBERSHIP}
+
+
+def test_an_active_account_inside_its_lockout_window_shows_as_locked():
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    later = now + timedelta(minutes=1)
+    assert domain.shown_account_status("ACTIVE", later, now) == "LOCKED"
+    assert domain.shown_account_status("ACTIVE", now - timedelta(minutes=1), now) == "ACTIVE"
+    assert domain.shown_account_status("DISABLED", later, now) == "DISABLED"
+
+
+@pytest.mark.parametrize("status, stored, scope, refusal", [
+    ("ACTIVE", "rare_earth", "rare_earth", ""), ("ACTIVE", "", "rare_earth", "SCOPE_NOT_GRANTED"),
+    ("PENDING", "", "rare_earth", "NO_MEMBERSHIP"), ("REJECTED", "", "rare_earth", "NO_MEMBERSHIP"),
+    ("DISABLED", "rare_earth", "rare_earth", "MEMBER_NOT_ACTIVE"), ("REMOVED", "", "rare_earth", "MEMBER_NOT_ACTIVE"),
+])
+def test_a_scope_is_refused_for_what_the_membership_lacks(status, stored, scope, refusal):
+    assert domain.scope_refusal("AGENT", status, stored, scope) == refusal
 
 
 def test_owner_holds_every_scope_and_others_what_was_granted():
@@ -104,8 +144,6 @@ def test_the_fifth_failure_in_the_window_locks_for_fifteen_minutes():
 
 
 def test_superseded_keys_stay_published_until_their_tokens_expire():
-    from datetime import timedelta
-
     now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     ttl = timedelta(minutes=15)
     old = SigningKey(kid="old", activates_at=now - timedelta(days=1))
@@ -143,3 +181,35 @@ def test_platform_admin_login_names_are_not_bound_by_the_enterprise_form(login):
 @pytest.mark.parametrize("login", ["ab", "", "has space", "A" * 33])
 def test_a_malformed_platform_admin_login_name_is_refused(login):
     assert domain.admin_login_name_problem(login)
+
+
+def _secrets() -> Secrets:
+    return Secrets(IdentityConfig.from_env({"IDENTITY_SECRET_KEY": "x" * 32, "IDENTITY_PASSWORD_TIME_COST": "1",
+                                            "IDENTITY_PASSWORD_MEMORY_KIB": "1024"}))
+
+
+def test_the_key_store_signs_from_memory_with_the_key_activated_by_now():
+    secrets = _secrets()
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    clock = [now]
+    store = KeyStore(secrets, 900, clock=lambda: clock[0])
+    with pytest.raises(KeysNotLoaded):
+        store.sign({"sub": "a"})
+    current = new_signing_key(secrets, now - timedelta(days=1))
+    rotated = new_signing_key(secrets, now + timedelta(seconds=60))
+    store.load([rotated, current])
+    # Published before it signs, so verifiers know it before they meet a token it signed.
+    assert {k["kid"] for k in store.jwks()["keys"]} == {current.kid, rotated.kid}
+    assert jwt.get_unverified_header(store.sign({"sub": "a"}))["kid"] == current.kid
+    clock[0] = now + timedelta(seconds=61)
+    assert jwt.get_unverified_header(store.sign({"sub": "a"}))["kid"] == rotated.kid
+
+
+def test_the_key_cache_lifetime_is_a_setting_bounded_by_the_activation_delay():
+    from services.chassis.config import ConfigError
+
+    base = {"IDENTITY_SECRET_KEY": "x" * 32}
+    assert IdentityConfig.from_env(base).key_cache_seconds == 10.0
+    assert IdentityConfig.from_env({**base, "IDENTITY_KEY_CACHE_SECONDS": "0.2"}).key_cache_seconds == 0.2
+    with pytest.raises(ConfigError, match="IDENTITY_KEY_CACHE_SECONDS"):
+        IdentityConfig.from_env({**base, "IDENTITY_KEY_CACHE_SECONDS": "60"})

@@ -7,10 +7,10 @@ import threading
 import grpc
 import pytest
 
-from protos.identity.v1 import identity_pb2 as pb
+from protos.identity.v1 import organizations_pb2, registration_pb2, sessions_pb2
+from services.chassis.testing.service import Refusal, refusal_of
 from services.identity import domain
 from services.identity.tests import support
-from services.identity.tests.support import Failed
 
 
 def test_legal_person_registration_creates_account_organisation_and_owner(identity):
@@ -20,7 +20,7 @@ def test_legal_person_registration_creates_account_organisation_and_owner(identi
     [membership] = login.organizations
     assert membership.role == "OWNER" and membership.status == "ACTIVE"
     assert sorted(membership.scopes) == sorted(domain.SCOPES)
-    organization = identity.call("GetOrganization", pb.GetOrganizationRequest(id=person.organization_id),
+    organization = identity.call("GetOrganization", organizations_pb2.GetOrganizationRequest(id=person.organization_id),
                                  person.access)
     assert organization.uscc == person.uscc
     assert organization.organization_code == person.uscc[8:17]
@@ -30,23 +30,23 @@ def test_legal_person_registration_creates_account_organisation_and_owner(identi
 def test_registration_answers_201_to_the_gateway(identity):
     address = support.email()
     code = identity.send_code(address, "REGISTER", "EMAIL")
-    request = pb.RegisterLegalPersonRequest(
+    request = registration_pb2.RegisterLegalPersonRequest(
         login_name=support.login_name("corp"), password="abc12345", legal_person_type="ENTERPRISE",
         uscc=support.uscc(), organization_name="二零一公司", legal_rep_name="王", legal_rep_id_type="PASSPORT",
         legal_rep_id_number="E12345678", industry="C", enterprise_size="MICRO", holding="OTHER",
         phone=support.phone(), email=address, email_code=code, agreement_accepted=True)
-    _response, call = identity.call_with_call("RegisterLegalPerson", request)
+    _response, call = identity.call("RegisterLegalPerson", request, with_call=True)
     metadata = dict(call.trailing_metadata()) | dict(call.initial_metadata())
     assert metadata.get("x-http-code") == "201"
 
 
 def test_every_bad_field_is_named_with_a_reason(identity):
-    failure = identity.refused("RegisterLegalPerson", pb.RegisterLegalPersonRequest(
+    failure = identity.refused("RegisterLegalPerson", registration_pb2.RegisterLegalPersonRequest(
         login_name="ab", password="onlyletters", legal_person_type="COMPANY", uscc="91110108MA01ABCD20",
         legal_rep_id_type="RESIDENT_ID", legal_rep_id_number="110101199003077770", industry="c32",
         enterprise_size="HUGE", holding="", phone="12345", email="not-an-email"))
     assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
-    v = failure.violations
+    v = failure.fields
     assert v["loginName"] == "登录名须为6-15位字母、数字或下划线"
     assert v["password"] == "密码须同时包含字母和数字"
     assert "法人类型" in v["legalPersonType"]
@@ -66,14 +66,14 @@ def test_uscc_issued_by_a_letter_coded_authority_is_accepted(identity):
 
 def test_taken_uscc_and_login_name_answer_already_exists_naming_the_field(identity):
     first = identity.register_legal_person()
-    failure = identity.refused("RegisterLegalPerson", pb.RegisterLegalPersonRequest(
+    failure = identity.refused("RegisterLegalPerson", registration_pb2.RegisterLegalPersonRequest(
         login_name=support.login_name("corp"), password="abc12345", legal_person_type="ENTERPRISE",
         uscc=first.uscc, organization_name="重复公司", legal_rep_name="王", legal_rep_id_type="PASSPORT",
         legal_rep_id_number="E1234567", industry="C", enterprise_size="MICRO", holding="OTHER",
         phone=support.phone(), email=support.email(), email_code="123456", agreement_accepted=True))
     assert failure.code == grpc.StatusCode.ALREADY_EXISTS
     assert failure.metadata["field"] == "uscc"
-    failure = identity.refused("RegisterLegalPerson", pb.RegisterLegalPersonRequest(
+    failure = identity.refused("RegisterLegalPerson", registration_pb2.RegisterLegalPersonRequest(
         login_name=first.login_name, password="abc12345", legal_person_type="ENTERPRISE",
         uscc=support.uscc(), organization_name="重复公司", legal_rep_name="王", legal_rep_id_type="PASSPORT",
         legal_rep_id_number="E1234567", industry="C", enterprise_size="MICRO", holding="OTHER",
@@ -87,7 +87,7 @@ def test_two_concurrent_registrations_with_one_uscc_give_one_success_and_one_alr
     requests = []
     for _ in range(2):
         address = support.email()
-        requests.append(pb.RegisterLegalPersonRequest(
+        requests.append(registration_pb2.RegisterLegalPersonRequest(
             login_name=support.login_name("race"), password="abc12345", legal_person_type="ENTERPRISE",
             uscc=shared, organization_name="竞争公司", legal_rep_name="王", legal_rep_id_type="PASSPORT",
             legal_rep_id_number="E1234567", industry="C", enterprise_size="MICRO", holding="OTHER",
@@ -100,16 +100,16 @@ def test_two_concurrent_registrations_with_one_uscc_give_one_success_and_one_alr
         barrier.wait()
         try:
             results[index] = identity.call("RegisterLegalPerson", requests[index])
-        except Failed as failure:
-            results[index] = failure
+        except grpc.RpcError as error:
+            results[index] = refusal_of(error)
 
     threads = [threading.Thread(target=register, args=(i,)) for i in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
-    failures = [r for r in results if isinstance(r, Failed)]
-    successes = [r for r in results if isinstance(r, pb.Registration)]
+    failures = [r for r in results if isinstance(r, Refusal)]
+    successes = [r for r in results if isinstance(r, registration_pb2.Registration)]
     assert len(successes) == 1 and len(failures) == 1
     assert failures[0].code == grpc.StatusCode.ALREADY_EXISTS
     assert failures[0].metadata["field"] == "uscc"
@@ -119,15 +119,15 @@ def test_registration_refuses_a_wrong_email_code_and_creates_nothing(identity):
     address = support.email()
     identity.send_code(address, "REGISTER", "EMAIL")
     name = support.login_name("corp")
-    failure = identity.refused("RegisterLegalPerson", pb.RegisterLegalPersonRequest(
+    failure = identity.refused("RegisterLegalPerson", registration_pb2.RegisterLegalPersonRequest(
         login_name=name, password="abc12345", legal_person_type="ENTERPRISE", uscc=support.uscc(),
         organization_name="错码公司", legal_rep_name="王", legal_rep_id_type="PASSPORT",
         legal_rep_id_number="E1234567", industry="C", enterprise_size="MICRO", holding="OTHER",
         phone=support.phone(), email=address, email_code="000000", agreement_accepted=True))
     assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert "emailCode" in failure.violations
-    again = identity.refused("CreateSession", pb.CreateSessionRequest(identifier=name, password="abc12345",
-                                                                      sms_code="123456"))
+    assert "emailCode" in failure.fields
+    again = identity.refused("CreateSession", sessions_pb2.CreateSessionRequest(identifier=name, password="abc12345",
+                                                                                sms_code="123456"))
     assert again.code == grpc.StatusCode.UNAUTHENTICATED
 
 
@@ -139,7 +139,7 @@ def test_natural_person_registers_with_sms_code_and_one_account_per_id_number(id
     assert person.id_number not in str(session)
     number = support.phone()
     code = identity.send_code(number, "REGISTER")
-    failure = identity.refused("RegisterNaturalPerson", pb.RegisterNaturalPersonRequest(
+    failure = identity.refused("RegisterNaturalPerson", registration_pb2.RegisterNaturalPersonRequest(
         login_name=support.login_name("nat"), password="abc12345", name="重复", id_type="RESIDENT_ID",
         id_number=person.id_number.lower(), phone=number, sms_code=code))
     assert failure.code == grpc.StatusCode.ALREADY_EXISTS and failure.metadata["field"] == "idNumber"
@@ -148,13 +148,13 @@ def test_natural_person_registers_with_sms_code_and_one_account_per_id_number(id
 def test_institution_registers_a_foreign_organisation(identity):
     address = support.email()
     code = identity.send_code(address, "REGISTER", "EMAIL")
-    response = identity.call("RegisterInstitution", pb.RegisterInstitutionRequest(
+    response = identity.call("RegisterInstitution", registration_pb2.RegisterInstitutionRequest(
         login_name=support.login_name("inst"), password="abc12345", organization_name="Prüfgesellschaft GmbH",
         country="DE", registration_number=f"HRB{support.unique()}", address="Berlin", contact_name="Anna",
         phone=support.phone(), email=address, email_code=code, agreement_accepted=True))
     assert response.organization.kind == "FOREIGN" and response.organization.country == "DE"
-    failure = identity.refused("RegisterInstitution", pb.RegisterInstitutionRequest(country="china"))
-    assert "country" in failure.violations and "registrationNumber" in failure.violations
+    failure = identity.refused("RegisterInstitution", registration_pb2.RegisterInstitutionRequest(country="china"))
+    assert "country" in failure.fields and "registrationNumber" in failure.fields
 
 
 @pytest.mark.parametrize("purpose", ["REGISTER", "LOGIN"])
@@ -162,7 +162,7 @@ def test_codes_are_never_answered_and_are_stored_hashed(identity, purpose):
     person = identity.register_natural_person()
     identity.age_codes()
     target = person.phone if purpose == "REGISTER" else person.login_name
-    response = identity.call("CreateVerificationCode", pb.CreateVerificationCodeRequest(
+    response = identity.call("CreateVerificationCode", registration_pb2.CreateVerificationCodeRequest(
         channel="SMS", target=target, purpose=purpose))
     code = identity.sent_codes(person.phone)[-1]
     assert code not in str(response)

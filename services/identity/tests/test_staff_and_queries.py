@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import grpc
+import pytest
 
-from protos.identity.v1 import identity_pb2 as pb
+from protos.identity.v1 import accounts_pb2, directory_pb2, organizations_pb2, sessions_pb2, staff_pb2
 from services.identity.cli import ensure_admin_from_env, seed_demo
 from services.identity.tests import support
 from services.identity.tests.support import Person
@@ -33,40 +34,39 @@ def test_ensure_admin_has_no_defaults_outside_dev(identity, monkeypatch, capsys)
 def test_admin_creates_staff_who_log_in_with_agency_claims(identity, monkeypatch):
     admin = _admin(identity, monkeypatch)
     staff = Person(login_name=support.login_name("staff"), phone=support.phone(), email="")
-    created = identity.call("CreateStaff", pb.CreateStaffRequest(
+    created = identity.call("CreateStaff", staff_pb2.CreateStaffRequest(
         login_name=staff.login_name, password=staff.password, name="审核员", phone=staff.phone,
         agency="LOCAL_AUTHORITY:110000", roles=["REVIEWER"]), admin.access)
     assert created.kind == "STAFF" and list(created.systems) == ["rare_earth"]
     session = identity.login(staff)
-    from services.identity.tests.test_sessions import _claims
-
-    claims = _claims(identity, session.access_token)
+    claims = identity.claims(session.access_token)
     assert claims["agency"] == "LOCAL_AUTHORITY:110000" and claims["roles"] == ["STAFF", "REVIEWER"]
     assert claims["scopes"] == ["rare_earth"] and claims["kind"] == "STAFF"
-    refused = identity.refused("CreateStaff", pb.CreateStaffRequest(
+    refused = identity.refused("CreateStaff", staff_pb2.CreateStaffRequest(
         login_name=support.login_name("staff"), password="abc12345", name="x", phone=support.phone(),
         agency="MIIT_RE_OFFICE"), staff.access)
     assert refused.code == grpc.StatusCode.PERMISSION_DENIED
-    bad = identity.refused("CreateStaff", pb.CreateStaffRequest(agency="NASA"), admin.access)
-    assert {"loginName", "password", "name", "phone", "agency"} <= set(bad.violations)
+    bad = identity.refused("CreateStaff", staff_pb2.CreateStaffRequest(agency="NASA"), admin.access)
+    assert {"loginName", "password", "name", "phone", "agency"} <= set(bad.fields)
 
 
 def test_audit_log_records_logins_failures_and_grants_searchable_with_paging(identity, monkeypatch):
     admin = _admin(identity, monkeypatch)
     person = identity.register_legal_person()
-    identity.refused("CreateSession", pb.CreateSessionRequest(identifier=person.login_name, password="Bad12345",
-                                                              sms_code="123456"),
-                     metadata=[("x-forwarded-for", "203.0.113.9"), ("user-agent", "probe/1.0")])
+    with pytest.raises(grpc.RpcError):
+        identity.call("CreateSession", sessions_pb2.CreateSessionRequest(
+            identifier=person.login_name, password="Bad12345", sms_code="123456"),
+            metadata=[("x-forwarded-for", "203.0.113.9"), ("user-agent", "probe/1.0")])
     identity.login(person)
-    events = identity.call("ListAuditEvents", pb.ListAuditEventsRequest(account_id=person.account_id,
-                                                                        action="LOGIN"), admin.access)
+    events = identity.call("ListAuditEvents", staff_pb2.ListAuditEventsRequest(account_id=person.account_id,
+                                                                               action="LOGIN"), admin.access)
     results = [e.result for e in events.audit_events]
     assert "SUCCESS" in results and "FAILURE" in results
     failure = next(e for e in events.audit_events if e.result == "FAILURE")
     assert failure.client_ip == "203.0.113.9"
-    page = identity.call("ListAuditEvents", pb.ListAuditEventsRequest(page_size=1), admin.access)
+    page = identity.call("ListAuditEvents", staff_pb2.ListAuditEventsRequest(page_size=1), admin.access)
     assert len(page.audit_events) == 1 and page.next_page_token and page.total_size > 1
-    refused = identity.refused("ListAuditEvents", pb.ListAuditEventsRequest(), person.access)
+    refused = identity.refused("ListAuditEvents", staff_pb2.ListAuditEventsRequest(), person.access)
     assert refused.code == grpc.StatusCode.PERMISSION_DENIED
 
 
@@ -76,15 +76,15 @@ def test_resolve_recipients_gives_owner_and_scoped_active_members_once(identity)
     owner = _owner(identity)
     scoped = _approved_agent(identity, owner, scopes=["origin_cert"])
     _unscoped = _approved_agent(identity, owner)
-    response = identity.call("ResolveRecipients", pb.ResolveRecipientsRequest(queries=[
-        pb.RecipientQuery(organization_id=owner.organization_id, scope="origin_cert"),
-        pb.RecipientQuery(account_id=owner.account_id)]))
+    response = identity.call("ResolveRecipients", directory_pb2.ResolveRecipientsRequest(queries=[
+        directory_pb2.RecipientQuery(organization_id=owner.organization_id, scope="origin_cert"),
+        directory_pb2.RecipientQuery(account_id=owner.account_id)]))
     assert sorted(r.account_id for r in response.recipients) == sorted([owner.account_id, scoped.account_id])
     assert {r.phone for r in response.recipients} == {owner.phone, scoped.phone}
-    identity.call("DisableMember", pb.MemberActionRequest(organization_id=owner.organization_id,
-                                                          account_id=scoped.account_id), owner.access)
-    response = identity.call("ResolveRecipients", pb.ResolveRecipientsRequest(queries=[
-        pb.RecipientQuery(organization_id=owner.organization_id, scope="origin_cert")]))
+    identity.call("DisableMember", organizations_pb2.MemberActionRequest(organization_id=owner.organization_id,
+                                                                         account_id=scoped.account_id), owner.access)
+    response = identity.call("ResolveRecipients", directory_pb2.ResolveRecipientsRequest(queries=[
+        directory_pb2.RecipientQuery(organization_id=owner.organization_id, scope="origin_cert")]))
     assert [r.account_id for r in response.recipients] == [owner.account_id]
 
 
@@ -95,16 +95,16 @@ def test_resolve_recipients_reaches_the_active_staff_of_an_agency_and_nobody_els
     desk = []
     for label in ("desk1", "desk2"):
         person = Person(login_name=support.login_name(label), phone=support.phone(), email="")
-        created = identity.call("CreateStaff", pb.CreateStaffRequest(
+        created = identity.call("CreateStaff", staff_pb2.CreateStaffRequest(
             login_name=person.login_name, password=person.password, name="审核员", phone=person.phone,
             agency=agency), admin.access)
         desk.append(created)
     elsewhere = Person(login_name=support.login_name("other"), phone=support.phone(), email="")
-    identity.call("CreateStaff", pb.CreateStaffRequest(
+    identity.call("CreateStaff", staff_pb2.CreateStaffRequest(
         login_name=elsewhere.login_name, password=elsewhere.password, name="审核员", phone=elsewhere.phone,
         agency="RE_OPERATOR"), admin.access)
-    response = identity.call("ResolveRecipients", pb.ResolveRecipientsRequest(queries=[
-        pb.RecipientQuery(agency=agency)]))
+    response = identity.call("ResolveRecipients", directory_pb2.ResolveRecipientsRequest(queries=[
+        directory_pb2.RecipientQuery(agency=agency)]))
     assert sorted(r.account_id for r in response.recipients) == sorted(a.id for a in desk)
     assert all(r.phone for r in response.recipients)
 
@@ -114,27 +114,28 @@ def test_list_audience_pages_through_organisations(identity):
 
     owner = _owner(identity)
     agent = _approved_agent(identity, owner)
-    first = identity.call("ListAudience", pb.ListAudienceRequest(
-        kind=pb.ORGANIZATIONS, organization_ids=[owner.organization_id], page_size=1))
-    second = identity.call("ListAudience", pb.ListAudienceRequest(
-        kind=pb.ORGANIZATIONS, organization_ids=[owner.organization_id], page_size=1,
+    first = identity.call("ListAudience", directory_pb2.ListAudienceRequest(
+        kind=directory_pb2.ORGANIZATIONS, organization_ids=[owner.organization_id], page_size=1))
+    second = identity.call("ListAudience", directory_pb2.ListAudienceRequest(
+        kind=directory_pb2.ORGANIZATIONS, organization_ids=[owner.organization_id], page_size=1,
         page_token=first.next_page_token))
     assert first.next_page_token and not second.next_page_token
     assert {r.account_id for r in [*first.recipients, *second.recipients]} == {owner.account_id, agent.account_id}
-    everyone = identity.call("ListAudience", pb.ListAudienceRequest(kind=pb.SYSTEM, system="inspection",
-                                                                    page_size=200))
+    everyone = identity.call("ListAudience", directory_pb2.ListAudienceRequest(kind=directory_pb2.SYSTEM,
+                                                                               system="inspection",
+                                                                               page_size=200))
     ids = {r.account_id for r in everyone.recipients}
     assert owner.account_id in ids and agent.account_id not in ids
 
 
 def test_get_account_and_batch_get_organizations(identity):
     person = identity.register_legal_person()
-    account = identity.call("GetAccount", pb.GetAccountRequest(id=person.account_id))
+    account = identity.call("GetAccount", directory_pb2.GetAccountRequest(id=person.account_id))
     assert account.login_name == person.login_name and account.phone == person.phone
-    found = identity.call("BatchGetOrganizations", pb.BatchGetOrganizationsRequest(
+    found = identity.call("BatchGetOrganizations", directory_pb2.BatchGetOrganizationsRequest(
         ids=[person.organization_id, "missing"]))
     assert [o.id for o in found.organizations] == [person.organization_id]
-    missing = identity.refused("GetAccount", pb.GetAccountRequest(id="missing"))
+    missing = identity.refused("GetAccount", directory_pb2.GetAccountRequest(id="missing"))
     assert missing.code == grpc.StatusCode.NOT_FOUND
 
 
@@ -154,22 +155,23 @@ def test_the_admin_disables_an_account_which_then_cannot_log_in_or_refresh_until
     admin = _admin(identity, monkeypatch)
     person = identity.register_legal_person()
     session = identity.login(person)
-    disabled = identity.call("DisableAccount", pb.AccountActionRequest(id=person.account_id, reason="冒用"),
+    disabled = identity.call("DisableAccount", staff_pb2.AccountActionRequest(id=person.account_id, reason="冒用"),
                              admin.access)
     assert disabled.status == "DISABLED"
-    refresh = identity.refused("RefreshSession", pb.RefreshSessionRequest(refresh_token=session.refresh_token))
+    refresh = identity.refused("RefreshSession",
+                               sessions_pb2.RefreshSessionRequest(refresh_token=session.refresh_token))
     assert refresh.code == grpc.StatusCode.UNAUTHENTICATED
     code = identity.send_code(person.login_name, "LOGIN")
-    login = identity.refused("CreateSession", pb.CreateSessionRequest(
+    login = identity.refused("CreateSession", sessions_pb2.CreateSessionRequest(
         identifier=person.login_name, password=person.password, sms_code=code))
     assert login.code == grpc.StatusCode.PERMISSION_DENIED
     identity.age_codes(person.phone)
 
-    enabled = identity.call("EnableAccount", pb.AccountActionRequest(id=person.account_id), admin.access)
+    enabled = identity.call("EnableAccount", staff_pb2.AccountActionRequest(id=person.account_id), admin.access)
     assert enabled.status == "ACTIVE"
     assert identity.login(person).access_token
-    events = identity.call("ListAuditEvents", pb.ListAuditEventsRequest(account_id=person.account_id,
-                                                                        action="ACCOUNT_DISABLED"), admin.access)
+    events = identity.call("ListAuditEvents", staff_pb2.ListAuditEventsRequest(account_id=person.account_id,
+                                                                               action="ACCOUNT_DISABLED"), admin.access)
     assert [e.detail for e in events.audit_events] == ["冒用"]
 
 
@@ -177,12 +179,12 @@ def test_only_the_admin_switches_accounts_and_never_its_own(identity, monkeypatc
     admin = _admin(identity, monkeypatch)
     person = identity.register_legal_person()
     identity.login(person)
-    own_id = identity.call("GetMe", pb.GetMeRequest(), admin.access).account.id
-    by_owner = identity.refused("DisableAccount", pb.AccountActionRequest(id=own_id), person.access)
+    own_id = identity.call("GetMe", accounts_pb2.GetMeRequest(), admin.access).account.id
+    by_owner = identity.refused("DisableAccount", staff_pb2.AccountActionRequest(id=own_id), person.access)
     assert by_owner.code == grpc.StatusCode.PERMISSION_DENIED
-    itself = identity.refused("DisableAccount", pb.AccountActionRequest(id=own_id), admin.access)
+    itself = identity.refused("DisableAccount", staff_pb2.AccountActionRequest(id=own_id), admin.access)
     assert itself.code == grpc.StatusCode.FAILED_PRECONDITION
-    unknown = identity.refused("EnableAccount", pb.AccountActionRequest(id="no-such-account"), admin.access)
+    unknown = identity.refused("EnableAccount", staff_pb2.AccountActionRequest(id="no-such-account"), admin.access)
     assert unknown.code == grpc.StatusCode.NOT_FOUND
 
 
@@ -192,16 +194,16 @@ def test_the_admin_lists_staff_by_agency_a_page_at_a_time(identity, monkeypatch)
     created = []
     for label in ("ciqa", "ciqb", "ciqc"):
         person = Person(login_name=support.login_name(label), phone=support.phone(), email="")
-        created.append(identity.call("CreateStaff", pb.CreateStaffRequest(
+        created.append(identity.call("CreateStaff", staff_pb2.CreateStaffRequest(
             login_name=person.login_name, password=person.password, name="检验员", phone=person.phone,
             agency=agency), admin.access).id)
-    first = identity.call("ListStaff", pb.ListStaffRequest(agency=agency, page_size=2), admin.access)
+    first = identity.call("ListStaff", staff_pb2.ListStaffRequest(agency=agency, page_size=2), admin.access)
     assert first.total_size == 3 and len(first.staff) == 2 and first.next_page_token
-    rest = identity.call("ListStaff", pb.ListStaffRequest(agency=agency, page_size=2,
-                                                          page_token=first.next_page_token), admin.access)
+    rest = identity.call("ListStaff", staff_pb2.ListStaffRequest(agency=agency, page_size=2,
+                                                                 page_token=first.next_page_token), admin.access)
     assert sorted(a.id for a in [*first.staff, *rest.staff]) == sorted(created)
     assert all(a.agency == agency and a.kind == "STAFF" for a in [*first.staff, *rest.staff])
     outsider = identity.register_legal_person()
     identity.login(outsider)
-    assert identity.refused("ListStaff", pb.ListStaffRequest(), outsider.access).code == \
+    assert identity.refused("ListStaff", staff_pb2.ListStaffRequest(), outsider.access).code == \
         grpc.StatusCode.PERMISSION_DENIED
