@@ -18,8 +18,7 @@ from argon2 import PasswordHasher
 from google.protobuf import json_format
 
 from bench.report import Figure, print_figure, print_header, repeat
-from protos.identity.v1 import identity_pb2 as pb
-from protos.identity.v1 import identity_pb2_grpc
+from protos.identity.v1 import directory_pb2, directory_pb2_grpc, sessions_pb2, sessions_pb2_grpc
 from services.chassis import testing
 from services.chassis.auth import AUDIENCE, ISSUER, TokenVerifier
 from services.chassis.config import ServiceSettings
@@ -32,36 +31,37 @@ RUNS = 3
 
 
 def _start(url: str):
-    os.environ.setdefault("IDENTITY_SECRET_KEY", "bench-identity-secret-key-0123456789")
-    from services.chassis.runtime import build_context, migrate, serve
+    from services.chassis.cli import migrate, serve
+    from services.chassis.context import build_context
     from services.identity.definition import DEFINITION
 
-    settings = ServiceSettings.from_env("identity", {"IDENTITY_DATABASE_URL": url, "TONGBAN_ENV": "test",
-                                                     "IDENTITY_SECRET_KEY": os.environ["IDENTITY_SECRET_KEY"]})
-    context = build_context(DEFINITION, settings)
+    # Production argon2id costs (the identity defaults): only the secret key is the bench's own.
+    environ = {"IDENTITY_DATABASE_URL": url, "TONGBAN_ENV": "test",
+               "IDENTITY_SECRET_KEY": os.environ.get("IDENTITY_SECRET_KEY", "bench-identity-secret-key-0123456789")}
+    context = build_context(DEFINITION, ServiceSettings.from_env("identity", environ), environ=environ)
     migrate(DEFINITION, context)
     return context, serve(DEFINITION, context, port=0)
 
 
 def _prepare_logins(context, count: int, password: str) -> list[tuple[str, str]]:
     """Accounts sharing one password hash and one fresh LOGIN code each: the costly parts stay in the login."""
-    from services.identity.handlers.common import IdentityApp
     from services.identity.models import Account, VerificationCode
 
-    app = IdentityApp.for_context(context)
-    password_hash = app.secrets.hash_password(password)
+    secrets = context.providers.secrets
+    password_hash = secrets.hash_password(password)
     now = utcnow()
     logins = []
-    with context.session_factory() as session:
+    with context.unit_of_work() as uow:
+        session = uow.session
         for index in range(count):
             name, phone, code, code_id = f"b{new_id()[:12]}", f"137{index:08d}", f"{index % 10**6:06d}", new_id()
             session.add(Account(id=new_id(), login_name=name, kind="NATURAL_PERSON", status="ACTIVE",
                                 password_hash=password_hash, name="压测", phone=phone, created_at=now, updated_at=now))
             session.add(VerificationCode(id=code_id, purpose="LOGIN", channel="SMS", destination=phone,
-                                         code_hash=app.secrets.code_hash(code_id, code), attempts=0, created_at=now,
+                                         code_hash=secrets.code_hash(code_id, code), attempts=0, created_at=now,
                                          expires_at=now.replace(year=now.year + 1)))
             logins.append((name, code))
-        session.commit()
+        uow.commit()
     return logins
 
 
@@ -69,8 +69,8 @@ def _login_rate(context, stub, password: str) -> float:
     logins = _prepare_logins(context, LOGINS, password)
 
     def one(login: tuple[str, str]) -> None:
-        stub.CreateSession(pb.CreateSessionRequest(identifier=login[0], password=password, sms_code=login[1]),
-                           timeout=60)
+        stub.CreateSession(sessions_pb2.CreateSessionRequest(identifier=login[0], password=password,
+                                                             sms_code=login[1]), timeout=60)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(CLIENT_THREADS) as pool:
@@ -87,11 +87,11 @@ def _hash_rate(password: str) -> float:
     return count / (time.perf_counter() - started)
 
 
-def _verification_rates(stub, context, password: str) -> tuple[Figure, Figure, Figure]:
+def _verification_rates(stub, directory, context, password: str) -> tuple[Figure, Figure, Figure]:
     name, code = _prepare_logins(context, 1, password)[0]
-    token = stub.CreateSession(pb.CreateSessionRequest(identifier=name, password=password, sms_code=code),
+    token = stub.CreateSession(sessions_pb2.CreateSessionRequest(identifier=name, password=password, sms_code=code),
                                timeout=60).access_token
-    jwks = json_format.MessageToDict(stub.GetJwks(pb.GetJwksRequest(), timeout=10))
+    jwks = json_format.MessageToDict(directory.GetJwks(directory_pb2.GetJwksRequest(), timeout=10))
     verifier = TokenVerifier(lambda: jwks)
     # cache_size=0: every call checks the signature, as for a token the gateway sees first.
     first_sight = TokenVerifier(lambda: jwks, cache_size=0)
@@ -124,13 +124,14 @@ def main() -> None:
     try:
         context, running = _start(url)
         channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
-        stub = identity_pb2_grpc.IdentityServiceStub(channel)
+        stub = sessions_pb2_grpc.SessionServiceStub(channel)
+        directory = directory_pb2_grpc.DirectoryServiceStub(channel)
         print_header(f"identity login ({LOGINS} logins per run, {CLIENT_THREADS} client threads, argon2id defaults)")
         logins = Figure("login over gRPC", repeat(lambda: _login_rate(context, stub, password), RUNS), "sessions/s")
         hashes = Figure("argon2-cffi raw hash", repeat(lambda: _hash_rate(password), RUNS), "hashes/s")
         print_figure(logins, hashes)
         print_header(f"access-token verification ({VERIFICATIONS} per run, one token)")
-        cached, first, decode = _verification_rates(stub, context, password)
+        cached, first, decode = _verification_rates(stub, directory, context, password)
         print_figure(first, decode)
         print_figure(cached, decode)
         channel.close()
