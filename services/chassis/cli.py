@@ -53,9 +53,11 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
     revision_parser.add_argument("message")
     sub.add_parser("relay", help="relay the outbox to RabbitMQ")
     for name, (help_text, _command) in definition.commands.items():
-        extra = sub.add_parser(name, help=help_text)
-        extra.add_argument("args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+        # The service's own command parses its own options (``create-admin --login L``).
+        sub.add_parser(name, help=help_text, add_help=False)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command not in definition.commands:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
 
     context = build_context(definition)
     configure_logging(definition.name, context.settings.log_level)
@@ -80,7 +82,7 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
         run_until_signalled(running, context.settings.grace_seconds)
         return 0
     _help, extra_command = definition.commands[command]
-    return extra_command(context, args.args)
+    return extra_command(context, rest)
 
 
 if __name__ == "__main__":  # pragma: no cover
