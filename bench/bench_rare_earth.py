@@ -24,8 +24,7 @@ from sqlalchemy import insert, select, text
 from stdnum.cn import uscc as uscc_number
 
 from bench.report import Figure, percentile, print_figure, print_header, repeat
-from protos.rare_earth.v1 import rare_earth_pb2 as pb
-from protos.rare_earth.v1 import rare_earth_pb2_grpc
+from protos.rare_earth.v1 import ledgers_pb2, ledgers_pb2_grpc, resources_pb2, trace_pb2, trace_pb2_grpc
 from services.chassis import testing
 from services.chassis.config import ServiceSettings
 from services.chassis.db import utcnow
@@ -55,19 +54,16 @@ def serve(url: str, jwks_path: str) -> None:
     import threading
 
     from services.chassis.auth import TokenVerifier
-    from services.chassis.runtime import build_context
-    from services.chassis.runtime import serve as start
-    from services.rare_earth import grpc_api
+    from services.chassis.cli import serve as start
+    from services.chassis.context import build_context
     from services.rare_earth.definition import DEFINITION
-    from services.rare_earth.directory import StaticDirectory
 
     with open(jwks_path, encoding="utf-8") as keys:
         jwks = json.load(keys)
-    definition = dataclasses.replace(
-        DEFINITION, bindings=lambda context: grpc_api.bindings(context, StaticDirectory({})),
-        token_verifier=lambda _context: TokenVerifier(lambda: jwks))
-    context = build_context(definition, ServiceSettings.from_env(
-        "rare_earth", {"RARE_EARTH_DATABASE_URL": url, "TONGBAN_ENV": "test", "LOG_LEVEL": "WARNING"}))
+    # No identity runs here: tokens verify against the bench's own keys, and no call needs a USCC.
+    definition = dataclasses.replace(DEFINITION, token_verifier=lambda _context: TokenVerifier(lambda: jwks))
+    environ = {"RARE_EARTH_DATABASE_URL": url, "TONGBAN_ENV": "test", "LOG_LEVEL": "WARNING"}
+    context = build_context(definition, ServiceSettings.from_env("rare_earth", environ), environ=environ)
     running = start(definition, context, port=0)
     print(running.port, flush=True)
     stop = threading.Event()
@@ -91,19 +87,20 @@ def _prepare(context) -> tuple[str, str]:
     """One approved seller and its buyer, and the bench month's window open wide."""
     from services.rare_earth.models import Enterprise, ReportingWindow
 
-    with context.session_factory() as session:
-        for index, name in ((1, "seller"), (2, "buyer")):
-            session.add(Enterprise(id=f"bench-{name}", organization_id=f"org-bench-{name}", uscc=_uscc(index),
-                                   status="APPROVED", enterprise_type="SMELTING_SEPARATION",
-                                   enterprise_name=f"压测{name}", created_by="bench", approved_at=utcnow()))
-        session.add(ReportingWindow(month=f"{YEAR}-{MONTH:02d}", opens_on=date(2000, 1, 1),
-                                    closes_on=date(2099, 12, 31), set_by="bench"))
-        session.commit()
+    # Written as rows, not walked through registration and review: the bench measures ledgers.
+    with context.engine.begin() as connection:
+        connection.execute(insert(Enterprise.__table__), [
+            {"id": f"bench-{name}", "organization_id": f"org-bench-{name}", "uscc": _uscc(index),
+             "status": "APPROVED", "enterprise_type": "SMELTING_SEPARATION", "enterprise_name": f"压测{name}",
+             "created_by": "bench", "approved_at": utcnow()}
+            for index, name in ((1, "seller"), (2, "buyer"))])
+        connection.execute(insert(ReportingWindow.__table__).values(
+            month=f"{YEAR}-{MONTH:02d}", opens_on=date(2000, 1, 1), closes_on=date(2099, 12, 31), set_by="bench"))
     return "org-bench-seller", _uscc(2)
 
 
 def _sales_file(rows: int, buyer_uscc: str) -> bytes:
-    from services.rare_earth.ledgers import COLUMNS
+    from services.rare_earth.domain.ledgers import COLUMNS
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("销售台账")
@@ -222,17 +219,19 @@ def _chain(context) -> str:
 def _upload_and_confirm(stub, token: str, content: bytes) -> tuple[float, float]:
     metadata = [("authorization", f"Bearer {token}")]
     started = time.perf_counter()
-    imported = stub.ImportLedger(pb.ImportLedgerRequest(kind=pb.SALES, year=YEAR, month=MONTH, file=content),
-                                 metadata=metadata, timeout=600)
+    imported = stub.ImportLedger(ledgers_pb2.ImportLedgerRequest(kind=resources_pb2.SALES, year=YEAR, month=MONTH,
+                                                                 file=content), metadata=metadata, timeout=600)
     validated = time.perf_counter() - started
-    assert imported.status == pb.LedgerImport.VALID and imported.row_count == ROWS, imported.errors[:3]
+    assert imported.status == ledgers_pb2.LedgerImport.VALID and imported.row_count == ROWS, imported.errors[:3]
     started = time.perf_counter()
-    stub.ConfirmLedgerImport(pb.ConfirmLedgerImportRequest(id=imported.import_id), metadata=metadata, timeout=600)
+    stub.ConfirmLedgerImport(ledgers_pb2.ConfirmLedgerImportRequest(id=imported.import_id), metadata=metadata,
+                             timeout=600)
     return validated, time.perf_counter() - started
 
 
 def main() -> None:
-    from services.chassis.runtime import build_context, migrate
+    from services.chassis.cli import migrate
+    from services.chassis.context import build_context
     from services.rare_earth.definition import DEFINITION
     from services.rare_earth.models import ledger_rows
     from services.rare_earth.seed import seed_dictionary
@@ -253,7 +252,8 @@ def main() -> None:
         port = int(child.stdout.readline())
         channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[
             ("grpc.max_send_message_length", 16 * 1024 * 1024)])
-        stub = rare_earth_pb2_grpc.RareEarthServiceStub(channel)
+        stub = ledgers_pb2_grpc.LedgerServiceStub(channel)
+        tracer = trace_pb2_grpc.TraceServiceStub(channel)
         seller = minter.mint("bench-account", org=organization, roles=("OWNER",), scopes=("rare_earth",))
         office = minter.mint("bench-office", roles=("STAFF",), scopes=("rare_earth",), kind="STAFF",
                              agency="MIIT_RE_OFFICE")
@@ -289,7 +289,7 @@ def main() -> None:
 
         def one_trace() -> float:
             began = time.perf_counter()
-            found = stub.TraceProduct(pb.TraceProductRequest(code=code), metadata=metadata, timeout=60)
+            found = tracer.TraceProduct(trace_pb2.TraceProductRequest(code=code), metadata=metadata, timeout=60)
             elapsed = time.perf_counter() - began
             assert len(found.steps) == 3 * HOPS, len(found.steps)
             return elapsed * 1000

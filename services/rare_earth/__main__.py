@@ -1,6 +1,6 @@
 import sys
 
-from services.chassis.runtime import main
+from services.chassis.cli import main
 from services.rare_earth.definition import DEFINITION
 
 sys.exit(main(DEFINITION))

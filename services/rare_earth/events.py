@@ -19,8 +19,8 @@ from services.chassis.messages import (
     notification_request,
     organization_recipient,
 )
+from services.rare_earth.domain.agencies import SCOPE, SYSTEM
 
-SYSTEM = "rare_earth"
 RECEIVED = "RECEIVED"
 SYSTEM_NOTICE = "SYSTEM"
 # Recipients per notification request when every enterprise is told something.
@@ -53,7 +53,7 @@ def notice_to_organization(template: str, organization_id: str, params: Mapping[
                            category: str = RECEIVED, channels: Iterable[str] = ("IN_SITE",)) -> OutboundMessage:
     _check(template, params)
     return notification_request(system=SYSTEM, category=category, template=template,
-                                recipients=[organization_recipient(organization_id, SYSTEM)],
+                                recipients=[organization_recipient(organization_id, SCOPE)],
                                 channels=channels, params=params)
 
 
@@ -74,7 +74,7 @@ def system_notice_to_all(template: str, organization_ids: list[str],
     _check(template, params)
     return [
         notification_request(system=SYSTEM, category=SYSTEM_NOTICE, template=template,
-                             recipients=[organization_recipient(org, SYSTEM)
+                             recipients=[organization_recipient(org, SCOPE)
                                          for org in organization_ids[start:start + BROADCAST_BATCH]],
                              channels=("IN_SITE",), params=params)
         for start in range(0, len(organization_ids), BROADCAST_BATCH)

@@ -10,7 +10,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from services.rare_earth.ledgers import COLUMNS, KINDS, MAX_ROWS
+from services.rare_earth.domain.ledgers import COLUMNS, KINDS, MAX_ROWS
 
 # Rows pre-formatted and covered by the dropdowns; more rows may be added below them.
 FORMATTED_ROWS = 1000

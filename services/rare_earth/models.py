@@ -29,6 +29,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.chassis.db import BigIntPK, new_id, utcnow
 from services.chassis.outbox import define_message_tables
+from services.chassis.states import status_column
+from services.rare_earth.domain.states import (
+    AFFILIATION,
+    CASE,
+    LEDGER_IMPORT,
+    OVERRIDE,
+    QUOTA_CONFIRMATION,
+    REGISTRATION,
+    UNCONFIRMED,
+)
 
 # Tonnes REO with kilogram precision.
 Quota = Numeric(16, 3)
@@ -38,7 +48,7 @@ class Base(DeclarativeBase):
     pass
 
 
-MESSAGE_TABLES = define_message_tables(Base.metadata)
+define_message_tables(Base.metadata)
 
 
 class Enterprise(Base):
@@ -47,7 +57,7 @@ class Enterprise(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     organization_id: Mapped[str] = mapped_column(String(64), unique=True)
     uscc: Mapped[str] = mapped_column(String(18), default="")
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = status_column(REGISTRATION, length=20, index=True)
     enterprise_type: Mapped[str] = mapped_column(String(32), default="")
     enterprise_name: Mapped[str] = mapped_column(String(30), default="")
     province_code: Mapped[str] = mapped_column(String(6), default="")
@@ -82,7 +92,7 @@ class Affiliation(Base):
     relation: Mapped[str] = mapped_column(String(32), default="")
     share_ratio: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
     parent_may_view_ledgers: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = status_column(AFFILIATION, length=16, index=True)
     rejection_reason: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -122,7 +132,7 @@ class QuotaAllocation(Base):
     allocating_enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
     quota: Mapped[Decimal] = mapped_column(Quota)
     allocated_quota: Mapped[Decimal] = mapped_column(Quota, default=Decimal(0))
-    confirmation_status: Mapped[str] = mapped_column(String(16), default="UNCONFIRMED")
+    confirmation_status: Mapped[str] = status_column(QUOTA_CONFIRMATION, length=16, default=UNCONFIRMED)
     confirmed_quota: Mapped[Decimal | None] = mapped_column(Quota)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -291,7 +301,7 @@ class LedgerImport(Base):
     kind: Mapped[str] = mapped_column(String(16))
     year: Mapped[int] = mapped_column(Integer)
     month: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = status_column(LEDGER_IMPORT, length=16)
     row_count: Mapped[int] = mapped_column(Integer, default=0)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     # JSON: the first errors and the first rows, as answered.
@@ -327,7 +337,7 @@ class LedgerOverride(Base):
     year: Mapped[int] = mapped_column(Integer)
     month: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = status_column(OVERRIDE, length=16, index=True)
     rejection_reason: Mapped[str] = mapped_column(String(200), default="")
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -345,7 +355,7 @@ class SupervisionCase(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = status_column(CASE, length=16)
     # Jobs open at most one case per key: running them twice opens nothing new.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     enterprise_id: Mapped[str | None] = mapped_column(ForeignKey("enterprises.id"), index=True)

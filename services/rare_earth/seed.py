@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from services.chassis.runtime import ServiceContext
+from services.rare_earth.config import RareEarthContext
 from services.rare_earth.models import CustomsProduct, Product
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ CUSTOMS_PRODUCTS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def seed_dictionary(context: ServiceContext) -> tuple[int, int]:
+def seed_dictionary(context: RareEarthContext) -> tuple[int, int]:
     """Insert the entries that are missing; answers how many of each were added."""
     with context.unit_of_work() as uow:
         session = uow.session
@@ -147,7 +147,7 @@ def seed_dictionary(context: ServiceContext) -> tuple[int, int]:
     return len(products), len(customs)
 
 
-def seed_demo_command(context: ServiceContext, _argv: Sequence[str]) -> int:
+def seed_demo_command(context: RareEarthContext, _argv: Sequence[str]) -> int:
     added_products, added_customs = seed_dictionary(context)
     log.info("rare_earth dictionary: %d products and %d customs codes added", added_products, added_customs)
     return 0

@@ -1,1 +1,2 @@
-"""Use cases: each runs in one unit of work and raises domain errors."""
+"""Use cases, one module per resource: plain values in, records or small dataclasses out, one unit of work
+each (read-only for queries), domain errors raised; none sees a proto."""

@@ -3,33 +3,43 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.chassis.auth import current_caller
 from services.chassis.db import new_id, utcnow
-from services.chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.chassis.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.chassis.messages import OutboundMessage
 from services.chassis.paging import Page, paginate
-from services.chassis.runtime import ServiceContext
 from services.chassis.uow import UnitOfWork
 from services.rare_earth import events
-from services.rare_earth.access import LOCAL_AUTHORITY, OFFICE, OPERATOR, Viewer, require_staff, require_viewer
-from services.rare_earth.cases import (
-    CASE,
+from services.rare_earth.config import RareEarthContext
+from services.rare_earth.divisions import divisions, region_prefix
+from services.rare_earth.domain.agencies import LOCAL_AUTHORITY, OFFICE, OPERATOR
+from services.rare_earth.domain.cases import (
+    ACTION_TARGETS,
     HOLDERS,
     KINDS,
     NUMBER_PREFIX,
+    OPEN_STEP,
     PLATFORM,
     STAFF_KINDS,
     check_opinion,
-    check_text_fields,
     check_transfer,
     holder_agencies,
 )
-from services.rare_earth.divisions import divisions, region_prefix
-from services.rare_earth.domain import PHONE
-from services.rare_earth.handlers.common import commit, unit_of_work
+from services.rare_earth.domain.enterprises import PHONE
+from services.rare_earth.domain.states import APPROVED, CASE, CLOSED, OPEN
+from services.rare_earth.domain.texts import check_text_fields
+from services.rare_earth.handlers.access import (
+    Viewer,
+    approved_enterprise,
+    in_remit,
+    require_staff,
+    require_viewer,
+)
 from services.rare_earth.models import Affiliation, CaseStep, Enterprise, SupervisionCase
 
 AGENCY_NAMES = {OFFICE: "稀土办", OPERATOR: "运营机构"}
@@ -70,7 +80,7 @@ def open_case(uow: UnitOfWork, opening: Opening) -> SupervisionCase:
     """Add a case held by its enterprise, its first step, and the holder's notice, in the caller's unit of work."""
     enterprise = opening.enterprise
     case = SupervisionCase(
-        id=new_id(), number=_number(opening.kind), kind=opening.kind, status="OPEN", dedupe_key=opening.dedupe_key,
+        id=new_id(), number=_number(opening.kind), kind=opening.kind, status=OPEN, dedupe_key=opening.dedupe_key,
         enterprise_id=enterprise.id, enterprise_name=enterprise.enterprise_name, uscc=enterprise.uscc,
         address=enterprise.address, reporting_unit=opening.reporting_unit[:100],
         reporting_contact=opening.reporting_contact[:60], product_category=opening.product_category,
@@ -81,7 +91,7 @@ def open_case(uow: UnitOfWork, opening: Opening) -> SupervisionCase:
         created_at=utcnow())
     uow.session.add(case)
     uow.session.flush()
-    uow.session.add(CaseStep(case_id=case.id, sequence=1, action="OPEN", actor_id=opening.actor_id,
+    uow.session.add(CaseStep(case_id=case.id, sequence=1, action=OPEN_STEP, actor_id=opening.actor_id,
                              actor_body=opening.actor_body, to_holder_type="ENTERPRISE",
                              to_holder_name=enterprise.enterprise_name, created_at=utcnow()))
     uow.publish(events.notice_to_organization(
@@ -92,7 +102,7 @@ def open_case(uow: UnitOfWork, opening: Opening) -> SupervisionCase:
     return case
 
 
-def _changed(case: SupervisionCase):
+def _changed(case: SupervisionCase) -> OutboundMessage:
     return events.case_changed(case.id, case.number, case.kind, case.status, case.holder_type,
                                case.holder_enterprise_id, case.holder_region)
 
@@ -106,8 +116,8 @@ def _body_of(viewer: Viewer) -> str:
     return AGENCY_NAMES.get(staff.agency, staff.agency)
 
 
-def _holds(session: Session, viewer: Viewer, case: SupervisionCase) -> bool:
-    if case.status != "OPEN":
+def _holds(viewer: Viewer, case: SupervisionCase) -> bool:
+    if case.status != OPEN:
         return False
     if case.holder_type in ("ENTERPRISE", "GROUP"):
         return viewer.enterprise is not None and viewer.enterprise.id == case.holder_enterprise_id
@@ -121,16 +131,14 @@ def _holds(session: Session, viewer: Viewer, case: SupervisionCase) -> bool:
     return False
 
 
-def _visible_query(viewer: Viewer):
+def _visible_query(viewer: Viewer) -> Select[Any]:
+    """An enterprise sees the cases about it and those it holds; staff the cases of their remit."""
     query = select(SupervisionCase)
     if viewer.enterprise is not None:
         me = viewer.enterprise.id
         return query.where(or_(SupervisionCase.enterprise_id == me, SupervisionCase.holder_enterprise_id == me))
-    region = viewer.staff.region
-    if region:
-        in_region = select(Enterprise.id).where(Enterprise.city_code.startswith(region_prefix(region)))
-        return query.where(SupervisionCase.enterprise_id.in_(in_region))
-    return query
+    remit = in_remit(viewer.staff)
+    return query if remit is None else query.where(SupervisionCase.enterprise_id.in_(remit))
 
 
 def _visible(session: Session, viewer: Viewer, case_id: str, *, lock: bool = False) -> SupervisionCase:
@@ -141,8 +149,9 @@ def _visible(session: Session, viewer: Viewer, case_id: str, *, lock: bool = Fal
     return case
 
 
-def list_cases(context: ServiceContext, kind: str, status: str, page_size: int, page_token: str) -> Page:
-    with unit_of_work(context) as uow:
+def list_cases(context: RareEarthContext, kind: str, status: str, page_size: int,
+               page_token: str) -> Page[CaseView]:
+    with context.unit_of_work(read_only=True) as uow:
         viewer = require_viewer(uow.session)
         query = _visible_query(viewer)
         if kind:
@@ -151,26 +160,25 @@ def list_cases(context: ServiceContext, kind: str, status: str, page_size: int, 
             query = query.where(SupervisionCase.status == status)
         page = paginate(uow.session, query.order_by(SupervisionCase.created_at.desc(), SupervisionCase.id),
                         page_size, page_token)
-        return Page([CaseView(c, _holds(uow.session, viewer, c)) for c in page.items], page.next_page_token,
-                    page.total_size)
+        return Page([CaseView(c, _holds(viewer, c)) for c in page.items], page.next_page_token, page.total_size)
 
 
-def get_case(context: ServiceContext, case_id: str) -> CaseView:
-    with unit_of_work(context) as uow:
+def get_case(context: RareEarthContext, case_id: str) -> CaseView:
+    with context.unit_of_work(read_only=True) as uow:
         viewer = require_viewer(uow.session)
         case = _visible(uow.session, viewer, case_id)
-        return CaseView(case, _holds(uow.session, viewer, case))
+        return CaseView(case, _holds(viewer, case))
 
 
-def flow(context: ServiceContext, case_id: str) -> list[CaseStep]:
-    with unit_of_work(context) as uow:
+def flow(context: RareEarthContext, case_id: str) -> list[CaseStep]:
+    with context.unit_of_work(read_only=True) as uow:
         viewer = require_viewer(uow.session)
         _visible(uow.session, viewer, case_id)
         return list(uow.session.scalars(select(CaseStep).where(CaseStep.case_id == case_id)
                                         .order_by(CaseStep.sequence)))
 
 
-def create_case(context: ServiceContext, kind: str, enterprise_id: str, description: str, product_category: str,
+def create_case(context: RareEarthContext, kind: str, enterprise_id: str, description: str, product_category: str,
                 product_name: str, traceability_code: str) -> CaseView:
     staff = require_staff(OFFICE, OPERATOR, LOCAL_AUTHORITY)
     violations = check_text_fields({
@@ -184,21 +192,21 @@ def create_case(context: ServiceContext, kind: str, enterprise_id: str, descript
     if not enterprise_id.strip():
         violations.add("enterpriseId", "请选择异常企业")
     violations.raise_if_any("异常信息有误")
-    with unit_of_work(context) as uow:
+    with context.unit_of_work() as uow:
         viewer = Viewer(staff.caller, staff=staff)
-        enterprise = uow.session.get(Enterprise, enterprise_id.strip())
-        if enterprise is None or enterprise.status != "APPROVED" or not staff.sees(enterprise):
+        enterprise = approved_enterprise(uow.session, enterprise_id.strip())
+        if enterprise is None or not staff.sees(enterprise):
             raise InvalidArgument.for_field("enterpriseId", "异常企业不存在或不在本机构管辖范围内")
         body = _body_of(viewer)
         case = open_case(uow, Opening(
             kind=kind, enterprise=enterprise, description=description.strip(), reporting_unit=body,
             reporting_contact="", product_category=product_category.strip(), product_name=product_name.strip(),
             traceability_code=traceability_code.strip(), actor_id=staff.caller.account_id or "", actor_body=body))
-        commit(uow)
+        uow.commit(on_integrity_error=lambda _e: Conflict("异常编号冲突，请重试", reason="CONCURRENT_CHANGE"))
         return CaseView(case, False)
 
 
-def create_complaint(context: ServiceContext, enterprise_id: str, enterprise_name: str, complaint_type: str,
+def create_complaint(context: RareEarthContext, enterprise_id: str, enterprise_name: str, complaint_type: str,
                      product_name: str, traceability_code: str, content: str, contact_name: str,
                      contact_phone: str) -> CaseView:
     """Anyone may complain, signed in or not; the case goes to the enterprise complained about."""
@@ -216,8 +224,8 @@ def create_complaint(context: ServiceContext, enterprise_id: str, enterprise_nam
     if not enterprise_id.strip() and not enterprise_name.strip():
         violations.add("enterpriseName", "请填写被投诉企业名称")
     violations.raise_if_any("投诉举报信息有误")
-    with unit_of_work(context) as uow:
-        query = select(Enterprise).where(Enterprise.status == "APPROVED")
+    with context.unit_of_work() as uow:
+        query = select(Enterprise).where(Enterprise.status == APPROVED)
         if enterprise_id.strip():
             query = query.where(Enterprise.id == enterprise_id.strip())
         else:
@@ -232,7 +240,7 @@ def create_complaint(context: ServiceContext, enterprise_id: str, enterprise_nam
             reporting_contact=contact_phone.strip(), product_name=product_name.strip(),
             traceability_code=traceability_code.strip(), complaint_type=complaint_type.strip(),
             accepting_body=HOLDERS["OPERATOR"], actor_id=caller.account_id or "", actor_body=reporter))
-        commit(uow)
+        uow.commit(on_integrity_error=lambda _e: Conflict("投诉编号冲突，请重试", reason="CONCURRENT_CHANGE"))
         return CaseView(case, False)
 
 
@@ -240,22 +248,21 @@ def _parent_of(session: Session, enterprise_id: str) -> Enterprise | None:
     """The approved parent (a group before a first-level company) that takes a case transferred to 集团."""
     parents = list(session.scalars(
         select(Enterprise).join(Affiliation, Affiliation.parent_enterprise_id == Enterprise.id)
-        .where(Affiliation.enterprise_id == enterprise_id, Affiliation.status == "APPROVED")
+        .where(Affiliation.enterprise_id == enterprise_id, Affiliation.status == APPROVED)
         .order_by(Affiliation.parent_type.desc(), Affiliation.created_at)))
     return parents[0] if parents else None
 
 
-def handle_case(context: ServiceContext, case_id: str, action: str, opinion: str, transfer_to: str) -> CaseView:
+def handle_case(context: RareEarthContext, case_id: str, action: str, opinion: str, transfer_to: str) -> CaseView:
     opinion = check_opinion(opinion)
-    if action not in ("CLOSE", "TRANSFER"):
+    if action not in ACTION_TARGETS:
         raise InvalidArgument.for_field("action", "请选择处理操作：处理完结或转审处理")
-    with unit_of_work(context) as uow:
+    with context.unit_of_work() as uow:
         session = uow.session
         viewer = require_viewer(session)
         case = _visible(session, viewer, case_id, lock=True)
-        if case.status != "OPEN":
-            CASE.check(case.status, "CLOSED", "该异常已办结")
-        if not _holds(session, viewer, case):
+        CASE.check(case.status, ACTION_TARGETS[action], "该异常已办结")
+        if not _holds(viewer, case):
             holder = case.holder_name or HOLDERS[case.holder_type]
             raise PermissionDenied(f"该异常当前由{holder}处理，只有处理单位可以操作", reason="NOT_CASE_HOLDER")
         enterprise = session.get(Enterprise, case.enterprise_id)
@@ -265,14 +272,14 @@ def handle_case(context: ServiceContext, case_id: str, action: str, opinion: str
                         actor_body=body, opinion=opinion, created_at=utcnow())
         params = {"caseNumber": case.number, "caseKind": KINDS[case.kind], "enterpriseName": case.enterprise_name}
         if action == "CLOSE":
-            case.status = CASE.check(case.status, "CLOSED")
+            CASE.move(case, CLOSED)
             case.closing_opinion, case.closed_at = opinion, utcnow()
             if enterprise is not None and case.holder_enterprise_id != enterprise.id:
                 uow.publish(events.notice_to_organization("rare_earth.case.closed", enterprise.organization_id,
                                                           {**params, "opinion": opinion}))
         else:
             check_transfer(case.kind, case.holder_type, transfer_to)
-            case.status = CASE.check(case.status, "OPEN")
+            CASE.move(case, OPEN)
             _move(session, case, enterprise, transfer_to)
             step.to_holder_type, step.to_holder_name = case.holder_type, case.holder_name
             uow.publish(*_notices_to_holder(session, case, "rare_earth.case.transferred",
@@ -280,11 +287,12 @@ def handle_case(context: ServiceContext, case_id: str, action: str, opinion: str
         session.flush()
         session.add(step)
         uow.publish(_changed(case))
-        commit(uow)
-        return CaseView(case, _holds(session, viewer, case))
+        uow.commit()
+        return CaseView(case, _holds(viewer, case))
 
 
-def _notices_to_holder(session: Session, case: SupervisionCase, template: str, params: dict) -> list:
+def _notices_to_holder(session: Session, case: SupervisionCase, template: str,
+                       params: dict[str, str]) -> list[OutboundMessage]:
     """The holder's notice: its organisation when an enterprise or group holds the case, else its agencies."""
     channels = ("IN_SITE", "SMS")
     if case.holder_enterprise_id:

@@ -7,21 +7,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.chassis.db import utcnow
-from services.chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
+from services.chassis.errors import AlreadyExists, Conflict, FailedPrecondition, InvalidArgument, NotFound, Violations
 from services.chassis.paging import Page, paginate
-from services.chassis.runtime import ServiceContext
+from services.chassis.uow import UnitOfWork
 from services.rare_earth import events
-from services.rare_earth.access import not_yours, require_approved_enterprise
-from services.rare_earth.domain import (
+from services.rare_earth.config import RareEarthContext
+from services.rare_earth.domain.quota import (
     PLAN_KINDS,
+    check_quota,
     confirmation_status,
-    parse_quota,
     refuse_trade_enterprise,
+    tonnes,
     validate_year_batch,
 )
-from services.rare_earth.handlers.common import commit, unit_of_work
+from services.rare_earth.domain.states import QUOTA_CONFIRMATION
+from services.rare_earth.handlers.access import not_yours, require_approved_enterprise
 from services.rare_earth.models import ConfirmationLine, Enterprise, PlanConfirmation, QuotaAllocation
 
 
@@ -46,11 +49,11 @@ class Statistics:
     kinds: list[KindTotals]
 
 
-def _corrections(quotas: list[tuple[str, float]], allowed: set[str]) -> dict[str, Decimal]:
+def _corrections(quotas: list[tuple[str, Decimal]], allowed: set[str]) -> dict[str, Decimal]:
     violations = Violations()
     corrected: dict[str, Decimal] = {}
     for index, (allocation_id, value) in enumerate(quotas):
-        quota = parse_quota(value, f"quotas[{index}].quota", violations)
+        quota = check_quota(value, f"quotas[{index}].quota", violations)
         if allocation_id not in allowed:
             violations.add(f"quotas[{index}].allocationId", "该指标不属于本年度批次分配给本单位的指标")
         elif allocation_id in corrected:
@@ -60,40 +63,46 @@ def _corrections(quotas: list[tuple[str, float]], allowed: set[str]) -> dict[str
     return corrected
 
 
-def _apply(uow, me: Enterprise, allocation: QuotaAllocation, line: ConfirmationLine, confirmed: Decimal,
+def _apply(uow: UnitOfWork, me: Enterprise, allocation: QuotaAllocation, line: ConfirmationLine, confirmed: Decimal,
            year: int, batch: int) -> None:
     """Set a line's figure; a figure that differs from the allocation is flagged to the allocating unit."""
     previous = line.confirmed_quota
     line.allocated_quota = allocation.quota
     line.confirmed_quota = confirmed
     line.mismatch = confirmed != allocation.quota
-    allocation.confirmed_quota = confirmed
-    allocation.confirmation_status = confirmation_status(allocation.quota, confirmed)
-    allocation.updated_at = utcnow()
+    _set_confirmed(allocation, confirmed)
     if line.mismatch and previous != confirmed and allocation.allocating_enterprise_id:
         allocator = uow.session.get(Enterprise, allocation.allocating_enterprise_id)
         uow.publish(events.notice_to_organization("rare_earth.plan_confirmation.mismatch", allocator.organization_id, {
             "enterpriseName": me.enterprise_name, "year": year, "batch": batch, "kind": PLAN_KINDS[allocation.kind],
-            "allocatedQuota": f"{allocation.quota.normalize():f}", "confirmedQuota": f"{confirmed.normalize():f}"}))
+            "allocatedQuota": tonnes(allocation.quota), "confirmedQuota": tonnes(confirmed)}))
 
 
-def _received(session, me: Enterprise, year: int, batch: int) -> list[QuotaAllocation]:
+def _set_confirmed(allocation: QuotaAllocation, confirmed: Decimal | None) -> None:
+    """Record what the enterprise confirmed of an allocation (None: nothing any more)."""
+    allocation.confirmed_quota = confirmed
+    QUOTA_CONFIRMATION.move(allocation, confirmation_status(allocation.quota, confirmed),
+                            attribute="confirmation_status")
+    allocation.updated_at = utcnow()
+
+
+def _received(session: Session, me: Enterprise, year: int, batch: int) -> list[QuotaAllocation]:
     return list(session.scalars(select(QuotaAllocation).where(
         QuotaAllocation.enterprise_id == me.id, QuotaAllocation.year == year, QuotaAllocation.batch == batch)
         .order_by(QuotaAllocation.kind).with_for_update()))
 
 
-def _lines(session, confirmation_id: str) -> list[ConfirmationLine]:
+def _lines(session: Session, confirmation_id: str) -> list[ConfirmationLine]:
     return list(session.scalars(select(ConfirmationLine).where(ConfirmationLine.confirmation_id == confirmation_id)
                                 .order_by(ConfirmationLine.kind)))
 
 
-def create_confirmation(context: ServiceContext, year: int, batch: int,
-                        quotas: list[tuple[str, float]]) -> ConfirmationView:
+def create_confirmation(context: RareEarthContext, year: int, batch: int,
+                        quotas: list[tuple[str, Decimal]]) -> ConfirmationView:
     violations = Violations()
     validate_year_batch(year, batch, violations)
     violations.raise_if_any("请选择确认生产计划的年份和批次")
-    with unit_of_work(context) as uow:
+    with context.unit_of_work() as uow:
         caller, me = require_approved_enterprise(uow.session)
         refuse_trade_enterprise(me.enterprise_type)
         allocations = _received(uow.session, me, year, batch)
@@ -117,11 +126,12 @@ def create_confirmation(context: ServiceContext, year: int, batch: int,
             _apply(uow, me, allocation, line, corrected.get(allocation.id, allocation.quota), year, batch)
             uow.session.add(line)
             lines.append(line)
-        commit(uow, f"{year}年第{batch}批计划已确认")
+        uow.commit(on_integrity_error=lambda _e: Conflict(f"{year}年第{batch}批计划已确认",
+                                                          reason="CONCURRENT_CHANGE"))
         return ConfirmationView(confirmation, lines)
 
 
-def _mine(session, me: Enterprise, confirmation_id: str) -> PlanConfirmation:
+def _mine(session: Session, me: Enterprise, confirmation_id: str) -> PlanConfirmation:
     confirmation = session.get(PlanConfirmation, confirmation_id, with_for_update=True)
     if confirmation is None:
         raise NotFound("计划确认记录不存在", reason="CONFIRMATION_NOT_FOUND")
@@ -130,11 +140,11 @@ def _mine(session, me: Enterprise, confirmation_id: str) -> PlanConfirmation:
     return confirmation
 
 
-def update_confirmation(context: ServiceContext, confirmation_id: str,
-                        quotas: list[tuple[str, float]]) -> ConfirmationView:
+def update_confirmation(context: RareEarthContext, confirmation_id: str,
+                        quotas: list[tuple[str, Decimal]]) -> ConfirmationView:
     if not quotas:
         raise InvalidArgument.for_field("quotas", "请填写要修改的指标")
-    with unit_of_work(context) as uow:
+    with context.unit_of_work() as uow:
         _caller, me = require_approved_enterprise(uow.session)
         refuse_trade_enterprise(me.enterprise_type)
         confirmation = _mine(uow.session, me, confirmation_id)
@@ -144,27 +154,25 @@ def update_confirmation(context: ServiceContext, confirmation_id: str,
             allocation = uow.session.get(QuotaAllocation, allocation_id, with_for_update=True)
             _apply(uow, me, allocation, lines[allocation_id], quota, confirmation.year, confirmation.batch)
         confirmation.updated_at = utcnow()
-        commit(uow)
+        uow.commit()
         return ConfirmationView(confirmation, sorted(lines.values(), key=lambda line: line.kind))
 
 
-def delete_confirmation(context: ServiceContext, confirmation_id: str) -> None:
-    with unit_of_work(context) as uow:
+def delete_confirmation(context: RareEarthContext, confirmation_id: str) -> None:
+    with context.unit_of_work() as uow:
         _caller, me = require_approved_enterprise(uow.session)
         refuse_trade_enterprise(me.enterprise_type)
         confirmation = _mine(uow.session, me, confirmation_id)
         for line in _lines(uow.session, confirmation.id):
-            allocation = uow.session.get(QuotaAllocation, line.allocation_id, with_for_update=True)
-            allocation.confirmed_quota = None
-            allocation.confirmation_status = "UNCONFIRMED"
-            allocation.updated_at = utcnow()
+            _set_confirmed(uow.session.get(QuotaAllocation, line.allocation_id, with_for_update=True), None)
             uow.session.delete(line)
         uow.session.delete(confirmation)
-        commit(uow)
+        uow.commit()
 
 
-def list_confirmations(context: ServiceContext, year: int, batch: int, page_size: int, page_token: str) -> Page:
-    with unit_of_work(context) as uow:
+def list_confirmations(context: RareEarthContext, year: int, batch: int, page_size: int,
+                       page_token: str) -> Page[ConfirmationView]:
+    with context.unit_of_work(read_only=True) as uow:
         _caller, me = require_approved_enterprise(uow.session)
         refuse_trade_enterprise(me.enterprise_type)
         query = select(PlanConfirmation).where(PlanConfirmation.enterprise_id == me.id)
@@ -178,11 +186,11 @@ def list_confirmations(context: ServiceContext, year: int, batch: int, page_size
         return Page(views, page.next_page_token, page.total_size)
 
 
-def statistics(context: ServiceContext, year: int) -> Statistics:
+def statistics(context: RareEarthContext, year: int) -> Statistics:
     violations = Violations()
     validate_year_batch(year, 1, violations)
     violations.raise_if_any("请选择统计年份")
-    with unit_of_work(context) as uow:
+    with context.unit_of_work(read_only=True) as uow:
         _caller, me = require_approved_enterprise(uow.session)
         refuse_trade_enterprise(me.enterprise_type)
         allocated: dict[str, Decimal] = defaultdict(Decimal)

@@ -1,29 +1,41 @@
-"""The data dictionary (manual §9): rare-earth product list and customs catalogue; office edits, notices."""
+"""The data dictionary (manual §9): rare-earth product list and customs catalogue; office edits, notices.
+
+Both lists are kept the same way, so each is described once (:class:`Catalogue`) and the
+use cases below serve both.
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
-from services.chassis.db import utcnow
-from services.chassis.errors import AlreadyExists, NotFound, Violations
+from services.chassis.db import contains, utcnow
+from services.chassis.errors import AlreadyExists, Conflict, NotFound
 from services.chassis.paging import Page, paginate
-from services.chassis.runtime import ServiceContext
+from services.chassis.uow import UnitOfWork
 from services.rare_earth import events
-from services.rare_earth.access import OFFICE, require_staff, require_viewer
-from services.rare_earth.domain import CUSTOMS_CODE
-from services.rare_earth.handlers.common import commit, like, unit_of_work
+from services.rare_earth.config import RareEarthContext
+from services.rare_earth.domain.agencies import OFFICE
+from services.rare_earth.domain.dictionary import (
+    ACTIONS,
+    CUSTOMS_CATALOGUE,
+    PRODUCT_LIST,
+    check_customs_product,
+    check_product,
+    customs_code,
+)
+from services.rare_earth.domain.states import APPROVED
+from services.rare_earth.handlers.access import require_staff, require_viewer
 from services.rare_earth.models import CustomsProduct, Enterprise, Product
 from services.rare_earth.xlsx import workbook_bytes
 
-PRODUCT_LIST = "稀土产品名称列表"
-CUSTOMS_CATALOGUE = "海关产品目录"
-PRODUCT_CODE = re.compile(r"^[A-Za-z0-9-]{1,20}$")
-ACTIONS = {"created": "新增", "updated": "修改", "deleted": "删除"}
 EXPORT_LIMIT = 100_000
+
+Entry = Product | CustomsProduct
 
 
 @dataclass(frozen=True)
@@ -32,213 +44,197 @@ class Download:
     content: bytes
 
 
-def _notify_everyone(uow, dictionary: str, action: str, item: str, item_id: str) -> None:
+@dataclass(frozen=True)
+class Catalogue:
+    """One of the lists the office keeps: its entries, how they are checked, and how they read."""
+
+    model: type[Product] | type[CustomsProduct]
+    title: str
+    # The dictionary's name in the rare_earth.dictionary.changed event.
+    event_name: str
+    # The message and reason of an id that names no entry.
+    missing: tuple[str, str]
+    # Checks the fields given (None: left as they are).
+    check: Callable[..., None]
+    # Each unique set of columns, with the refusal when another entry has the same values.
+    unique: tuple[tuple[tuple[str, ...], str, str], ...]
+    # What a commit that lost a unique-key race answers.
+    conflict: str
+    # How an entry reads in the notice to every enterprise, and as a row of the export.
+    label: Callable[[Any], str]
+    headers: tuple[str, ...]
+    widths: tuple[int, ...]
+    columns: tuple[str, ...]
+
+
+PRODUCTS = Catalogue(
+    Product, PRODUCT_LIST, "products", ("产品不存在", "PRODUCT_NOT_FOUND"), check_product,
+    ((("code",), "产品编号{code}已存在", "PRODUCT_CODE_EXISTS"),
+     (("category", "name"), "“{category}”中已有产品“{name}”", "PRODUCT_NAME_EXISTS")),
+    "产品编号或名称已存在", lambda p: f"{p.name}（{p.category}）",
+    ("产品类别", "产品名称", "产品编号"), (28, 32, 16), ("category", "name", "code"))
+CUSTOMS_PRODUCTS = Catalogue(
+    CustomsProduct, CUSTOMS_CATALOGUE, "customs-products", ("海关产品不存在", "CUSTOMS_PRODUCT_NOT_FOUND"),
+    check_customs_product, ((("code",), "编号{code}已在海关产品目录中", "CUSTOMS_CODE_EXISTS"),),
+    "海关商品编号已存在", lambda c: f"{c.code} {c.name}",
+    ("编号", "产品名称", "计量单位"), (16, 48, 12), ("code", "name", "unit"))
+
+
+def _notify_everyone(uow: UnitOfWork, catalogue: Catalogue, action: str, entry: Entry) -> None:
     """A system notice to every enterprise registered here (approved), batched per request."""
     organizations = list(uow.session.scalars(select(Enterprise.organization_id)
-                                             .where(Enterprise.status == "APPROVED")
+                                             .where(Enterprise.status == APPROVED)
                                              .order_by(Enterprise.organization_id)))
-    uow.publish(*events.system_notice_to_all("rare_earth.dictionary.changed", organizations,
-                                             {"dictionary": dictionary, "action": ACTIONS[action], "item": item}))
-    uow.publish(events.dictionary_changed("products" if dictionary == PRODUCT_LIST else "customs-products",
-                                          action, item_id))
+    uow.publish(*events.system_notice_to_all(
+        "rare_earth.dictionary.changed", organizations,
+        {"dictionary": catalogue.title, "action": ACTIONS[action], "item": catalogue.label(entry)}))
+    uow.publish(events.dictionary_changed(catalogue.event_name, action, entry.id))
 
 
-def _stamp() -> str:
-    now: datetime = utcnow()
-    return now.strftime("%Y%m%d")
+def _refuse_clashes(session: Session, catalogue: Catalogue, entry: Entry) -> None:
+    model = catalogue.model
+    # Not flushed yet: the query must not see the entry's own unsaved values.
+    with session.no_autoflush:
+        for columns, message, reason in catalogue.unique:
+            same = [getattr(model, column) == getattr(entry, column) for column in columns]
+            if session.scalars(select(model.id).where(model.id != entry.id, *same).limit(1)).first():
+                raise AlreadyExists(message.format(**{c: getattr(entry, c) for c in columns}), reason=reason)
+
+
+def _list(context: RareEarthContext, query: Select[Any], page_size: int, page_token: str) -> Page[Any]:
+    with context.unit_of_work(read_only=True) as uow:
+        require_viewer(uow.session)
+        return paginate(uow.session, query, page_size, page_token)
+
+
+def _export(context: RareEarthContext, catalogue: Catalogue, query: Select[Any]) -> Download:
+    with context.unit_of_work(read_only=True) as uow:
+        require_viewer(uow.session)
+        entries = list(uow.session.scalars(query.limit(EXPORT_LIMIT)))
+    rows = ([getattr(entry, column) for column in catalogue.columns] for entry in entries)
+    content = workbook_bytes(catalogue.title, catalogue.headers, rows, catalogue.widths)
+    return Download(f"{catalogue.title}_{utcnow():%Y%m%d}.xlsx", content)
+
+
+def _create(context: RareEarthContext, catalogue: Catalogue, values: dict[str, str]) -> Any:
+    require_staff(OFFICE)
+    catalogue.check(**values)
+    with context.unit_of_work() as uow:
+        entry = catalogue.model(**values)
+        _refuse_clashes(uow.session, catalogue, entry)
+        uow.session.add(entry)
+        uow.session.flush()
+        _notify_everyone(uow, catalogue, "created", entry)
+        uow.commit(on_integrity_error=lambda _e: Conflict(catalogue.conflict, reason="CONCURRENT_CHANGE"))
+        return entry
+
+
+def _locked(session: Session, catalogue: Catalogue, entry_id: str) -> Any:
+    entry = session.get(catalogue.model, entry_id, with_for_update=True)
+    if entry is None:
+        message, reason = catalogue.missing
+        raise NotFound(message, reason=reason)
+    return entry
+
+
+def _update(context: RareEarthContext, catalogue: Catalogue, entry_id: str, changes: dict[str, str | None]) -> Any:
+    require_staff(OFFICE)
+    catalogue.check(**changes)
+    with context.unit_of_work() as uow:
+        entry = _locked(uow.session, catalogue, entry_id)
+        for column, value in changes.items():
+            if value is not None:
+                setattr(entry, column, value)
+        _refuse_clashes(uow.session, catalogue, entry)
+        entry.updated_at = utcnow()
+        _notify_everyone(uow, catalogue, "updated", entry)
+        uow.commit(on_integrity_error=lambda _e: Conflict(catalogue.conflict, reason="CONCURRENT_CHANGE"))
+        return entry
+
+
+def _delete(context: RareEarthContext, catalogue: Catalogue, entry_id: str) -> None:
+    require_staff(OFFICE)
+    with context.unit_of_work() as uow:
+        entry = _locked(uow.session, catalogue, entry_id)
+        _notify_everyone(uow, catalogue, "deleted", entry)
+        uow.session.delete(entry)
+        uow.commit()
+
+
+def _stripped(values: Sequence[str | None]) -> list[str | None]:
+    return [value.strip() if value is not None else None for value in values]
 
 
 # --- Rare-earth product list --------------------------------------------------------
 
 
-def _product_query(category: str, name: str, code: str):
+def _product_query(category: str, name: str, code: str) -> Select[Any]:
     query = select(Product)
     if category:
         query = query.where(Product.category == category)
     if name:
-        query = query.where(Product.name.like(like(name), escape="\\"))
+        query = query.where(contains(Product.name, name))
     if code:
         query = query.where(Product.code.startswith(code))
     return query.order_by(Product.code, Product.id)
 
 
-def list_products(context: ServiceContext, category: str, name: str, code: str, page_size: int,
-                  page_token: str) -> Page:
-    with unit_of_work(context) as uow:
-        require_viewer(uow.session)
-        return paginate(uow.session, _product_query(category, name, code), page_size, page_token)
+def list_products(context: RareEarthContext, category: str, name: str, code: str, page_size: int,
+                  page_token: str) -> Page[Product]:
+    return _list(context, _product_query(category, name, code), page_size, page_token)
 
 
-def export_products(context: ServiceContext, category: str, name: str, code: str) -> Download:
-    with unit_of_work(context) as uow:
-        require_viewer(uow.session)
-        products = list(uow.session.scalars(_product_query(category, name, code).limit(EXPORT_LIMIT)))
-    content = workbook_bytes(PRODUCT_LIST, ["产品类别", "产品名称", "产品编号"],
-                             ((p.category, p.name, p.code) for p in products), (28, 32, 16))
-    return Download(f"{PRODUCT_LIST}_{_stamp()}.xlsx", content)
+def export_products(context: RareEarthContext, category: str, name: str, code: str) -> Download:
+    return _export(context, PRODUCTS, _product_query(category, name, code))
 
 
-def _check_product(category: str | None, name: str | None, code: str | None) -> None:
-    violations = Violations()
-    for field, value, label, limit in (("category", category, "产品类别", 30), ("name", name, "产品名称", 50)):
-        if value is None:
-            continue
-        if not value.strip():
-            violations.add(field, f"请填写{label}")
-        elif len(value) > limit:
-            violations.add(field, f"{label}最多{limit}个字符")
-    if code is not None and not PRODUCT_CODE.match(code):
-        violations.add("code", "产品编号须为1至20位字母、数字或连字符")
-    violations.raise_if_any("产品信息有误")
+def create_product(context: RareEarthContext, category: str, name: str, code: str) -> Product:
+    category, name, code = _stripped((category, name, code))
+    return _create(context, PRODUCTS, {"category": category, "name": name, "code": code})
 
 
-def _product_clash(session, product: Product) -> None:
-    with session.no_autoflush:
-        _product_clash_unflushed(session, product)
-
-
-def _product_clash_unflushed(session, product: Product) -> None:
-    clash = session.scalars(select(Product).where(Product.id != product.id, Product.code == product.code)).first()
-    if clash:
-        raise AlreadyExists(f"产品编号{product.code}已存在", reason="PRODUCT_CODE_EXISTS")
-    clash = session.scalars(select(Product).where(Product.id != product.id, Product.category == product.category,
-                                                  Product.name == product.name)).first()
-    if clash:
-        raise AlreadyExists(f"“{product.category}”中已有产品“{product.name}”", reason="PRODUCT_NAME_EXISTS")
-
-
-def create_product(context: ServiceContext, category: str, name: str, code: str) -> Product:
-    require_staff(OFFICE)
-    _check_product(category.strip(), name.strip(), code.strip())
-    with unit_of_work(context) as uow:
-        product = Product(category=category.strip(), name=name.strip(), code=code.strip())
-        _product_clash(uow.session, product)
-        uow.session.add(product)
-        uow.session.flush()
-        _notify_everyone(uow, PRODUCT_LIST, "created", f"{product.name}（{product.category}）", product.id)
-        commit(uow, "产品编号或名称已存在")
-        return product
-
-
-def update_product(context: ServiceContext, product_id: str, category: str | None, name: str | None,
+def update_product(context: RareEarthContext, product_id: str, category: str | None, name: str | None,
                    code: str | None) -> Product:
-    require_staff(OFFICE)
-    category, name, code = (v.strip() if v is not None else None for v in (category, name, code))
-    _check_product(category, name, code)
-    with unit_of_work(context) as uow:
-        product = uow.session.get(Product, product_id, with_for_update=True)
-        if product is None:
-            raise NotFound("产品不存在", reason="PRODUCT_NOT_FOUND")
-        product.category = category if category is not None else product.category
-        product.name = name if name is not None else product.name
-        product.code = code if code is not None else product.code
-        _product_clash(uow.session, product)
-        product.updated_at = utcnow()
-        _notify_everyone(uow, PRODUCT_LIST, "updated", f"{product.name}（{product.category}）", product.id)
-        commit(uow, "产品编号或名称已存在")
-        return product
+    category, name, code = _stripped((category, name, code))
+    return _update(context, PRODUCTS, product_id, {"category": category, "name": name, "code": code})
 
 
-def delete_product(context: ServiceContext, product_id: str) -> None:
-    require_staff(OFFICE)
-    with unit_of_work(context) as uow:
-        product = uow.session.get(Product, product_id, with_for_update=True)
-        if product is None:
-            raise NotFound("产品不存在", reason="PRODUCT_NOT_FOUND")
-        _notify_everyone(uow, PRODUCT_LIST, "deleted", f"{product.name}（{product.category}）", product.id)
-        uow.session.delete(product)
-        commit(uow)
+def delete_product(context: RareEarthContext, product_id: str) -> None:
+    _delete(context, PRODUCTS, product_id)
 
 
 # --- Customs product catalogue ------------------------------------------------------
 
 
-def _customs_query(code: str, name: str):
+def _customs_query(code: str, name: str) -> Select[Any]:
     query = select(CustomsProduct)
     if code:
-        query = query.where(CustomsProduct.code.startswith(code.replace(".", "")))
+        query = query.where(CustomsProduct.code.startswith(customs_code(code)))
     if name:
-        query = query.where(CustomsProduct.name.like(like(name), escape="\\"))
+        query = query.where(contains(CustomsProduct.name, name))
     return query.order_by(CustomsProduct.code)
 
 
-def list_customs_products(context: ServiceContext, code: str, name: str, page_size: int, page_token: str) -> Page:
-    with unit_of_work(context) as uow:
-        require_viewer(uow.session)
-        return paginate(uow.session, _customs_query(code, name), page_size, page_token)
+def list_customs_products(context: RareEarthContext, code: str, name: str, page_size: int,
+                          page_token: str) -> Page[CustomsProduct]:
+    return _list(context, _customs_query(code, name), page_size, page_token)
 
 
-def export_customs_products(context: ServiceContext, code: str, name: str) -> Download:
-    with unit_of_work(context) as uow:
-        require_viewer(uow.session)
-        items = list(uow.session.scalars(_customs_query(code, name).limit(EXPORT_LIMIT)))
-    content = workbook_bytes(CUSTOMS_CATALOGUE, ["编号", "产品名称", "计量单位"],
-                             ((c.code, c.name, c.unit) for c in items), (16, 48, 12))
-    return Download(f"{CUSTOMS_CATALOGUE}_{_stamp()}.xlsx", content)
+def export_customs_products(context: RareEarthContext, code: str, name: str) -> Download:
+    return _export(context, CUSTOMS_PRODUCTS, _customs_query(code, name))
 
 
-def _check_customs(code: str | None, name: str | None, unit: str | None) -> None:
-    violations = Violations()
-    if code is not None and not CUSTOMS_CODE.match(code):
-        violations.add("code", "海关商品编号须为10位数字")
-    for field, value, label, limit in (("name", name, "产品名称", 100), ("unit", unit, "计量单位", 10)):
-        if value is None:
-            continue
-        if not value.strip():
-            violations.add(field, f"请填写{label}")
-        elif len(value) > limit:
-            violations.add(field, f"{label}最多{limit}个字符")
-    violations.raise_if_any("海关产品信息有误")
+def create_customs_product(context: RareEarthContext, code: str, name: str, unit: str) -> CustomsProduct:
+    name, unit = _stripped((name, unit))
+    return _create(context, CUSTOMS_PRODUCTS, {"code": customs_code(code), "name": name, "unit": unit})
 
 
-def _customs_clash(session, item: CustomsProduct) -> None:
-    with session.no_autoflush:
-        clash = session.scalars(select(CustomsProduct).where(CustomsProduct.id != item.id,
-                                                             CustomsProduct.code == item.code)).first()
-    if clash:
-        raise AlreadyExists(f"编号{item.code}已在海关产品目录中", reason="CUSTOMS_CODE_EXISTS")
-
-
-def create_customs_product(context: ServiceContext, code: str, name: str, unit: str) -> CustomsProduct:
-    require_staff(OFFICE)
-    code = code.strip().replace(".", "")
-    _check_customs(code, name.strip(), unit.strip())
-    with unit_of_work(context) as uow:
-        item = CustomsProduct(code=code, name=name.strip(), unit=unit.strip())
-        _customs_clash(uow.session, item)
-        uow.session.add(item)
-        uow.session.flush()
-        _notify_everyone(uow, CUSTOMS_CATALOGUE, "created", f"{item.code} {item.name}", item.id)
-        commit(uow, "海关商品编号已存在")
-        return item
-
-
-def update_customs_product(context: ServiceContext, item_id: str, code: str | None, name: str | None,
+def update_customs_product(context: RareEarthContext, item_id: str, code: str | None, name: str | None,
                            unit: str | None) -> CustomsProduct:
-    require_staff(OFFICE)
-    code = code.strip().replace(".", "") if code is not None else None
-    name, unit = (v.strip() if v is not None else None for v in (name, unit))
-    _check_customs(code, name, unit)
-    with unit_of_work(context) as uow:
-        item = uow.session.get(CustomsProduct, item_id, with_for_update=True)
-        if item is None:
-            raise NotFound("海关产品不存在", reason="CUSTOMS_PRODUCT_NOT_FOUND")
-        item.code = code if code is not None else item.code
-        item.name = name if name is not None else item.name
-        item.unit = unit if unit is not None else item.unit
-        _customs_clash(uow.session, item)
-        item.updated_at = utcnow()
-        _notify_everyone(uow, CUSTOMS_CATALOGUE, "updated", f"{item.code} {item.name}", item.id)
-        commit(uow, "海关商品编号已存在")
-        return item
+    name, unit = _stripped((name, unit))
+    return _update(context, CUSTOMS_PRODUCTS, item_id,
+                   {"code": customs_code(code) if code is not None else None, "name": name, "unit": unit})
 
 
-def delete_customs_product(context: ServiceContext, item_id: str) -> None:
-    require_staff(OFFICE)
-    with unit_of_work(context) as uow:
-        item = uow.session.get(CustomsProduct, item_id, with_for_update=True)
-        if item is None:
-            raise NotFound("海关产品不存在", reason="CUSTOMS_PRODUCT_NOT_FOUND")
-        _notify_everyone(uow, CUSTOMS_CATALOGUE, "deleted", f"{item.code} {item.name}", item.id)
-        uow.session.delete(item)
-        commit(uow)
+def delete_customs_product(context: RareEarthContext, item_id: str) -> None:
+    _delete(context, CUSTOMS_PRODUCTS, item_id)

@@ -14,35 +14,43 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from services.chassis.db import is_postgresql, utcnow
-from services.chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations
+from services.chassis.auth import Caller
+from services.chassis.db import is_postgresql, new_id, utcnow
+from services.chassis.errors import InvalidArgument, NotFound, PermissionDenied, Violations
 from services.chassis.paging import Page, PageRequest
-from services.chassis.runtime import ServiceContext
 from services.rare_earth import events
-from services.rare_earth.access import is_approved_parent, require_approved_enterprise, require_viewer
-from services.rare_earth.handlers.common import unit_of_work
-from services.rare_earth.handlers.dictionary import Download
-from services.rare_earth.handlers.windows import check_upload_allowed
-from services.rare_earth.ledger_template import template_bytes
-from services.rare_earth.ledgers import (
+from services.rare_earth.config import RareEarthContext
+from services.rare_earth.domain.ledgers import (
     COLUMNS,
     KINDS,
     MAX_FILE_BYTES,
     MAX_ROWS,
     RowValidator,
+    check_confirmable,
     check_kind_allowed,
     column_letter,
     header_problem,
     split_batches,
     validate_period,
 )
+from services.rare_earth.domain.states import CONFIRMED, INVALID, LEDGER_IMPORT, VALID
+from services.rare_earth.handlers.access import (
+    Viewer,
+    approved_affiliation,
+    approved_enterprise,
+    require_approved_enterprise,
+    require_viewer,
+)
+from services.rare_earth.handlers.dictionary import Download
+from services.rare_earth.handlers.windows import check_upload_allowed
+from services.rare_earth.ledger_template import template_bytes
 from services.rare_earth.models import (
-    Affiliation,
     CustomsProduct,
     Enterprise,
     LedgerImport,
@@ -78,9 +86,9 @@ def _dictionary(session: Session) -> tuple[set[tuple[str, str]], set[str]]:
     return products, set(session.scalars(select(CustomsProduct.code)))
 
 
-def ledger_template(context: ServiceContext, kind: str) -> Download:
+def ledger_template(context: RareEarthContext, kind: str) -> Download:
     _check_kind(kind)
-    with unit_of_work(context) as uow:
+    with context.unit_of_work(read_only=True) as uow:
         require_viewer(uow.session)
         products, customs = _dictionary(uow.session)
     content = template_bytes(kind, sorted(products), sorted(customs))
@@ -124,12 +132,12 @@ def _links(record: dict, import_id: str) -> list[dict]:
             for batch in split_batches(record["input_batch_nos"])]
 
 
-def import_ledger(context: ServiceContext, kind: str, year: int, month: int, data: bytes) -> ImportView:
+def import_ledger(context: RareEarthContext, kind: str, year: int, month: int, data: bytes) -> ImportView:
     _check_kind(kind)
     violations = Violations()
     validate_period(year, month, violations)
     violations.raise_if_any("报送年月有误")
-    with unit_of_work(context) as uow:
+    with context.unit_of_work() as uow:
         session = uow.session
         caller, enterprise = require_approved_enterprise(session)
         check_kind_allowed(kind, enterprise.enterprise_type)
@@ -142,23 +150,27 @@ def import_ledger(context: ServiceContext, kind: str, year: int, month: int, dat
         if problem:
             raise InvalidArgument.for_field("file", problem)
         products, customs = _dictionary(session)
-        record = LedgerImport(enterprise_id=enterprise.id, kind=kind, year=year, month=month, status="INVALID",
-                              created_by=caller.account_id)
-        session.add(record)
-        session.flush()
+        # The record is written once the whole file is read, in the state the reading left it in.
+        import_id = new_id()
         validator = RowValidator(kind, enterprise.id, year, month, products, customs)
-        outcome = _validate_and_stage(session, validator, rows, record.id)
-        record.row_count, record.error_count = outcome.row_count, outcome.error_count
-        record.errors = json.dumps(outcome.errors, ensure_ascii=False)
-        record.preview = json.dumps(outcome.preview, ensure_ascii=False, default=_json_default)
-        if outcome.error_count:
-            if outcome.staged:
-                session.execute(delete(staged_ledger_rows).where(staged_ledger_rows.c.import_id == record.id))
-                session.execute(delete(staged_batch_links).where(staged_batch_links.c.import_id == record.id))
-        else:
-            record.status = "VALID"
+        outcome = _validate_and_stage(session, validator, rows, import_id)
+        if outcome.error_count and outcome.staged:
+            drop_staged(session, [import_id])
+        record = LedgerImport(
+            id=import_id, enterprise_id=enterprise.id, kind=kind, year=year, month=month,
+            status=INVALID if outcome.error_count else VALID, created_by=caller.account_id,
+            row_count=outcome.row_count, error_count=outcome.error_count,
+            errors=json.dumps(outcome.errors, ensure_ascii=False),
+            preview=json.dumps(outcome.preview, ensure_ascii=False, default=_json_default))
+        session.add(record)
         uow.commit()
         return ImportView(record, outcome.errors, outcome.preview)
+
+
+def drop_staged(session: Session, import_ids: list[str]) -> None:
+    """The staged rows and links of these imports (refused, confirmed or expired)."""
+    session.execute(delete(staged_ledger_rows).where(staged_ledger_rows.c.import_id.in_(import_ids)))
+    session.execute(delete(staged_batch_links).where(staged_batch_links.c.import_id.in_(import_ids)))
 
 
 @dataclass
@@ -222,7 +234,7 @@ def _stage(session: Session, validator: RowValidator, batch: list[dict], links: 
     links.clear()
 
 
-def _write(session: Session, table, columns: list[str], rows: list[dict]) -> None:
+def _write(session: Session, table: Any, columns: list[str], rows: list[dict]) -> None:
     """COPY on PostgreSQL (several times faster than INSERT for a staging batch), Core insert elsewhere."""
     connection = session.connection()
     if not is_postgresql(connection.engine):
@@ -258,7 +270,7 @@ def _json_default(value: object) -> object:
     raise TypeError(type(value).__name__)
 
 
-def _own_import(session: Session, import_id: str, *, lock: bool = False) -> tuple[object, Enterprise, LedgerImport]:
+def _own_import(session: Session, import_id: str, *, lock: bool = False) -> tuple[Caller, Enterprise, LedgerImport]:
     caller, enterprise = require_approved_enterprise(session)
     record = session.get(LedgerImport, import_id, with_for_update=lock)
     if record is None or record.enterprise_id != enterprise.id:
@@ -270,22 +282,17 @@ def _view(record: LedgerImport) -> ImportView:
     return ImportView(record, json.loads(record.errors or "[]"), json.loads(record.preview or "[]"))
 
 
-def get_import(context: ServiceContext, import_id: str) -> ImportView:
-    with unit_of_work(context) as uow:
+def get_import(context: RareEarthContext, import_id: str) -> ImportView:
+    with context.unit_of_work(read_only=True) as uow:
         _caller, _enterprise, record = _own_import(uow.session, import_id)
         return _view(record)
 
 
-def confirm_import(context: ServiceContext, import_id: str) -> ImportView:
-    with unit_of_work(context) as uow:
+def confirm_import(context: RareEarthContext, import_id: str) -> ImportView:
+    with context.unit_of_work() as uow:
         session = uow.session
         caller, enterprise, record = _own_import(session, import_id, lock=True)
-        if record.status == "INVALID":
-            raise FailedPrecondition("文件校验未通过，请按错误提示修改后重新上传", reason="LEDGER_IMPORT_INVALID")
-        if record.status == "CONFIRMED":
-            raise FailedPrecondition("该文件已确认导入", reason="LEDGER_IMPORT_CONFIRMED")
-        if record.status != "VALID":
-            raise FailedPrecondition("该上传已过期，请重新上传", reason="LEDGER_IMPORT_EXPIRED")
+        check_confirmable(record.status)
         check_upload_allowed(context, session, enterprise.id, record.kind, record.year, record.month)
         # One confirm at a time per enterprise: the latest confirmed upload is the month's data.
         session.get(Enterprise, enterprise.id, with_for_update=True)
@@ -295,7 +302,6 @@ def confirm_import(context: ServiceContext, import_id: str) -> ImportView:
         staged = select(*[staged_ledger_rows.c[name] for name in ROW_COLUMNS]).where(
             staged_ledger_rows.c.import_id == record.id).order_by(staged_ledger_rows.c.row_number)
         session.execute(insert(ledger_rows).from_select(ROW_COLUMNS, staged))
-        session.execute(delete(staged_ledger_rows).where(staged_ledger_rows.c.import_id == record.id))
         if record.kind == "PRODUCTION":
             session.execute(delete(batch_links).where(
                 (batch_links.c.enterprise_id == enterprise.id) & (batch_links.c.year == record.year)
@@ -303,8 +309,9 @@ def confirm_import(context: ServiceContext, import_id: str) -> ImportView:
             links = select(*[staged_batch_links.c[name] for name in LINK_COLUMNS]).where(
                 staged_batch_links.c.import_id == record.id)
             session.execute(insert(batch_links).from_select(LINK_COLUMNS, links))
-            session.execute(delete(staged_batch_links).where(staged_batch_links.c.import_id == record.id))
-        record.status, record.confirmed_at, record.confirmed_by = "CONFIRMED", utcnow(), caller.account_id
+        drop_staged(session, [record.id])
+        LEDGER_IMPORT.move(record, CONFIRMED)
+        record.confirmed_at, record.confirmed_by = utcnow(), caller.account_id
         uow.publish(events.ledger_confirmed(enterprise.id, record.kind, record.year, record.month,
                                             record.row_count, record.id))
         uow.commit()
@@ -315,7 +322,7 @@ def confirm_import(context: ServiceContext, import_id: str) -> ImportView:
 
 
 def _page_of_rows(session: Session, enterprise_id: str, kind: str, year: int, month: int, page_size: int,
-                  page_token: str) -> Page:
+                  page_token: str) -> Page[dict[str, Any]]:
     violations = Violations()
     validate_period(year, month, violations)
     violations.raise_if_any("查询年月有误")
@@ -329,32 +336,31 @@ def _page_of_rows(session: Session, enterprise_id: str, kind: str, year: int, mo
     return Page(items, request.next_token(total) if items else "", total)
 
 
-def list_rows(context: ServiceContext, kind: str, year: int, month: int, page_size: int, page_token: str) -> Page:
+def list_rows(context: RareEarthContext, kind: str, year: int, month: int, page_size: int,
+              page_token: str) -> Page[dict[str, Any]]:
     _check_kind(kind)
-    with unit_of_work(context) as uow:
+    with context.unit_of_work(read_only=True) as uow:
         _caller, enterprise = require_approved_enterprise(uow.session)
         return _page_of_rows(uow.session, enterprise.id, kind, year, month, page_size, page_token)
 
 
-def may_read_ledgers(session: Session, viewer, enterprise: Enterprise) -> bool:
+def may_read_ledgers(session: Session, viewer: Viewer, enterprise: Enterprise) -> bool:
     """Staff who see the enterprise, the enterprise itself, and parents whose approved affiliation allows it."""
     if viewer.staff is not None:
         return viewer.staff.sees(enterprise)
     if viewer.enterprise.id == enterprise.id:
         return True
-    return is_approved_parent(session, viewer.enterprise.id, enterprise.id) and session.scalar(
-        select(Affiliation.parent_may_view_ledgers).where(
-            Affiliation.parent_enterprise_id == viewer.enterprise.id, Affiliation.enterprise_id == enterprise.id,
-            Affiliation.status == "APPROVED")) is True
+    affiliation = session.scalars(approved_affiliation(viewer.enterprise.id, enterprise.id).limit(1)).first()
+    return affiliation is not None and affiliation.parent_may_view_ledgers
 
 
-def list_enterprise_rows(context: ServiceContext, enterprise_id: str, kind: str, year: int, month: int,
-                         page_size: int, page_token: str) -> Page:
+def list_enterprise_rows(context: RareEarthContext, enterprise_id: str, kind: str, year: int, month: int,
+                         page_size: int, page_token: str) -> Page[dict[str, Any]]:
     _check_kind(kind)
-    with unit_of_work(context) as uow:
+    with context.unit_of_work(read_only=True) as uow:
         viewer = require_viewer(uow.session)
-        enterprise = uow.session.get(Enterprise, enterprise_id)
-        if enterprise is None or enterprise.status != "APPROVED":
+        enterprise = approved_enterprise(uow.session, enterprise_id)
+        if enterprise is None:
             raise NotFound("企业不存在", reason="ENTERPRISE_NOT_FOUND")
         if not may_read_ledgers(uow.session, viewer, enterprise):
             raise PermissionDenied("无权查看该企业的台账：须为其上级单位，且隶属关系已通过并允许查看台账",

@@ -7,21 +7,22 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
-from services.chassis.db import utcnow
+from services.chassis.db import contains, utcnow
 from services.chassis.errors import FailedPrecondition, NotFound
 from services.chassis.paging import Page, paginate
-from services.chassis.runtime import ServiceContext
-from services.rare_earth.access import (
+from services.rare_earth.config import RareEarthContext
+from services.rare_earth.divisions import divisions
+from services.rare_earth.domain.enterprises import PARENT_TYPES, PROFILE_FIELDS, validate_enterprise_fields
+from services.rare_earth.domain.states import APPROVED
+from services.rare_earth.handlers.access import (
     approved_child_ids,
-    enterprise_of,
+    approved_enterprise,
+    in_remit,
     is_approved_parent,
     not_yours,
     require_approved_enterprise,
     require_viewer,
 )
-from services.rare_earth.divisions import divisions, region_prefix
-from services.rare_earth.domain import PARENT_TYPES, PROFILE_FIELDS, validate_enterprise_fields
-from services.rare_earth.handlers.common import commit, like, unit_of_work
 from services.rare_earth.models import Enterprise
 
 COLUMNS = {
@@ -53,30 +54,28 @@ def _view(enterprise: Enterprise) -> ProfileView:
     return ProfileView(enterprise, published_fields(enterprise), draft)
 
 
-def get_profile(context: ServiceContext) -> ProfileView:
-    with unit_of_work(context) as uow:
+def get_profile(context: RareEarthContext) -> ProfileView:
+    with context.unit_of_work(read_only=True) as uow:
         _caller, enterprise = require_approved_enterprise(uow.session)
         return _view(enterprise)
 
 
-def save_profile(context: ServiceContext, fields: dict[str, str]) -> ProfileView:
+def save_profile(context: RareEarthContext, fields: dict[str, str]) -> ProfileView:
     """Keep a draft only the enterprise sees; each given field must be within its limits."""
     validate_enterprise_fields(fields, divisions(), complete=False).raise_if_any("企业信息有误")
-    with unit_of_work(context) as uow:
-        caller, _ = require_approved_enterprise(uow.session)
-        enterprise = enterprise_of(uow.session, caller, lock=True)
+    with context.unit_of_work() as uow:
+        _caller, enterprise = require_approved_enterprise(uow.session, lock=True)
         enterprise.profile_draft = json.dumps({name: fields.get(name, "") for name in PROFILE_FIELDS},
                                               ensure_ascii=False)
         enterprise.profile_draft_saved_at = utcnow()
-        commit(uow)
+        uow.commit()
         return _view(enterprise)
 
 
-def submit_profile(context: ServiceContext) -> ProfileView:
+def submit_profile(context: RareEarthContext) -> ProfileView:
     """Publish the saved draft: from now on parents and staff see it."""
-    with unit_of_work(context) as uow:
-        caller, _ = require_approved_enterprise(uow.session)
-        enterprise = enterprise_of(uow.session, caller, lock=True)
+    with context.unit_of_work() as uow:
+        _caller, enterprise = require_approved_enterprise(uow.session, lock=True)
         if not enterprise.profile_draft:
             raise FailedPrecondition("没有已保存的修改：请先保存企业信息再提交", reason="NO_PROFILE_DRAFT")
         draft = json.loads(enterprise.profile_draft)
@@ -87,30 +86,30 @@ def submit_profile(context: ServiceContext) -> ProfileView:
         enterprise.profile_draft = None
         enterprise.profile_draft_saved_at = None
         enterprise.profile_published_at = enterprise.updated_at = now
-        commit(uow)
+        uow.commit()
         return _view(enterprise)
 
 
-def list_enterprises(context: ServiceContext, enterprise_type: str, name: str, page_size: int,
-                     page_token: str) -> Page:
+def list_enterprises(context: RareEarthContext, enterprise_type: str, name: str, page_size: int,
+                     page_token: str) -> Page[EnterpriseView]:
     """Staff see the enterprises in their remit; an enterprise sees the possible parents and its children."""
-    with unit_of_work(context) as uow:
+    with context.unit_of_work(read_only=True) as uow:
         viewer = require_viewer(uow.session)
-        query = select(Enterprise).where(Enterprise.status == "APPROVED")
+        query = select(Enterprise).where(Enterprise.status == APPROVED)
         children: set[str] = set()
         if viewer.staff is not None:
-            region = viewer.staff.region
-            if region:
-                query = query.where(Enterprise.city_code.startswith(region_prefix(region)))
+            remit = in_remit(viewer.staff)
+            if remit is not None:
+                query = query.where(Enterprise.id.in_(remit))
         else:
             me = viewer.enterprise
-            children = set(uow.session.scalars(approved_child_ids(uow.session, me.id)))
+            children = set(uow.session.scalars(approved_child_ids(me.id)))
             query = query.where(Enterprise.id != me.id,
                                 or_(Enterprise.enterprise_type.in_(PARENT_TYPES), Enterprise.id.in_(children)))
         if enterprise_type:
             query = query.where(Enterprise.enterprise_type == enterprise_type)
         if name:
-            query = query.where(Enterprise.enterprise_name.like(like(name), escape="\\"))
+            query = query.where(contains(Enterprise.enterprise_name, name))
         page = paginate(uow.session, query.order_by(Enterprise.enterprise_name, Enterprise.id), page_size,
                         page_token)
         full = viewer.staff is not None
@@ -118,11 +117,11 @@ def list_enterprises(context: ServiceContext, enterprise_type: str, name: str, p
         return Page(items, page.next_page_token, page.total_size)
 
 
-def get_enterprise(context: ServiceContext, enterprise_id: str) -> EnterpriseView:
-    with unit_of_work(context) as uow:
+def get_enterprise(context: RareEarthContext, enterprise_id: str) -> EnterpriseView:
+    with context.unit_of_work(read_only=True) as uow:
         viewer = require_viewer(uow.session)
-        enterprise = uow.session.get(Enterprise, enterprise_id)
-        if enterprise is None or enterprise.status != "APPROVED":
+        enterprise = approved_enterprise(uow.session, enterprise_id)
+        if enterprise is None:
             raise NotFound("企业不存在或尚未通过注册审核", reason="ENTERPRISE_NOT_FOUND")
         if viewer.staff is not None:
             if not viewer.staff.sees(enterprise):

@@ -15,9 +15,8 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from services.chassis.errors import InvalidArgument, NotFound
-from services.chassis.runtime import ServiceContext
-from services.rare_earth.access import require_viewer
-from services.rare_earth.handlers.common import unit_of_work
+from services.rare_earth.config import RareEarthContext
+from services.rare_earth.handlers.access import require_viewer
 from services.rare_earth.models import Enterprise, batch_links, ledger_rows
 
 MAX_HOPS = 40
@@ -149,11 +148,11 @@ def _upstream(walk: _Walk, origin_sales: list[dict]) -> None:
         lots = {(r["enterprise_id"], r["batch_no"]) for r in sales} - seen_lots
 
 
-def trace(context: ServiceContext, code: str) -> TraceView:
+def trace(context: RareEarthContext, code: str) -> TraceView:
     code = code.strip()
     if not code:
         raise InvalidArgument.for_field("code", "请输入追溯码")
-    with unit_of_work(context) as uow:
+    with context.unit_of_work(read_only=True) as uow:
         session = uow.session
         viewer = require_viewer(session)
         walk = _Walk(session)

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from openpyxl import load_workbook
 
-from protos.rare_earth.v1 import rare_earth_pb2 as pb
+from protos.rare_earth.v1 import ledgers_pb2 as ledgers_pb
+from protos.rare_earth.v1 import resources_pb2 as resources_pb
 from services.rare_earth.tests.support import Actor, RareEarthHarness
 
 ORE = ("稀土矿产品", "离子型稀土精矿（混合碳酸稀土）")
@@ -31,23 +32,24 @@ def fill(template: bytes, rows: Sequence[Sequence[object]]) -> bytes:
 
 
 def template(harness: RareEarthHarness, actor: Actor, kind: str) -> bytes:
-    return harness.call(actor, "GetLedgerTemplate", pb.GetLedgerTemplateRequest(kind=pb.LedgerKind.Value(kind))).data
+    return harness.call(actor, "GetLedgerTemplate", ledgers_pb.GetLedgerTemplateRequest(
+        kind=resources_pb.LedgerKind.Value(kind))).data
 
 
 def upload(harness: RareEarthHarness, actor: Actor, kind: str, year: int, month: int,
-           rows: Sequence[Sequence[object]]) -> pb.LedgerImport:
+           rows: Sequence[Sequence[object]]) -> ledgers_pb.LedgerImport:
     content = fill(template(harness, actor, kind), rows)
-    return harness.call(actor, "ImportLedger", pb.ImportLedgerRequest(
-        kind=pb.LedgerKind.Value(kind), year=year, month=month, file=content))
+    return harness.call(actor, "ImportLedger", ledgers_pb.ImportLedgerRequest(
+        kind=resources_pb.LedgerKind.Value(kind), year=year, month=month, file=content))
 
 
-def confirm(harness: RareEarthHarness, actor: Actor, imported: pb.LedgerImport) -> pb.LedgerImport:
-    assert imported.status == pb.LedgerImport.VALID, list(imported.errors)
-    return harness.call(actor, "ConfirmLedgerImport", pb.ConfirmLedgerImportRequest(id=imported.import_id))
+def confirm(harness: RareEarthHarness, actor: Actor, imported: ledgers_pb.LedgerImport) -> ledgers_pb.LedgerImport:
+    assert imported.status == ledgers_pb.LedgerImport.VALID, list(imported.errors)
+    return harness.call(actor, "ConfirmLedgerImport", ledgers_pb.ConfirmLedgerImportRequest(id=imported.import_id))
 
 
 def report(harness: RareEarthHarness, actor: Actor, kind: str, year: int, month: int,
-           rows: Sequence[Sequence[object]]) -> pb.LedgerImport:
+           rows: Sequence[Sequence[object]]) -> ledgers_pb.LedgerImport:
     return confirm(harness, actor, upload(harness, actor, kind, year, month, rows))
 
 
@@ -68,8 +70,8 @@ def closed_month(harness: RareEarthHarness) -> tuple[int, int]:
 
 
 def set_window(harness: RareEarthHarness, year: int, month: int, opens_on: str,
-               closes_on: str) -> pb.ReportingWindow:
-    return harness.call(harness.office(), "SetReportingWindow", pb.SetReportingWindowRequest(
+               closes_on: str) -> ledgers_pb.ReportingWindow:
+    return harness.call(harness.office(), "SetReportingWindow", ledgers_pb.SetReportingWindowRequest(
         month=f"{year:04d}-{month:02d}", opens_on=opens_on, closes_on=closes_on))
 
 

@@ -1,4 +1,5 @@
-"""A rare_earth server over real gRPC for tests: tokens from a TokenMinter, actors walked through registration."""
+"""The rare_earth service over real gRPC for its tests (the chassis ServiceHarness), with actors walked
+through registration: organisations identity knows, staff of each agency, approved enterprises."""
 
 from __future__ import annotations
 
@@ -7,19 +8,17 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
-import pytest
-from google.rpc import error_details_pb2
 from sqlalchemy import select
 from stdnum.cn import uscc as uscc_number
 
-from protos.rare_earth.v1 import rare_earth_pb2 as pb
-from protos.rare_earth.v1 import rare_earth_pb2_grpc
-from services.chassis.grpc_errors import status_from_rpc_error
-from services.chassis.runtime import ServiceContext
-from services.chassis.testing import TokenMinter
-from services.rare_earth.directory import StaticDirectory
+from protos.rare_earth.v1 import affiliation_pb2 as affiliation_pb
+from protos.rare_earth.v1 import registration_pb2 as registration_pb
+from protos.rare_earth.v1 import resources_pb2 as resources_pb
+from services.chassis.testing.identity import IdentityStandIn
+from services.chassis.testing.service import Refusal, ServiceHarness
 
 _serial = itertools.count(1)
 
@@ -32,51 +31,36 @@ class Actor:
     enterprise_id: str = ""
     uscc: str = ""
 
-    @property
-    def metadata(self) -> list[tuple[str, str]]:
-        return [("authorization", f"Bearer {self.token}")]
-
 
 @dataclass
-class CallError:
-    code: grpc.StatusCode
-    message: str
-    reason: str
-    fields: dict[str, str]
+class FlakyIdentity(IdentityStandIn):
+    """Identity as the service sees it, which can be made to stop answering organisation lookups."""
+
+    organizations_unavailable: bool = False
+
+    def BatchGetOrganizations(self, request, context):
+        if self.organizations_unavailable:
+            context.abort(grpc.StatusCode.UNAVAILABLE, "identity is down")
+        return super().BatchGetOrganizations(request, context)
 
 
 class RareEarthHarness:
-    def __init__(self, address: str, context: ServiceContext, minter: TokenMinter, directory: StaticDirectory):
-        self.channel = grpc.insecure_channel(address)
-        self.stub = rare_earth_pb2_grpc.RareEarthServiceStub(self.channel)
-        self.context = context
-        self.minter = minter
-        self.directory = directory
+    """Calls as an actor (``None``: anonymous) through the chassis harness, which does the calling."""
 
-    # --- calling ----------------------------------------------------------------------
+    def __init__(self, service: ServiceHarness, identity: FlakyIdentity):
+        self.service = service
+        self.identity = identity
+        self.context = service.context
+        self.minter = service.minter
 
-    def call(self, actor: Actor | None, method: str, request, *, with_call: bool = False):
-        rpc = getattr(self.stub, method)
-        metadata = actor.metadata if actor else []
-        if with_call:
-            return rpc.with_call(request, metadata=metadata, timeout=30)
-        return rpc(request, metadata=metadata, timeout=30)
+    def close(self) -> None:
+        self.service.close()
 
-    def fails(self, actor: Actor | None, method: str, request) -> CallError:
-        with pytest.raises(grpc.RpcError) as caught:
-            self.call(actor, method, request)
-        status = status_from_rpc_error(caught.value)
-        reason, fields = "", {}
-        for detail in status.details:
-            if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                info = error_details_pb2.ErrorInfo()
-                detail.Unpack(info)
-                reason = info.reason
-            elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                bad = error_details_pb2.BadRequest()
-                detail.Unpack(bad)
-                fields = {v.field: v.description for v in bad.field_violations}
-        return CallError(caught.value.code(), status.message, reason, fields)
+    def call(self, actor: Actor | None, method: str, request: Any, *, with_call: bool = False) -> Any:
+        return self.service.call(method, request, actor.token if actor else None, with_call=with_call)
+
+    def fails(self, actor: Actor | None, method: str, request: Any) -> Refusal:
+        return self.service.refused(method, request, actor.token if actor else None)
 
     # --- actors -----------------------------------------------------------------------
 
@@ -95,7 +79,7 @@ class RareEarthHarness:
         serial = next(_serial)
         organization_id = f"org-{serial}-{name}"
         uscc = valid_uscc(serial)
-        self.directory.add(organization_id, uscc)
+        self.identity.add_organization(organization_id, name, uscc)
         token = self.minter.mint(f"acct-{serial}", org=organization_id, roles=("OWNER",), scopes=scopes)
         return Actor(name, token, organization_id, uscc=uscc)
 
@@ -104,20 +88,22 @@ class RareEarthHarness:
         """An organisation with a saved and submitted registration (PENDING_REVIEW)."""
         actor = self.new_organization(name)
         self.call(actor, "SaveRegistration", registration_request(name, enterprise_type, province, city))
-        submitted = self.call(actor, "SubmitRegistration", pb.SubmitRegistrationRequest())
+        submitted = self.call(actor, "SubmitRegistration", registration_pb.SubmitRegistrationRequest())
         actor.enterprise_id = submitted.id
         return actor
 
-    def approved(self, name: str, enterprise_type: str = "MINING", **where) -> Actor:
+    def approved(self, name: str, enterprise_type: str = "MINING", **where: str) -> Actor:
         actor = self.registered(name, enterprise_type, **where)
-        self.call(self.operator(), "ApproveRegistration", pb.ApproveRegistrationRequest(id=actor.enterprise_id))
+        self.call(self.operator(), "ApproveRegistration",
+                  registration_pb.ApproveRegistrationRequest(id=actor.enterprise_id))
         return actor
 
-    def affiliate(self, child: Actor, parent: Actor, parent_type: str = "GROUP") -> pb.Affiliation:
-        created = self.call(child, "CreateAffiliation", pb.CreateAffiliationRequest(
-            parent_type=pb.Affiliation.ParentType.Value(parent_type), parent_enterprise_id=parent.enterprise_id,
-            relation=pb.Affiliation.HOLDING, share_ratio=51.0, parent_may_view_ledgers=True))
-        return self.call(parent, "ApproveAffiliation", pb.ApproveAffiliationRequest(id=created.id))
+    def affiliate(self, child: Actor, parent: Actor, parent_type: str = "GROUP") -> affiliation_pb.Affiliation:
+        created = self.call(child, "CreateAffiliation", affiliation_pb.CreateAffiliationRequest(
+            parent_type=affiliation_pb.Affiliation.ParentType.Value(parent_type),
+            parent_enterprise_id=parent.enterprise_id, relation=affiliation_pb.Affiliation.HOLDING,
+            share_ratio="51", parent_may_view_ledgers=True))
+        return self.call(parent, "ApproveAffiliation", affiliation_pb.ApproveAffiliationRequest(id=created.id))
 
     # --- what was published -------------------------------------------------------------
 
@@ -140,20 +126,15 @@ class RareEarthHarness:
 
 
 def registration_request(name: str, enterprise_type: str = "MINING", province: str = "360000",
-                         city: str = "360700", **overrides) -> pb.SaveRegistrationRequest:
-    fields = dict(enterprise_name=name, enterprise_type=pb.EnterpriseType.Value(enterprise_type),
+                         city: str = "360700", **overrides: Any) -> registration_pb.SaveRegistrationRequest:
+    fields = dict(enterprise_name=name, enterprise_type=resources_pb.EnterpriseType.Value(enterprise_type),
                   province_code=province, city_code=city, address="赣州市章贡区稀土大道1号", contact_name="张工",
                   contact_phone="13907970001", email="re@example.cn")
     fields.update(overrides)
-    return pb.SaveRegistrationRequest(**fields)
+    return registration_pb.SaveRegistrationRequest(**fields)
 
 
 def valid_uscc(serial: int) -> str:
     """A USCC with a correct check digit, distinct per serial."""
     body = f"91450700MA5L{serial % 100000:05d}"
     return body + uscc_number.calc_check_digit(body)
-
-
-class MutableDirectory(StaticDirectory):
-    def add(self, organization_id: str, uscc: str) -> None:
-        self._usccs[organization_id] = uscc

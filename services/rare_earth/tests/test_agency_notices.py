@@ -3,19 +3,22 @@ data-override application, are addressed to the agency whose staff act on them."
 
 from __future__ import annotations
 
-from protos.rare_earth.v1 import rare_earth_pb2 as pb
-from services.rare_earth.cases import holder_agencies
+from protos.rare_earth.v1 import cases_pb2 as cases_pb
+from protos.rare_earth.v1 import ledgers_pb2 as ledgers_pb
+from protos.rare_earth.v1 import resources_pb2 as resources_pb
+from services.rare_earth.domain.cases import holder_agencies
 from services.rare_earth.tests.ledger_support import closed_month
 
 
-def _ledger_case(rare_earth, enterprise) -> pb.SupervisionCase:
-    return rare_earth.call(rare_earth.office(), "CreateCase", pb.CreateCaseRequest(
-        kind=pb.LEDGER_DATA, enterprise_id=enterprise.enterprise_id, description="上传的台账数据与上月库存不符"))
+def _ledger_case(rare_earth, enterprise) -> cases_pb.SupervisionCase:
+    return rare_earth.call(rare_earth.office(), "CreateCase", cases_pb.CreateCaseRequest(
+        kind=cases_pb.LEDGER_DATA, enterprise_id=enterprise.enterprise_id, description="上传的台账数据与上月库存不符"))
 
 
-def _transfer(rare_earth, actor, case_id: str, to: str, opinion: str) -> pb.SupervisionCase:
-    return rare_earth.call(actor, "HandleCase", pb.HandleCaseRequest(
-        id=case_id, action=pb.HandleCaseRequest.TRANSFER, opinion=opinion, transfer_to=pb.CaseHolder.Type.Value(to)))
+def _transfer(rare_earth, actor, case_id: str, to: str, opinion: str) -> cases_pb.SupervisionCase:
+    return rare_earth.call(actor, "HandleCase", cases_pb.HandleCaseRequest(
+        id=case_id, action=cases_pb.HandleCaseRequest.TRANSFER, opinion=opinion,
+        transfer_to=cases_pb.CaseHolder.Type.Value(to)))
 
 
 def test_a_case_transferred_to_the_local_authority_is_sent_to_the_city_and_province_authorities(rare_earth):
@@ -52,8 +55,8 @@ def test_closing_a_case_held_by_staff_sends_no_transfer_notice(rare_earth):
     case = _ledger_case(rare_earth, enterprise)
     _transfer(rare_earth, enterprise, case.id, "OPERATOR", "请运营机构处理")
     with rare_earth.new_notices("rare_earth.case.transferred") as notices:
-        rare_earth.call(rare_earth.operator(), "HandleCase", pb.HandleCaseRequest(
-            id=case.id, action=pb.HandleCaseRequest.CLOSE, opinion="已处理"))
+        rare_earth.call(rare_earth.operator(), "HandleCase", cases_pb.HandleCaseRequest(
+            id=case.id, action=cases_pb.HandleCaseRequest.CLOSE, opinion="已处理"))
     assert notices == []
 
 
@@ -62,8 +65,8 @@ def test_a_data_override_application_is_sent_to_the_office(rare_earth):
     year, month = closed_month(rare_earth)
 
     with rare_earth.new_notices("rare_earth.ledger_override.requested") as notices:
-        rare_earth.call(seller, "CreateLedgerOverride", pb.CreateLedgerOverrideRequest(
-            kind=pb.LedgerKind.PURCHASE, year=year, month=month, reason="补报上月漏报的采购记录"))
+        rare_earth.call(seller, "CreateLedgerOverride", ledgers_pb.CreateLedgerOverrideRequest(
+            kind=resources_pb.LedgerKind.PURCHASE, year=year, month=month, reason="补报上月漏报的采购记录"))
     [notice] = notices
     assert notice["recipients"] == [{"agency": "MIIT_RE_OFFICE"}]
     assert notice["system"] == "rare_earth" and notice["channels"] == ["IN_SITE"]
@@ -74,8 +77,8 @@ def test_a_refused_override_application_notifies_nobody(rare_earth):
     seller = rare_earth.approved("补报有误公司", "SMELTING_SEPARATION")
     year, month = closed_month(rare_earth)
     with rare_earth.new_notices("rare_earth.ledger_override.requested") as notices:
-        error = rare_earth.fails(seller, "CreateLedgerOverride", pb.CreateLedgerOverrideRequest(
-            kind=pb.LedgerKind.PURCHASE, year=year, month=month, reason=" "))
+        error = rare_earth.fails(seller, "CreateLedgerOverride", ledgers_pb.CreateLedgerOverrideRequest(
+            kind=resources_pb.LedgerKind.PURCHASE, year=year, month=month, reason=" "))
     assert "reason" in error.fields and notices == []
 
 

@@ -6,7 +6,8 @@ from datetime import date
 
 import grpc
 
-from protos.rare_earth.v1 import rare_earth_pb2 as pb
+from protos.rare_earth.v1 import cases_pb2 as cases_pb
+from protos.rare_earth.v1 import resources_pb2 as resources_pb
 from services.rare_earth import jobs
 from services.rare_earth.tests.ledger_support import OXIDE, open_month, purchase, report, sale, set_window
 
@@ -15,15 +16,15 @@ def _close(rare_earth, year, month):
     set_window(rare_earth, year, month, "2001-01-01", "2001-01-10")
 
 
-def _cases(rare_earth, actor, kind) -> list[pb.SupervisionCase]:
-    return list(rare_earth.call(actor, "ListCases", pb.ListCasesRequest(
-        kind=pb.CaseKind.Value(kind), page_size=200)).cases)
+def _cases(rare_earth, actor, kind) -> list[cases_pb.SupervisionCase]:
+    return list(rare_earth.call(actor, "ListCases", cases_pb.ListCasesRequest(
+        kind=cases_pb.CaseKind.Value(kind), page_size=200)).cases)
 
 
 def _handle(rare_earth, actor, case_id, action, opinion, to=""):
-    return rare_earth.call(actor, "HandleCase", pb.HandleCaseRequest(
-        id=case_id, action=pb.HandleCaseRequest.Action.Value(action), opinion=opinion,
-        transfer_to=pb.CaseHolder.Type.Value(to) if to else 0))
+    return rare_earth.call(actor, "HandleCase", cases_pb.HandleCaseRequest(
+        id=case_id, action=cases_pb.HandleCaseRequest.Action.Value(action), opinion=opinion,
+        transfer_to=cases_pb.CaseHolder.Type.Value(to) if to else 0))
 
 
 def test_missing_ledgers_open_one_case_per_enterprise_and_kind_once(rare_earth):
@@ -41,12 +42,13 @@ def test_missing_ledgers_open_one_case_per_enterprise_and_kind_once(rare_earth):
     assert again.upload_missing == 0 and again.trace_data == 0
     key = f"{year:04d}-{month:02d}"
     missing = {(c.ledger_kind, c.description) for c in _cases(rare_earth, smelter, "UPLOAD_MISSING") if c.month == key}
-    assert missing == {(pb.PURCHASE, "未如期上传【采购台账】数据"), (pb.PRODUCTION, "未如期上传【生产台账】数据")}
+    assert missing == {(resources_pb.PURCHASE, "未如期上传【采购台账】数据"), (
+        resources_pb.PRODUCTION, "未如期上传【生产台账】数据")}
     # Mining enterprises draw on their own mines: no purchase ledger is asked of them.
     assert {c.ledger_kind for c in _cases(rare_earth, mine, "UPLOAD_MISSING") if c.month == key} == {
-        pb.PRODUCTION, pb.SALES, pb.INVENTORY}
+        resources_pb.PRODUCTION, resources_pb.SALES, resources_pb.INVENTORY}
     assert {c.ledger_kind for c in _cases(rare_earth, trader, "UPLOAD_MISSING") if c.month == key} == {
-        pb.PURCHASE, pb.SALES, pb.INVENTORY}
+        resources_pb.PURCHASE, resources_pb.SALES, resources_pb.INVENTORY}
     assert any(n["recipients"] == [{"organizationId": smelter.organization_id, "scope": "rare_earth"}]
                for n in notices)
 
@@ -86,17 +88,17 @@ def test_only_the_holder_closes_or_transfers_and_the_flow_records_each_step(rare
     child = rare_earth.approved("处理子公司", "SMELTING_SEPARATION", province="360000", city="360700")
     rare_earth.affiliate(child, group)
     office = rare_earth.office()
-    case = rare_earth.call(office, "CreateCase", pb.CreateCaseRequest(
-        kind=pb.TRACE_DATA, enterprise_id=child.enterprise_id, description="追溯码与采购记录不符",
+    case = rare_earth.call(office, "CreateCase", cases_pb.CreateCaseRequest(
+        kind=cases_pb.TRACE_DATA, enterprise_id=child.enterprise_id, description="追溯码与采购记录不符",
         product_category=OXIDE[0], product_name=OXIDE[1], traceability_code="CASE-CODE-01"))
-    assert case.holder_type == pb.CaseHolder.ENTERPRISE and case.holder_name == child.name
-    assert rare_earth.call(child, "GetCase", pb.GetCaseRequest(id=case.id)).held_by_caller
+    assert case.holder_type == cases_pb.CaseHolder.ENTERPRISE and case.holder_name == child.name
+    assert rare_earth.call(child, "GetCase", cases_pb.GetCaseRequest(id=case.id)).held_by_caller
 
-    refused = rare_earth.fails(group, "HandleCase", pb.HandleCaseRequest(
-        id=case.id, action=pb.HandleCaseRequest.CLOSE, opinion="越权处理"))
+    refused = rare_earth.fails(group, "HandleCase", cases_pb.HandleCaseRequest(
+        id=case.id, action=cases_pb.HandleCaseRequest.CLOSE, opinion="越权处理"))
     assert refused.code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND)
-    too_long = rare_earth.fails(child, "HandleCase", pb.HandleCaseRequest(
-        id=case.id, action=pb.HandleCaseRequest.CLOSE, opinion="长" * 501))
+    too_long = rare_earth.fails(child, "HandleCase", cases_pb.HandleCaseRequest(
+        id=case.id, action=cases_pb.HandleCaseRequest.CLOSE, opinion="长" * 501))
     assert "opinion" in too_long.fields
 
     with rare_earth.new_notices("rare_earth.case.transferred") as notices:
@@ -104,55 +106,60 @@ def test_only_the_holder_closes_or_transfers_and_the_flow_records_each_step(rare
     assert moved.holder_name == group.name and not moved.held_by_caller
     assert notices[0]["recipients"][0]["organizationId"] == group.organization_id
     moved = _handle(rare_earth, group, case.id, "TRANSFER", "转地方主管部门", "LOCAL_AUTHORITY")
-    assert moved.holder_type == pb.CaseHolder.LOCAL_AUTHORITY
+    assert moved.holder_type == cases_pb.CaseHolder.LOCAL_AUTHORITY
     elsewhere = rare_earth.staff("LOCAL_AUTHORITY:110000")
-    assert rare_earth.fails(elsewhere, "HandleCase", pb.HandleCaseRequest(
-        id=case.id, action=pb.HandleCaseRequest.CLOSE, opinion="x")).code == grpc.StatusCode.NOT_FOUND
+    assert rare_earth.fails(elsewhere, "HandleCase", cases_pb.HandleCaseRequest(
+        id=case.id, action=cases_pb.HandleCaseRequest.CLOSE, opinion="x")).code == grpc.StatusCode.NOT_FOUND
     local = rare_earth.staff("LOCAL_AUTHORITY:360000")
     closed = _handle(rare_earth, local, case.id, "CLOSE", "已核实，企业已更正台账")
-    assert closed.status == pb.SupervisionCase.CLOSED and closed.closing_opinion == "已核实，企业已更正台账"
-    assert rare_earth.fails(local, "HandleCase", pb.HandleCaseRequest(
-        id=case.id, action=pb.HandleCaseRequest.CLOSE, opinion="再次")).code == grpc.StatusCode.FAILED_PRECONDITION
+    assert closed.status == cases_pb.SupervisionCase.CLOSED and closed.closing_opinion == "已核实，企业已更正台账"
+    assert rare_earth.fails(local, "HandleCase", cases_pb.HandleCaseRequest(
+        id=case.id, action=cases_pb.HandleCaseRequest.CLOSE,
+        opinion="再次")).code == grpc.StatusCode.FAILED_PRECONDITION
 
-    flow = rare_earth.call(child, "ListCaseFlow", pb.ListCaseFlowRequest(id=case.id)).steps
+    flow = rare_earth.call(child, "ListCaseFlow", cases_pb.ListCaseFlowRequest(id=case.id)).steps
     assert [(s.action, s.to_holder_type) for s in flow] == [
-        ("OPEN", pb.CaseHolder.ENTERPRISE), ("TRANSFER", pb.CaseHolder.GROUP),
-        ("TRANSFER", pb.CaseHolder.LOCAL_AUTHORITY), ("CLOSE", 0)]
+        ("OPEN", cases_pb.CaseHolder.ENTERPRISE), ("TRANSFER", cases_pb.CaseHolder.GROUP),
+        ("TRANSFER", cases_pb.CaseHolder.LOCAL_AUTHORITY), ("CLOSE", 0)]
     assert [s.actor_body for s in flow][1:3] == [child.name, group.name]
     assert flow[-1].opinion == "已核实，企业已更正台账"
 
 
 def test_transfer_targets_follow_the_kind(rare_earth):
     enterprise = rare_earth.approved("转审范围公司", "SMELTING_SEPARATION")
-    case = rare_earth.call(rare_earth.office(), "CreateCase", pb.CreateCaseRequest(
-        kind=pb.LEDGER_DATA, enterprise_id=enterprise.enterprise_id, description="上传的台账数据不符合要求"))
-    error = rare_earth.fails(enterprise, "HandleCase", pb.HandleCaseRequest(
-        id=case.id, action=pb.HandleCaseRequest.TRANSFER, opinion="转企业", transfer_to=pb.CaseHolder.ENTERPRISE))
+    case = rare_earth.call(rare_earth.office(), "CreateCase", cases_pb.CreateCaseRequest(
+        kind=cases_pb.LEDGER_DATA, enterprise_id=enterprise.enterprise_id, description="上传的台账数据不符合要求"))
+    error = rare_earth.fails(enterprise, "HandleCase", cases_pb.HandleCaseRequest(
+        id=case.id, action=cases_pb.HandleCaseRequest.TRANSFER, opinion="转企业",
+        transfer_to=cases_pb.CaseHolder.ENTERPRISE))
     assert "transferTo" in error.fields
-    no_parent = rare_earth.fails(enterprise, "HandleCase", pb.HandleCaseRequest(
-        id=case.id, action=pb.HandleCaseRequest.TRANSFER, opinion="转集团", transfer_to=pb.CaseHolder.GROUP))
+    no_parent = rare_earth.fails(enterprise, "HandleCase", cases_pb.HandleCaseRequest(
+        id=case.id, action=cases_pb.HandleCaseRequest.TRANSFER, opinion="转集团",
+        transfer_to=cases_pb.CaseHolder.GROUP))
     assert no_parent.reason == "NO_APPROVED_PARENT"
     moved = _handle(rare_earth, enterprise, case.id, "TRANSFER", "请运营机构处理", "OPERATOR")
-    assert moved.holder_type == pb.CaseHolder.OPERATOR
-    assert _handle(rare_earth, rare_earth.operator(), case.id, "CLOSE", "已处理").status == pb.SupervisionCase.CLOSED
+    assert moved.holder_type == cases_pb.CaseHolder.OPERATOR
+    assert _handle(
+        rare_earth, rare_earth.operator(), case.id, "CLOSE", "已处理").status == cases_pb.SupervisionCase.CLOSED
 
 
 def test_the_public_files_a_complaint_that_the_enterprise_then_holds(rare_earth):
     enterprise = rare_earth.approved("被投诉稀土公司", "METAL_SMELTING")
-    complaint = rare_earth.call(None, "CreateComplaint", pb.CreateComplaintRequest(
+    complaint = rare_earth.call(None, "CreateComplaint", cases_pb.CreateComplaintRequest(
         enterprise_name=enterprise.name, complaint_type="产品质量", product_name=OXIDE[1],
         traceability_code="COMPLAINT-01", content="购买的产品与追溯信息不符", contact_name="王先生",
         contact_phone="13912345678"))
-    assert complaint.kind == pb.COMPLAINT and complaint.number.startswith("TS")
+    assert complaint.kind == cases_pb.COMPLAINT and complaint.number.startswith("TS")
     assert complaint.holder_name == enterprise.name and complaint.reporting_unit == "王先生"
     assert [c.id for c in _cases(rare_earth, enterprise, "COMPLAINT")] == [complaint.id]
-    bad = rare_earth.fails(None, "CreateComplaint", pb.CreateComplaintRequest(
+    bad = rare_earth.fails(None, "CreateComplaint", cases_pb.CreateComplaintRequest(
         enterprise_name="不存在的公司", complaint_type="其他", content="内容"))
     assert "enterpriseName" in bad.fields
     outsider = rare_earth.approved("无关投诉公司", "METAL_SMELTING")
-    assert rare_earth.fails(outsider, "GetCase", pb.GetCaseRequest(id=complaint.id)).code == grpc.StatusCode.NOT_FOUND
-    assert rare_earth.fails(outsider, "CreateCase", pb.CreateCaseRequest(
-        kind=pb.LEDGER_DATA, enterprise_id=enterprise.enterprise_id,
+    assert rare_earth.fails(outsider, "GetCase", cases_pb.GetCaseRequest(
+        id=complaint.id)).code == grpc.StatusCode.NOT_FOUND
+    assert rare_earth.fails(outsider, "CreateCase", cases_pb.CreateCaseRequest(
+        kind=cases_pb.LEDGER_DATA, enterprise_id=enterprise.enterprise_id,
         description="x")).code == grpc.StatusCode.PERMISSION_DENIED
 
 

@@ -1,4 +1,4 @@
-"""Rules that need no server: the division list, decimals as sent in JSON, state machines, notices."""
+"""Rules that need no server: the division list, decimal figures, state machines, agencies, notices."""
 
 from __future__ import annotations
 
@@ -7,9 +7,15 @@ from decimal import Decimal
 import pytest
 
 from services.chassis.errors import FailedPrecondition, Violations
+from services.chassis.states import machines_of
 from services.rare_earth import events
 from services.rare_earth.divisions import divisions, region_prefix
-from services.rare_earth.domain import AFFILIATION, REGISTRATION, parse_quota, parse_share_ratio
+from services.rare_earth.domain.agencies import region_of
+from services.rare_earth.domain.enterprises import check_share_ratio, registration_gate_message
+from services.rare_earth.domain.ledgers import check_confirmable
+from services.rare_earth.domain.quota import check_quota
+from services.rare_earth.domain.states import AFFILIATION, OVERRIDE, REGISTRATION
+from services.rare_earth.models import Base
 
 
 def test_the_division_list_has_every_province_and_prefecture_level_division():
@@ -30,27 +36,28 @@ def test_region_codes_become_prefixes_of_the_codes_inside_them():
     assert region_prefix("360702") == "360702"
 
 
-@pytest.mark.parametrize(("sent", "expected"), [(600.5, Decimal("600.5")), (0.001, Decimal("0.001")),
-                                                (1000, Decimal("1000"))])
-def test_quotas_keep_the_decimal_the_client_meant(sent, expected):
+@pytest.mark.parametrize(("sent", "expected"), [("600.5", "600.500"), ("0.001", "0.001"), ("1000", "1000.000"),
+                                                ("12.5000", "12.500")])
+def test_quotas_are_kept_at_the_scale_they_are_stored_with(sent, expected):
     violations = Violations()
-    assert parse_quota(sent, "quota", violations) == expected
+    assert str(check_quota(Decimal(sent), "quota", violations)) == expected
     assert not violations
 
 
-@pytest.mark.parametrize("sent", [0, -1, 1.0001, float("nan"), 1e13])
+@pytest.mark.parametrize("sent", ["0", "-1", "1.0001", "1000000000000"])
 def test_bad_quotas_are_refused(sent):
     violations = Violations()
-    parse_quota(sent, "quota", violations)
+    check_quota(Decimal(sent), "quota", violations)
     assert [v.field for v in violations.items] == ["quota"]
 
 
 def test_share_ratio_is_a_percentage_with_two_decimals():
     violations = Violations()
-    assert parse_share_ratio(33.33, violations) == Decimal("33.33")
-    parse_share_ratio(100.01, violations)
-    parse_share_ratio(12.345, violations)
-    assert len(violations.items) == 2
+    assert check_share_ratio(Decimal("33.33"), violations) == Decimal("33.33")
+    assert check_share_ratio(None, violations) == Decimal("0.00")
+    check_share_ratio(Decimal("100.01"), violations)
+    check_share_ratio(Decimal("12.345"), violations)
+    assert [v.description for v in violations.items] == ["占股比例须在0到100之间", "占股比例最多保留2位小数"]
 
 
 def test_state_machines_refuse_moves_they_do_not_allow():
@@ -59,6 +66,40 @@ def test_state_machines_refuse_moves_they_do_not_allow():
         REGISTRATION.check("APPROVED", "PENDING_REVIEW")
     with pytest.raises(FailedPrecondition):
         AFFILIATION.check("DECLARED", "PENDING")
+    with pytest.raises(FailedPrecondition) as refused:
+        OVERRIDE.check("APPROVED", "REJECTED")
+    assert refused.value.reason == "OVERRIDE_STATE_INVALID"
+
+
+@pytest.mark.parametrize(("status", "reason"), [("INVALID", "LEDGER_IMPORT_INVALID"),
+                                                ("CONFIRMED", "LEDGER_IMPORT_CONFIRMED"),
+                                                ("EXPIRED", "LEDGER_IMPORT_EXPIRED")])
+def test_only_a_valid_upload_may_be_confirmed_and_the_refusal_says_why(status, reason):
+    check_confirmable("VALID")
+    with pytest.raises(FailedPrecondition) as refused:
+        check_confirmable(status)
+    assert refused.value.reason == reason
+
+
+def test_every_status_column_is_bound_to_its_machine():
+    bound = {(mapper.class_.__name__, attribute): machine.name
+             for mapper in Base.registry.mappers for attribute, machine in machines_of(mapper.class_).items()}
+    assert bound == {("Enterprise", "status"): "REGISTRATION", ("Affiliation", "status"): "AFFILIATION",
+                     ("QuotaAllocation", "confirmation_status"): "QUOTA_CONFIRMATION",
+                     ("LedgerImport", "status"): "LEDGER_IMPORT", ("LedgerOverride", "status"): "OVERRIDE",
+                     ("SupervisionCase", "status"): "CASE"}
+
+
+def test_the_gate_message_says_what_the_registration_waits_for():
+    assert "提交审核" in registration_gate_message(None)
+    assert registration_gate_message("PENDING_REVIEW").startswith("审核中")
+    assert "（名称不符）" in registration_gate_message("REJECTED", "名称不符")
+
+
+def test_local_authorities_are_named_by_region_as_the_registry_has_them():
+    assert region_of("LOCAL_AUTHORITY:360700") == "360700"
+    assert region_of("LOCAL_AUTHORITY:36") is None
+    assert region_of("MIIT_RE_OFFICE") is None
 
 
 def test_a_broadcast_is_split_into_batches_of_recipients():

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from services.chassis.errors import FailedPrecondition, InvalidArgument
-from services.rare_earth.ledgers import (
+from services.rare_earth.domain.ledgers import (
     RowValidator,
     check_kind_allowed,
     column_letter,
@@ -16,7 +16,7 @@ from services.rare_earth.ledgers import (
     required_kinds,
     traceability_code,
 )
-from services.rare_earth.windows import default_window, parse_month, previous_months
+from services.rare_earth.domain.windows import default_window, parse_month, previous_months
 
 OXIDE = ("稀土氧化物及其他化合物", "氧化镨钕")
 USCC = "91110000600037341L"

@@ -6,7 +6,8 @@ import itertools
 
 import grpc
 
-from protos.rare_earth.v1 import rare_earth_pb2 as pb
+from protos.rare_earth.v1 import resources_pb2 as resources_pb
+from protos.rare_earth.v1 import trace_pb2 as trace_pb
 from services.rare_earth.tests.ledger_support import ORE, OXIDE, open_month, production, purchase, report, sale
 
 _chains = itertools.count(1)
@@ -37,14 +38,15 @@ def _chain(rare_earth):
     return mine, smelter, magnets, trader, n
 
 
-def _trace(rare_earth, actor, code) -> pb.Trace:
-    return rare_earth.call(actor, "TraceProduct", pb.TraceProductRequest(code=code))
+def _trace(rare_earth, actor, code) -> trace_pb.Trace:
+    return rare_earth.call(actor, "TraceProduct", trace_pb.TraceProductRequest(code=code))
 
 
 def test_staff_trace_follows_the_chain_both_ways_through_production(rare_earth):
     mine, smelter, magnets, trader, n = _chain(rare_earth)
     found = _trace(rare_earth, rare_earth.office(), f"OXIDE-CODE-01-{n}")
-    steps = [(s.depth, s.enterprise_name, pb.LedgerKind.Name(s.row.kind), s.row.batch_no or s.row.output_batch_no)
+    steps = [(s.depth, s.enterprise_name, resources_pb.LedgerKind.Name(
+        s.row.kind), s.row.batch_no or s.row.output_batch_no)
              for s in found.steps]
     assert (0, smelter.name, "SALES", "S-OUT-1") in steps
     upstream = [s for s in steps if s[0] < 0]
@@ -71,9 +73,9 @@ def test_enterprise_sees_its_own_rows_and_direct_counterparties_only(rare_earth)
 def test_enterprise_off_the_chain_and_unknown_codes_find_nothing(rare_earth):
     n = _chain(rare_earth)[-1]
     outsider = rare_earth.approved("追溯无关公司", "SMELTING_SEPARATION")
-    assert rare_earth.fails(outsider, "TraceProduct", pb.TraceProductRequest(
+    assert rare_earth.fails(outsider, "TraceProduct", trace_pb.TraceProductRequest(
         code=f"MAG-CODE-001-{n}")).code == grpc.StatusCode.NOT_FOUND
-    assert rare_earth.fails(rare_earth.office(), "TraceProduct", pb.TraceProductRequest(
+    assert rare_earth.fails(rare_earth.office(), "TraceProduct", trace_pb.TraceProductRequest(
         code="NO-SUCH-CODE")).code == grpc.StatusCode.NOT_FOUND
 
 
@@ -85,5 +87,5 @@ def test_production_cycle_does_not_loop(rare_earth):
                                                             production(year, month, "C-B", "C-A")])
     report(rare_earth, smelter, "SALES", year, month, [sale(year, month, buyer, "C-A", code="CYCLE-CODE-1")])
     found = _trace(rare_earth, rare_earth.office(), "CYCLE-CODE-1")
-    assert len([s for s in found.steps if s.row.kind == pb.LedgerKind.PRODUCTION]) == 2
+    assert len([s for s in found.steps if s.row.kind == resources_pb.LedgerKind.PRODUCTION]) == 2
     assert OXIDE[1] in {s.row.product_name for s in found.steps}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from services.chassis.errors import InvalidArgument, Violations
+from services.chassis.errors import InvalidArgument
 from services.rare_earth.divisions import regions_over
-from services.rare_earth.domain import StateMachine
+from services.rare_earth.domain.agencies import OPERATOR, local_authority
+from services.rare_earth.domain.states import CLOSED, OPEN
 
 KINDS = {"UPLOAD_MISSING": "台账上传异常", "LEDGER_DATA": "台账数据异常", "TRACE_DATA": "追溯数据异常",
          "COMPLAINT": "投诉举报"}
@@ -22,15 +23,10 @@ STAFF_KINDS = ("LEDGER_DATA", "TRACE_DATA", "UPLOAD_MISSING")
 OPINION_LIMIT = 500
 PLATFORM = "稀土产品追溯信息系统"
 
-# The agency whose staff hold a case of each staff holder type (a local authority's depends on the region).
-OPERATOR_AGENCY = "RE_OPERATOR"
-LOCAL_AUTHORITY_AGENCY = "LOCAL_AUTHORITY:"
-
-CASE = StateMachine(
-    "CASE",
-    {"OPEN": frozenset({"OPEN", "CLOSED"}), "CLOSED": frozenset()},
-    {"OPEN": "处理中", "CLOSED": "已办结"},
-)
+# The first step of every case's flow; the others are the actions below.
+OPEN_STEP = "OPEN"
+# What each way of handling a case leaves it as: a transfer keeps it open with another holder.
+ACTION_TARGETS = {"CLOSE": CLOSED, "TRANSFER": OPEN}
 
 UPLOAD_MISSING_TEXT = "未如期上传【{ledger}】数据"
 
@@ -53,17 +49,6 @@ def check_transfer(kind: str, current_holder: str, target: str) -> None:
         raise InvalidArgument.for_field("transferTo", f"该异常已由{HOLDERS[target]}处理，请选择其他机构")
 
 
-def check_text_fields(fields: dict[str, tuple[str, str, int, bool]]) -> Violations:
-    """``{json field: (value, label, limit, required)}`` -> the violations found."""
-    violations = Violations()
-    for field, (value, label, limit, required) in fields.items():
-        if required and not value.strip():
-            violations.add(field, f"请填写{label}")
-        elif len(value) > limit:
-            violations.add(field, f"{label}最多{limit}个字符")
-    return violations
-
-
 def holder_agencies(holder_type: str, holder_region: str) -> list[str]:
     """The agencies whose staff may act on a case held by ``holder_type``; none when an enterprise holds it.
 
@@ -71,7 +56,7 @@ def holder_agencies(holder_type: str, holder_region: str) -> list[str]:
     over it (either may handle it), so both are told.
     """
     if holder_type == "OPERATOR":
-        return [OPERATOR_AGENCY]
+        return [OPERATOR]
     if holder_type == "LOCAL_AUTHORITY":
-        return [f"{LOCAL_AUTHORITY_AGENCY}{region}" for region in regions_over(holder_region)]
+        return [local_authority(region) for region in regions_over(holder_region)]
     return []

@@ -13,7 +13,8 @@ from functools import lru_cache
 from stdnum.cn import uscc as uscc_number
 
 from services.chassis.errors import FailedPrecondition, Violations
-from services.rare_earth.domain import ENTERPRISE_TYPES, TRADE_TYPES
+from services.rare_earth.domain.enterprises import ENTERPRISE_TYPES, TRADE_TYPES
+from services.rare_earth.domain.states import CONFIRMED, EXPIRED, INVALID, LEDGER_IMPORT
 
 KINDS = {"PURCHASE": "采购台账", "PRODUCTION": "生产台账", "SALES": "销售台账", "INVENTORY": "库存台账"}
 KG_PLACES = Decimal("0.001")
@@ -45,12 +46,16 @@ CATEGORY = _c("product_category", "产品类别", "category", True, 18, "必填�
 PRODUCT = _c("product_name", "产品名称", "product", True, 22, "必填，须为所选产品类别下的产品名称")
 QUANTITY = _c("quantity", "数量（千克）", "kg", True, 14, "必填，大于0，最多3位小数")
 
+
+def _counterparty(role: str, uscc_required: bool, uscc_note: str) -> tuple[Column, Column]:
+    """The supplier (PURCHASE) or customer (SALES): its name and USCC."""
+    return (_c("counterparty_name", f"{role}名称", "text", True, 30, "必填，最多100个字符"),
+            _c("counterparty_uscc", f"{role}统一社会信用代码", "uscc", uscc_required, 24, uscc_note))
+
+
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "PURCHASE": (
-        DATE,
-        _c("counterparty_name", "供应商名称", "text", True, 30, "必填，最多100个字符"),
-        _c("counterparty_uscc", "供应商统一社会信用代码", "uscc", True, 24, "必填，18位统一社会信用代码"),
-        CATEGORY, PRODUCT, QUANTITY,
+        DATE, *_counterparty("供应商", True, "必填，18位统一社会信用代码"), CATEGORY, PRODUCT, QUANTITY,
         _c("traceability_code", "追溯码", "code", False, 22, "供应商销售台账中的追溯码；自有矿山或进口原料可不填"),
         _c("batch_no", "批次号", "batch", True, 18, "必填，本企业入库批次号，生产台账的投入批次号引用它"),
     ),
@@ -60,10 +65,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("output_batch_no", "产出批次号", "batch", True, 18, "必填，销售台账的批次号引用它"),
     ),
     "SALES": (
-        DATE,
-        _c("counterparty_name", "客户名称", "text", True, 30, "必填，最多100个字符"),
-        _c("counterparty_uscc", "客户统一社会信用代码", "uscc", False, 24, "境内客户必填；出口销售可不填"),
-        CATEGORY, PRODUCT, QUANTITY,
+        DATE, *_counterparty("客户", False, "境内客户必填；出口销售可不填"), CATEGORY, PRODUCT, QUANTITY,
         _c("traceability_code", "追溯码", "code", False, 22, "可不填：由平台分配；填写则须为6至40位字母、数字或连字符"),
         _c("export_product_code", "出口产品编号", "customs", False, 16, "出口必填，须为海关产品目录中的10位编号"),
         _c("destination_country", "目的国（地区）", "country", False, 16, "出口填写目的国（地区）；境内销售不填"),
@@ -113,6 +115,20 @@ def required_kinds(enterprise_type: str) -> tuple[str, ...]:
     if enterprise_type == "MINING":
         return ("PRODUCTION", "SALES", "INVENTORY")
     return ("PURCHASE", "PRODUCTION", "SALES", "INVENTORY")
+
+
+# Why an upload cannot be confirmed, by its status: only a VALID one may be.
+CONFIRM_REFUSALS = {
+    INVALID: ("文件校验未通过，请按错误提示修改后重新上传", "LEDGER_IMPORT_INVALID"),
+    CONFIRMED: ("该文件已确认导入", "LEDGER_IMPORT_CONFIRMED"),
+    EXPIRED: ("该上传已过期，请重新上传", "LEDGER_IMPORT_EXPIRED"),
+}
+
+
+def check_confirmable(status: str) -> None:
+    if not LEDGER_IMPORT.can(status, CONFIRMED):
+        message, reason = CONFIRM_REFUSALS[status]
+        raise FailedPrecondition(message, reason=reason, metadata={"status": status})
 
 
 def validate_period(year: int, month: int, violations: Violations) -> None:

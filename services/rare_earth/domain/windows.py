@@ -1,14 +1,13 @@
 """Reporting windows (manual §7): month M is reported from the 1st to the 10th of M+1, later by statutory holidays.
 
-No I/O except reading the clock, which dev and test may pin with ``RARE_EARTH_TODAY`` (yyyy-mm-dd).
+No I/O except reading the clock (dev and test may pin today: see ``services.rare_earth.config``).
 """
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -20,8 +19,9 @@ CHINA = ZoneInfo("Asia/Shanghai")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
+    """A month's reporting window, both days included; ``custom`` when the office set it."""
+
     month: str
     opens_on: date
     closes_on: date
@@ -75,9 +75,6 @@ def previous_months(today: date, count: int) -> list[tuple[int, int]]:
     return months
 
 
-def today(environment: str) -> date:
-    """Today in China; dev and test may pin it with RARE_EARTH_TODAY so nothing depends on the real calendar."""
-    pinned = os.environ.get("RARE_EARTH_TODAY", "").strip()
-    if pinned and environment in ("dev", "test"):
-        return date.fromisoformat(pinned)
-    return datetime.now(CHINA).date()
+def today(pinned: date | None = None) -> date:
+    """Today in China, or ``pinned`` when dev or test pinned it so nothing depends on the real calendar."""
+    return pinned or datetime.now(CHINA).date()
