@@ -153,7 +153,7 @@ def test_affiliation_plan_allocation_and_confirmation_down_the_chain(people):
     parents = mine.get("/v1/rare-earth/enterprises", params={"type": "GROUP", "pageSize": 200}).json()
     assert group_id in [e["id"] for e in parents["enterprises"]]
     asked = mine.post("/v1/rare-earth/affiliations", json={
-        "parentType": "GROUP", "parentEnterpriseId": group_id, "relation": "HOLDING", "shareRatio": 60,
+        "parentType": "GROUP", "parentEnterpriseId": group_id, "relation": "HOLDING", "shareRatio": "60",
         "parentMayViewLedgers": True})
     assert asked.status_code == 201, asked.text
     assert asked.json()["status"] == "PENDING"
@@ -168,25 +168,29 @@ def test_affiliation_plan_allocation_and_confirmation_down_the_chain(people):
 
     year = 2040 + _rng.randrange(50)
     plan = office.post("/v1/rare-earth/quota-plans", json={
-        "year": year, "batch": 1, "kind": "MINING", "allocations": [{"enterpriseId": group_id, "quota": 1000}]})
+        "year": year, "batch": 1, "kind": "MINING", "allocations": [{"enterpriseId": group_id, "quota": "1000"}]})
     assert plan.status_code == 201, plan.text
 
     allocated = group.post(f"/v1/rare-earth/quota-plans/{plan.json()['id']}/allocations",
-                           json={"toEnterpriseId": mine_id, "quota": 400})
+                           json={"toEnterpriseId": mine_id, "quota": "400"})
     assert allocated.status_code == 201, allocated.text
     over = group.post(f"/v1/rare-earth/quota-plans/{plan.json()['id']}/allocations",
-                      json={"toEnterpriseId": mine_id, "quota": 600.5})
+                      json={"toEnterpriseId": mine_id, "quota": "600.5"})
     assert over.status_code == 400 and reason_of(over) == "QUOTA_EXCEEDED"
+    not_a_number = group.post(f"/v1/rare-earth/quota-plans/{plan.json()['id']}/allocations",
+                              json={"toEnterpriseId": mine_id, "quota": "四百"})
+    assert not_a_number.status_code == 400
+    assert {v["field"] for d in not_a_number.json()["details"] for v in d.get("fieldViolations", [])} == {"quota"}
 
     received = mine.get("/v1/rare-earth/quota-allocations", params={"year": year, "batch": 1}).json()
-    assert [float(a["quota"]) for a in received["quotaAllocations"]] == [400.0]
+    assert [a["quota"] for a in received["quotaAllocations"]] == ["400.000"]
     records = mine.get(f"/v1/rare-earth/quota-allocations/{received['quotaAllocations'][0]['id']}/records").json()
     assert records["allocationRecords"][0]["allocatingUnit"] == group.facts["name"]
 
     confirmed = mine.post("/v1/rare-earth/plan-confirmations", json={"year": year, "batch": 1})
     assert confirmed.status_code == 201, confirmed.text
     stats = mine.get("/v1/rare-earth/plan-confirmations:statistics", params={"year": year}).json()
-    assert float(stats["totalConfirmed"]) == 400.0
+    assert stats["totalConfirmed"] == "400.000"
 
     refused = trade.post("/v1/rare-earth/plan-confirmations", json={"year": year, "batch": 1})
     assert refused.status_code == 400 and reason_of(refused) == "TRADE_ENTERPRISE_NO_PLAN"
