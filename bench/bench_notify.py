@@ -18,32 +18,24 @@ import pika
 from sqlalchemy import func, select
 
 from bench.report import Figure, percentile, print_figure, print_header
-from services.chassis import migrations, testing
+from services.chassis import testing
 from services.chassis.auth import Caller, acting_as
-from services.chassis.config import ServiceSettings
-from services.chassis.grpc_client import ChannelFactory
+from services.chassis.cli import migrate
+from services.chassis.context import build_context
 from services.chassis.messages import notification_request, phone_recipient
-from services.chassis.runtime import ServiceContext
-from services.chassis.server import ServiceBinding, start_server
+from services.chassis.testing.identity import IdentityStandIn, StandInAccount
 from services.notify import broker, domain, seed
+from services.notify.context import NotifyContext
 from services.notify.definition import DEFINITION
 from services.notify.handlers import announcements
-from services.notify.models import MESSAGE_TABLES, Delivery, Notification
-from services.notify.runtime import NotifyRuntime, attach_runtime
-from services.notify.settings import NotifySettings
+from services.notify.models import Delivery, Notification
 
 RECIPIENTS = int(os.environ.get("BENCH_NOTIFY_RECIPIENTS", "10000"))
 BROADCAST_CAP_SECONDS = 60.0
 
 
-def _identity(count: int):
-    from protos.identity.v1 import identity_pb2, identity_pb2_grpc
-    from services.notify.tests.support import FakeAccount, FakeIdentity
-
-    fake = FakeIdentity([FakeAccount(f"a{i:06d}", phone=f"136{i:08d}") for i in range(count)])
-    binding = ServiceBinding.of(identity_pb2, "IdentityService",
-                                identity_pb2_grpc.add_IdentityServiceServicer_to_server, fake)
-    return start_server([binding], host="127.0.0.1", port=0, workers=4)
+def _identity(count: int) -> IdentityStandIn:
+    return IdentityStandIn(accounts=[StandInAccount(f"a{i:06d}", phone=f"136{i:08d}") for i in range(count)]).start()
 
 
 def _publish(channel, messages) -> None:
@@ -52,14 +44,14 @@ def _publish(channel, messages) -> None:
                               pika.BasicProperties(delivery_mode=2, message_id=message.message_id))
 
 
-def _sent_at(runtime, message_id: str):
-    with runtime.unit_of_work() as uow:
+def _sent_at(context: NotifyContext, message_id: str):
+    with context.unit_of_work(read_only=True) as uow:
         return uow.session.execute(select(Delivery.sent_at).join(Notification).where(
             Notification.message_id == message_id, Delivery.status == domain.SENT)).scalar_one_or_none()
 
 
-def _sent_count(runtime, notification_id: str) -> int:
-    with runtime.unit_of_work() as uow:
+def _sent_count(context: NotifyContext, notification_id: str) -> int:
+    with context.unit_of_work(read_only=True) as uow:
         return uow.session.execute(select(func.count()).select_from(Delivery).where(
             Delivery.notification_id == notification_id, Delivery.status == domain.SENT)).scalar_one()
 
@@ -92,23 +84,21 @@ def main() -> None:
     stop = threading.Event()
     with tempfile.TemporaryDirectory() as tmp:
         environ = {"TONGBAN_ENV": "test", "NOTIFY_DATABASE_URL": database_url, "AMQP_URL": amqp_url,
-                   "NOTIFY_SMS_LOG_PATH": str(Path(tmp) / "sms.jsonl"), "NOTIFY_SMS_RATE_PER_SECOND": "100000",
-                   "NOTIFY_FANOUT_PAGE_SIZE": "1000", "NOTIFY_PREFETCH": "200"}
-        settings = ServiceSettings.from_env("notify", environ)
-        context = ServiceContext(settings=settings, tables=MESSAGE_TABLES,
-                                 channels=ChannelFactory.static({"identity": f"127.0.0.1:{identity.port}"}))
+                   "IDENTITY_ADDR": identity.address, "NOTIFY_SMS_LOG_PATH": str(Path(tmp) / "sms.jsonl"),
+                   "NOTIFY_SMS_RATE_PER_SECOND": "100000", "NOTIFY_FANOUT_PAGE_SIZE": "1000",
+                   "NOTIFY_PREFETCH": "200"}
+        context: NotifyContext = build_context(DEFINITION, environ=environ)
         try:
-            migrations.upgrade(DEFINITION.metadata, DEFINITION.versions_dir, database_url)
-            runtime = attach_runtime(context, NotifyRuntime(context, NotifySettings.from_env(environ)))
-            seed.seed_templates(runtime)
-            workers = broker.start_workers(runtime, stop)
+            migrate(DEFINITION, context)
+            seed.seed_templates(context)
+            workers = broker.start_workers(context, stop)
             workers.wait_ready(30)
             codes = pika.BlockingConnection(pika.URLParameters(amqp_url))
             code_channel = codes.channel()
             started = time.perf_counter()
             # The announcement's first fan-out page leaves through notify's outbox and relay, as in production.
             with acting_as(Caller(account_id="admin", roles=frozenset({"PLATFORM_ADMIN"}), kind="ADMIN")):
-                created = announcements.create_announcement(runtime, announcements.NewAnnouncement(
+                created = announcements.create_announcement(context, announcements.NewAnnouncement(
                     system="", title="压测公告", body="平台公告正文。", audience=domain.AudienceSpec("ALL"),
                     channels=("SMS",), publish_at=None, expires_at=None))
             latencies = []
@@ -121,14 +111,14 @@ def main() -> None:
                                             mandatory=True)
                 sent_from = time.perf_counter()
                 _publish(code_channel, [code])
-                while _sent_at(runtime, code.message_id) is None and time.perf_counter() < sent_from + 30:
+                while _sent_at(context, code.message_id) is None and time.perf_counter() < sent_from + 30:
                     time.sleep(0.005)
                 latencies.append((time.perf_counter() - sent_from) * 1000)
-                if _sent_count(runtime, created.id) >= RECIPIENTS:
+                if _sent_count(context, created.id) >= RECIPIENTS:
                     break
                 time.sleep(0.2)
             elapsed = time.perf_counter() - started
-            delivered = _sent_count(runtime, created.id)
+            delivered = _sent_count(context, created.id)
             codes.close()
             workers.join(timeout=10)
             # What one delivery costs on the wire, so raw pika is measured per delivery too.
@@ -136,7 +126,7 @@ def main() -> None:
             raw = [raw_pika_throughput(amqp_url, size) for _ in range(3)]
         finally:
             stop.set()
-            identity.stop(0)
+            identity.stop()
             context.engine.dispose()
             testing.drop_postgres_database(database_url)
             testing.delete_rabbit_vhost(amqp_url)

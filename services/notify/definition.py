@@ -1,18 +1,18 @@
 """How the notify service is put together."""
 
-from pathlib import Path
-
-from services.chassis.runtime import ServiceDefinition
+from services.chassis.context import ServiceDefinition
 from services.notify import grpc_api
 from services.notify.commands import COMMANDS, direct_deliveries
-from services.notify.models import MESSAGE_TABLES, Base
+from services.notify.models import Base
+from services.notify.providers import NotifyProviders, providers_for
+from services.notify.settings import NotifySettings
 
-DEFINITION = ServiceDefinition(
+DEFINITION: ServiceDefinition[NotifySettings, NotifyProviders] = ServiceDefinition(
     name="notify",
     metadata=Base.metadata,
-    tables=MESSAGE_TABLES,
-    versions_dir=Path(__file__).resolve().parent / "migrations" / "versions",
     bindings=grpc_api.bindings,
     commands=COMMANDS,
+    config=NotifySettings.from_env,
+    providers=providers_for,
     direct_deliveries=direct_deliveries,
 )

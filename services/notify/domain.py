@@ -1,21 +1,23 @@
-"""Notify's rules, free of I/O: delivery states, templates, SMS length, back-off, rate limits, audiences."""
+"""Notify's rules, free of I/O: statuses, requests, templates, SMS length, back-off, audiences."""
 
 from __future__ import annotations
 
 import math
 import re
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from services.chassis.errors import FailedPrecondition, Violations
+from services.chassis.errors import Violations
+from services.chassis.messages import CHANNELS
+from services.chassis.registry import NOTICE_SYSTEMS
+from services.chassis.states import StateMachine
 
-SYSTEMS = ("identity", "rare_earth", "inspection", "ccc_exemption", "origin_cert")
-CHANNELS = ("IN_SITE", "SMS", "EMAIL")
+# The systems a template or an announcement belongs to.
+SYSTEMS = NOTICE_SYSTEMS
 
 
-# ---- delivery states ----
+# ---- deliveries: one notification to one recipient on one channel ----
 
 CREATED = "CREATED"
 SENDING = "SENDING"
@@ -25,27 +27,118 @@ TEMPORARY_FAILURE = "TEMPORARY_FAILURE"
 PERMANENT_FAILURE = "PERMANENT_FAILURE"
 TECHNICAL_FAILURE = "TECHNICAL_FAILURE"
 
-TRANSITIONS: Mapping[str, frozenset[str]] = {
-    CREATED: frozenset({SENDING, PERMANENT_FAILURE, TECHNICAL_FAILURE}),
-    SENDING: frozenset({SENT, TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FAILURE}),
-    TEMPORARY_FAILURE: frozenset({SENDING, PERMANENT_FAILURE}),
-    # A provider receipt settles a sent message either way.
-    SENT: frozenset({DELIVERED, PERMANENT_FAILURE}),
-    DELIVERED: frozenset(),
-    PERMANENT_FAILURE: frozenset(),
-    TECHNICAL_FAILURE: frozenset(),
-}
-STATUSES = tuple(TRANSITIONS)
-FINAL_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+DELIVERY = StateMachine(
+    "DELIVERY",
+    {
+        CREATED: (SENDING, PERMANENT_FAILURE, TECHNICAL_FAILURE),
+        SENDING: (SENT, TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FAILURE),
+        TEMPORARY_FAILURE: (SENDING, PERMANENT_FAILURE),
+        # A provider receipt settles a sent message either way.
+        SENT: (DELIVERED, PERMANENT_FAILURE),
+        DELIVERED: (),
+        PERMANENT_FAILURE: (),
+        TECHNICAL_FAILURE: (),
+    },
+    labels={CREATED: "待发送", SENDING: "发送中", SENT: "已发送", DELIVERED: "已送达",
+            TEMPORARY_FAILURE: "暂时失败", PERMANENT_FAILURE: "发送失败", TECHNICAL_FAILURE: "技术故障"},
+    # An in-site message is delivered as it is written; one whose template cannot fill it fails at once.
+    initial=(CREATED, DELIVERED, PERMANENT_FAILURE),
+)
+
+# Receipts an SMS gateway may send for a message it accepted.
+RECEIPT_STATUSES = (DELIVERED, PERMANENT_FAILURE)
 
 
-def sources_of(target: str) -> tuple[str, ...]:
-    """Every status a delivery may move to ``target`` from: the guard of the database UPDATE."""
-    return tuple(sorted(source for source, targets in TRANSITIONS.items() if target in targets))
+# ---- notifications: one accepted request ----
+
+ACCEPTED = "ACCEPTED"
+# Nobody to send to (an agency with no active staff): done, nothing to send.
+NO_RECIPIENTS = "NO_RECIPIENTS"
+# The template is unknown or the params do not fill it: nothing was sent, the reason is recorded.
+FAILED = "FAILED"
+
+# Decided when the request is accepted, and final: a repeat of its message id is dropped.
+NOTIFICATION = StateMachine(
+    "NOTIFICATION", {ACCEPTED: (), NO_RECIPIENTS: (), FAILED: ()},
+    labels={ACCEPTED: "已受理", NO_RECIPIENTS: "无接收人", FAILED: "失败"})
 
 
-def can_move(source: str, target: str) -> bool:
-    return target in TRANSITIONS[source]
+# ---- announcements: their fan-out to the audience ----
+
+FANOUT_PENDING = "PENDING"
+FANOUT_QUEUED = "QUEUED"
+FANOUT_DONE = "DONE"
+
+# PENDING waits for publish_at; QUEUED while audience pages flow (each page keeps it QUEUED or ends it).
+ANNOUNCEMENT_FANOUT = StateMachine(
+    "ANNOUNCEMENT_FANOUT",
+    {FANOUT_PENDING: (FANOUT_QUEUED,), FANOUT_QUEUED: (FANOUT_QUEUED, FANOUT_DONE), FANOUT_DONE: ()},
+    labels={FANOUT_PENDING: "待发布", FANOUT_QUEUED: "发送中", FANOUT_DONE: "已送达全部对象"},
+    initial=(FANOUT_PENDING, FANOUT_QUEUED),
+)
+
+
+# ---- notification requests ----
+
+NORMAL = "NORMAL"
+# Verification codes: their own queues, and sent by the request worker at once.
+HIGH = "HIGH"
+PRIORITIES = (NORMAL, HIGH)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Exactly one of: an account, an organisation (its OWNER and members holding ``scope``), an agency's
+    active staff, a phone number or an e-mail address."""
+
+    account_id: str = ""
+    organization_id: str = ""
+    scope: str = ""
+    phone: str = ""
+    email: str = ""
+    agency: str = ""
+
+    @property
+    def resolved_by_identity(self) -> bool:
+        return bool(self.account_id or self.organization_id or self.agency)
+
+
+@dataclass(frozen=True)
+class NotificationRequest:
+    """What a service asks notify to send, however it arrived (a queued message or a gRPC call)."""
+
+    message_id: str
+    template: str = ""
+    # Fill the template's placeholders.
+    params: Mapping[str, str] = field(default_factory=dict)
+    recipients: tuple[Recipient, ...] = ()
+    channels: tuple[str, ...] = ()
+    system: str = ""
+    category: str = ""
+    priority: str = NORMAL
+    # Sent even to those who opted out of a channel (codes, decisions).
+    mandatory: bool = False
+
+
+def check_request(request: NotificationRequest) -> None:
+    """Refuses a request notify cannot act on, naming every bad field."""
+    v = Violations()
+    if not request.message_id:
+        v.add("messageId", "缺少消息编号")
+    elif len(request.message_id) > 64:
+        v.add("messageId", "消息编号不能超过 64 个字符")
+    if not request.template:
+        v.add("template", "缺少模板编码")
+    if not request.recipients:
+        v.add("recipients", "至少需要一个接收人")
+    if not request.channels or any(channel not in CHANNELS for channel in request.channels):
+        v.add("channels", "至少需要一个有效渠道（IN_SITE、SMS、EMAIL）")
+    for index, recipient in enumerate(request.recipients):
+        given = [x for x in (recipient.account_id, recipient.organization_id, recipient.phone, recipient.email,
+                             recipient.agency) if x]
+        if len(given) != 1:
+            v.add(f"recipients[{index}]", "每个接收人须且只能指定账号、单位、机构、手机号或邮箱之一")
+    v.raise_if_any("通知请求有误")
 
 
 # ---- templates ----
@@ -121,12 +214,12 @@ def check_template(code: str, system: str, sms_text: str, email_subject: str, em
         v.add("system", f"未知系统：{system}")
     fields = {"smsText": sms_text, "emailSubject": email_subject, "emailBody": email_body,
               "inboxTitle": inbox_title, "inboxBody": inbox_body}
-    for field, text in fields.items():
+    for json_field, text in fields.items():
         for name in placeholders(text):
             if not PLACEHOLDER_NAME.match(name):
-                v.add(field, f"占位符 {{{name}}} 不合法：只能使用英文字母、数字和下划线")
+                v.add(json_field, f"占位符 {{{name}}} 不合法：只能使用英文字母、数字和下划线")
         if text.count("{") != text.count("}"):
-            v.add(field, "花括号不成对")
+            v.add(json_field, "花括号不成对")
     if not (sms_text or email_body or inbox_body):
         v.add("smsText", "至少填写一种渠道（短信、邮件或站内消息）的内容")
     if email_body and not email_subject:
@@ -185,38 +278,11 @@ def retry_delay(attempt: int, base_seconds: float) -> float:
     return base_seconds * 2 ** (attempt - 1)
 
 
-# ---- provider rate limit ----
-
-class TokenBucket:
-    """``rate`` sends per second with bursts up to ``capacity``; :meth:`acquire` waits for a token."""
-
-    def __init__(self, rate: float, capacity: float | None = None,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
-        self.rate = rate
-        self.capacity = capacity if capacity is not None else max(1.0, rate)
-        self._tokens = self.capacity
-        self._clock = clock
-        self._sleep = sleep
-        self._updated = clock()
-        self._lock = threading.Lock()
-
-    def _refill(self) -> None:
-        now = self._clock()
-        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-        self._updated = now
-
-    def try_acquire(self) -> float:
-        """Take a token and return 0, or return how long to wait for one."""
-        with self._lock:
-            self._refill()
-            if self._tokens >= 1:
-                self._tokens -= 1
-                return 0.0
-            return (1 - self._tokens) / self.rate
-
-    def acquire(self) -> None:
-        while (wait := self.try_acquire()) > 0:
-            self._sleep(wait)
+def visible_body(template: str, body: str, *, production: bool) -> str:
+    """What the search of deliveries shows: in production a verification code is not shown back, even to an admin."""
+    if production and ".verification_code." in template:
+        return "（验证码内容不予显示）"
+    return body
 
 
 # ---- announcements ----
@@ -233,7 +299,7 @@ class AudienceSpec:
 
 
 def check_announcement(system: str, title: str, body: str, audience: AudienceSpec, channels: Iterable[str],
-                       publish_at, expires_at) -> None:
+                       publish_at: datetime | None, expires_at: datetime | None) -> None:
     v = Violations()
     if system and system not in SYSTEMS:
         v.add("system", f"未知系统：{system}；可选 {', '.join(SYSTEMS)}，或留空表示全平台")
@@ -259,8 +325,3 @@ def check_announcement(system: str, title: str, body: str, audience: AudienceSpe
     if publish_at and expires_at and expires_at <= publish_at:
         v.add("expiresAt", "失效时间须晚于发布时间")
     v.raise_if_any("公告内容有误")
-
-
-def require_final_not_reopened(status: str, target: str) -> None:
-    if not can_move(status, target):
-        raise FailedPrecondition(f"投递状态 {status} 不能变为 {target}", reason="INVALID_TRANSITION")

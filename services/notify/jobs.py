@@ -13,49 +13,50 @@ import threading
 from sqlalchemy import update
 
 from services.chassis.db import utcnow
-from services.notify import domain, queues
+from services.notify import domain, events
+from services.notify.context import NotifyContext
+from services.notify.events import DeliveryTask
 from services.notify.handlers import announcements, deliveries
-from services.notify.handlers.common import DeliveryTask
 from services.notify.models import Delivery
-from services.notify.runtime import NotifyRuntime
 
 log = logging.getLogger(__name__)
 
 
-def publish_tasks(runtime: NotifyRuntime, tasks: list[DeliveryTask]) -> None:
+def publish_tasks(context: NotifyContext, tasks: list[DeliveryTask]) -> None:
     """Ask again; the deliveries' clocks restart, so a long queue is not asked about on every pass."""
-    with runtime.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         uow.session.execute(update(Delivery).where(
             Delivery.id.in_([t.delivery_id for t in tasks]),
-            Delivery.status.in_((domain.CREATED, domain.TEMPORARY_FAILURE))).values(updated_at=utcnow()))
-        uow.publish(*queues.task_messages(tasks))
+            Delivery.status.in_(domain.DELIVERY.sources_of(domain.SENDING))).values(updated_at=utcnow()))
+        uow.publish(*events.task_messages(tasks))
         uow.commit()
 
 
-def run_maintenance_once(runtime: NotifyRuntime, use_broker: bool = True) -> dict[str, int]:
-    settings = runtime.settings
-    report = {"timed_out": deliveries.time_out_sending(runtime, settings.sending_timeout_seconds)}
-    stuck = deliveries.stuck_in_created(runtime, settings.created_replay_seconds)
+def run_maintenance_once(context: NotifyContext, use_broker: bool = True) -> dict[str, int]:
+    """One pass; each step is a use case of its own, so a failing step leaves the others' work done."""
+    settings = context.config
+    report = {"timed_out": deliveries.time_out_sending(context, settings.sending_timeout_seconds)}
+    stuck = deliveries.stuck_in_created(context, settings.created_replay_seconds)
     # With a broker the delay queues bring retries back; only the ones they lost are overdue here.
     overdue_by = settings.created_replay_seconds if use_broker else 0.0
-    due = deliveries.retries_due(runtime, overdue_by)
+    due = deliveries.retries_due(context, overdue_by)
     report["replayed"] = len(stuck)
     report["retried"] = len(due)
     if stuck or due:
         if use_broker:
-            publish_tasks(runtime, stuck + due)
+            publish_tasks(context, stuck + due)
         else:
-            deliveries.send_now(runtime, stuck + due)
-    report["announcements"] = len(announcements.claim_due_announcements(runtime))
+            deliveries.send(context, stuck + due)
+    report["announcements"] = len(announcements.claim_due_announcements(context))
     return report
 
 
-def maintenance_loop(runtime: NotifyRuntime, stop: threading.Event, use_broker: bool = True) -> None:
+def maintenance_loop(context: NotifyContext, stop: threading.Event, use_broker: bool = True) -> None:
     while not stop.is_set():
         try:
-            report = run_maintenance_once(runtime, use_broker)
+            report = run_maintenance_once(context, use_broker)
             if any(report.values()):
                 log.info("maintenance: %s", report)
         except Exception:
             log.exception("maintenance pass failed; trying again next interval")
-        stop.wait(runtime.settings.maintenance_interval_seconds)
+        stop.wait(context.config.maintenance_interval_seconds)

@@ -8,13 +8,15 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.chassis.outbox import define_message_tables
+from services.chassis.states import status_column
+from services.notify.domain import ANNOUNCEMENT_FANOUT, DELIVERY, FANOUT_PENDING, NOTIFICATION
 
 
 class Base(DeclarativeBase):
     pass
 
 
-MESSAGE_TABLES = define_message_tables(Base.metadata)
+define_message_tables(Base.metadata)
 
 
 class Template(Base):
@@ -50,9 +52,8 @@ class Notification(Base):
     params: Mapped[str] = mapped_column(Text, default="{}")
     priority: Mapped[str] = mapped_column(String(8))
     mandatory: Mapped[bool] = mapped_column(Boolean, default=False)
-    # ACCEPTED; NO_RECIPIENTS when nobody was found to send to (an agency with no active staff): done, nothing
-    # to send; or FAILED with the reason (unknown template, missing params): nothing was sent.
-    status: Mapped[str] = mapped_column(String(16))
+    # ACCEPTED, NO_RECIPIENTS or FAILED (with the reason): see domain.NOTIFICATION.
+    status: Mapped[str] = status_column(NOTIFICATION, length=16)
     failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -78,12 +79,14 @@ class Delivery(Base):
     category: Mapped[str] = mapped_column(String(64))
     template: Mapped[str] = mapped_column(String(128))
     priority: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = status_column(DELIVERY, length=24)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     subject: Mapped[str] = mapped_column(String(400), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     provider_reference: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The claim (one worker's batch) that moved it to SENDING last: how that worker knows which rows it holds.
+    claim_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -133,8 +136,8 @@ class Announcement(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # PENDING (waiting for publish_at) -> QUEUED (fan-out pages flowing) -> DONE.
-    fanout_state: Mapped[str] = mapped_column(String(16), default="PENDING")
+    # PENDING (waiting for publish_at) -> QUEUED (fan-out pages flowing) -> DONE: domain.ANNOUNCEMENT_FANOUT.
+    fanout_state: Mapped[str] = status_column(ANNOUNCEMENT_FANOUT, length=16, default=FANOUT_PENDING)
     # identity's page token of the next audience page; "" for the first.
     fanout_cursor: Mapped[str] = mapped_column(Text, default="")
     recipients_count: Mapped[int] = mapped_column(Integer, default=0)

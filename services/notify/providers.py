@@ -10,16 +10,20 @@ import json
 import smtplib
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import requests
 
-from services.notify.domain import TokenBucket
+from services.chassis.ratelimit import TokenBucket
 from services.notify.settings import NotifySettings
+
+if TYPE_CHECKING:
+    from services.notify.context import NotifyContext
 
 
 class ProviderFailure(Exception):
@@ -140,12 +144,26 @@ class RateLimited:
         return self.provider.send(to, subject, body)
 
 
-def build_providers(settings: NotifySettings) -> dict[str, Provider]:
-    """The provider per external channel: ``{"SMS": ..., "EMAIL": ...}``."""
+@dataclass(frozen=True)
+class NotifyProviders:
+    """The provider of each external channel (IN_SITE needs none: writing the inbox is the sending)."""
+
+    sms: Provider
+    email: Provider
+
+    def for_channel(self, channel: str) -> Provider | None:
+        return {"SMS": self.sms, "EMAIL": self.email}.get(channel)
+
+
+def configured_providers(settings: NotifySettings) -> NotifyProviders:
+    """The providers the settings name, each held to its rate by a token bucket of this process."""
     sms: Provider = (LogSms(settings.sms_log_path) if settings.sms_provider == "log"
                      else HttpSms(settings.sms_http_url, settings.sms_http_token))
     email: Provider = SmtpEmail(settings.smtp_host, settings.smtp_port, settings.mail_from, settings.smtp_timeout)
-    return {
-        "SMS": RateLimited(sms, TokenBucket(settings.sms_rate_per_second)),
-        "EMAIL": RateLimited(email, TokenBucket(settings.email_rate_per_second)),
-    }
+    return NotifyProviders(sms=RateLimited(sms, TokenBucket(settings.sms_rate_per_second)),
+                           email=RateLimited(email, TokenBucket(settings.email_rate_per_second)))
+
+
+def providers_for(context: NotifyContext) -> NotifyProviders:
+    """The definition's factory: the providers its settings name."""
+    return configured_providers(context.config)

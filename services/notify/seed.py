@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from services.notify.context import NotifyContext
 from services.notify.handlers.templates import TemplateText, save_version
 from services.notify.models import Template
-from services.notify.runtime import NotifyRuntime
 
 _PURPOSES = {
     "register": "注册账号",
@@ -112,16 +112,16 @@ TEMPLATES: Sequence[TemplateText] = [
 SEED_AUTHOR = "seed"
 
 
-def seed_templates(runtime: NotifyRuntime) -> int:
+def seed_templates(context: NotifyContext) -> int:
     """Add missing templates and bring seeded wording up to date; one an admin has edited is left as made."""
     written = 0
-    with runtime.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         latest_authors = dict(uow.session.execute(
             select(Template.code, Template.created_by).order_by(Template.code, Template.version)).all())
         for text in TEMPLATES:
             if latest_authors.get(text.code, SEED_AUTHOR) != SEED_AUTHOR:
                 continue
-            if save_version(uow.session, text, SEED_AUTHOR, runtime.settings.sms_signature) is not None:
+            if save_version(uow.session, text, SEED_AUTHOR, context.config.sms_signature) is not None:
                 written += 1
         uow.commit()
     return written

@@ -12,31 +12,30 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from services.chassis.auth import current_caller, require_authenticated
-from services.chassis.db import new_id, utcnow
+from services.chassis.clients.identity import Contact
+from services.chassis.db import aware, contains, insert_ignoring_duplicates, new_id, utcnow
 from services.chassis.errors import NotFound, PermissionDenied
-from services.chassis.paging import PageRequest
+from services.chassis.paging import Page, paginate
 from services.chassis.uow import UnitOfWork
-from services.notify import domain, queues
-from services.notify.handlers.common import (
-    DeliveryTask,
-    as_aware,
-    insert_ignoring_duplicates,
-    like_pattern,
-)
+from services.notify import domain, events
+from services.notify.context import NotifyContext
+from services.notify.events import DeliveryTask
 from services.notify.handlers.templates import current_wording
 from services.notify.models import Announcement, Delivery, InboxItem, Notification, Preference
-from services.notify.runtime import NotifyRuntime
 
 log = logging.getLogger(__name__)
 
 ANNOUNCEMENT_TEMPLATE = "notify.announcement.published"
-fanout_message = queues.fanout_message
+EXTERNAL_CHANNELS = ("SMS", "EMAIL")
 
 
 @dataclass(frozen=True)
@@ -50,10 +49,9 @@ class NewAnnouncement:
     expires_at: datetime | None
 
 
-def create_announcement(runtime: NotifyRuntime, new: NewAnnouncement) -> Announcement:
+def create_announcement(context: NotifyContext, new: NewAnnouncement) -> Announcement:
     caller = require_authenticated()
-    is_admin = caller.has_role("PLATFORM_ADMIN")
-    if not is_admin:
+    if not caller.has_role("PLATFORM_ADMIN"):
         if caller.kind != "STAFF" and not caller.has_role("STAFF"):
             raise PermissionDenied("仅平台管理员和业务人员可以发布公告", reason="ROLE_REQUIRED")
         if not new.system or new.system not in caller.scopes:
@@ -64,60 +62,47 @@ def create_announcement(runtime: NotifyRuntime, new: NewAnnouncement) -> Announc
     now = utcnow()
     publish_at = new.publish_at or now
     domain.check_announcement(new.system, new.title, new.body, new.audience, channels, publish_at, new.expires_at)
+    due = publish_at <= now
     announcement = Announcement(
         id=new_id(), system=new.system, title=new.title.strip(), body=new.body, audience_kind=new.audience.kind,
         audience_system=new.audience.system, org_types=json.dumps(list(new.audience.org_types)),
         organization_ids=json.dumps(list(new.audience.organization_ids)), channels=json.dumps(list(channels)),
         publish_at=publish_at, expires_at=new.expires_at, created_by=caller.account_id, created_at=now,
-        fanout_state="PENDING", fanout_cursor="", recipients_count=0)
-    with runtime.unit_of_work() as uow:
+        # One due now starts its fan-out at once; a scheduled one waits for the jobs to find it due.
+        fanout_state=domain.FANOUT_QUEUED if due else domain.FANOUT_PENDING, fanout_cursor="", recipients_count=0)
+    with context.unit_of_work() as uow:
         uow.session.add(announcement)
-        if publish_at <= now:
-            announcement.fanout_state = "QUEUED"
-            uow.publish(fanout_message(announcement.id))
+        if due:
+            uow.publish(events.fanout_message(announcement.id))
         uow.commit()
-        uow.session.expunge_all()
     return announcement
 
 
-def _published(now: datetime):
+def _published(now: datetime) -> tuple[Any, ...]:
     return (Announcement.publish_at <= now, or_(Announcement.expires_at.is_(None), Announcement.expires_at > now))
 
 
-@dataclass(frozen=True)
-class AnnouncementPage:
-    announcements: list[Announcement]
-    next_page_token: str
-    total_size: int
-
-
-def list_announcements(runtime: NotifyRuntime, system: str, title: str, page_size: int,
-                       page_token: str) -> AnnouncementPage:
-    page = PageRequest.parse(page_size, page_token, maximum=100)
+def list_announcements(context: NotifyContext, system: str, title: str, page_size: int,
+                       page_token: str) -> Page[Announcement]:
     conditions = list(_published(utcnow()))
     if system:
         conditions.append(Announcement.system == system)
     if title:
-        conditions.append(Announcement.title.like(like_pattern(title), escape="\\"))
-    with runtime.unit_of_work() as uow:
-        total = uow.session.execute(select(func.count()).select_from(Announcement).where(*conditions)).scalar_one()
-        rows = list(uow.session.execute(select(Announcement).where(*conditions)
-                                        .order_by(Announcement.publish_at.desc(), Announcement.id)
-                                        .offset(page.offset).limit(page.size)).scalars())
-        uow.session.expunge_all()
-    return AnnouncementPage(rows, page.next_token(total), total)
+        conditions.append(contains(Announcement.title, title))
+    query = select(Announcement).where(*conditions).order_by(Announcement.publish_at.desc(), Announcement.id)
+    with context.unit_of_work(read_only=True) as uow:
+        return paginate(uow.session, query, page_size, page_token, maximum=100)
 
 
-def get_announcement(runtime: NotifyRuntime, announcement_id: str) -> Announcement:
+def get_announcement(context: NotifyContext, announcement_id: str) -> Announcement:
     """Published ones for anyone; a scheduled or expired one only for its author and the platform admin."""
     caller = current_caller()
-    with runtime.unit_of_work() as uow:
+    with context.unit_of_work(read_only=True) as uow:
         found = uow.session.get(Announcement, announcement_id)
-        uow.session.expunge_all()
     if found is not None:
         now = utcnow()
-        expires_at = as_aware(found.expires_at)
-        live = as_aware(found.publish_at) <= now and (expires_at is None or expires_at > now)
+        expires_at = aware(found.expires_at)
+        live = aware(found.publish_at) <= now and (expires_at is None or expires_at > now)
         is_author = caller.is_authenticated and caller.account_id == found.created_by
         if live or is_author or caller.has_role("PLATFORM_ADMIN"):
             return found
@@ -126,8 +111,8 @@ def get_announcement(runtime: NotifyRuntime, announcement_id: str) -> Announceme
 
 # ---- fan-out ----
 
-def fan_out_page(runtime: NotifyRuntime, uow: UnitOfWork, announcement_id: str) -> bool:
-    """Reach one page of the audience on ``uow``; the next page is a message of its own.
+def fan_out_page(context: NotifyContext, uow: UnitOfWork, announcement_id: str) -> bool:
+    """Reach one page of the audience on the consumer's ``uow``; the next page is a message of its own.
 
     The cursor moves in the same transaction (guarded, so a replayed or concurrent page adds
     nothing), the page's delivery tasks and the next page's message go to the outbox with it.
@@ -135,19 +120,18 @@ def fan_out_page(runtime: NotifyRuntime, uow: UnitOfWork, announcement_id: str) 
     """
     session = uow.session
     announcement = session.get(Announcement, announcement_id)
-    if announcement is None or announcement.fanout_state == "DONE":
+    if announcement is None or announcement.fanout_state == domain.FANOUT_DONE:
         return False
     cursor = announcement.fanout_cursor
-    contacts, following = runtime.directory.audience(
+    contacts, following = context.identity.audience(
         announcement.audience_kind, announcement.audience_system, json.loads(announcement.org_types),
-        json.loads(announcement.organization_ids), runtime.settings.fanout_page_size, cursor)
+        json.loads(announcement.organization_ids), context.config.fanout_page_size, cursor)
     # The guard: another worker that moved the cursor first wins, and this page is dropped.
-    moved = session.execute(update(Announcement).where(
-        Announcement.id == announcement_id, Announcement.fanout_cursor == cursor,
-        Announcement.fanout_state != "DONE").values(
-        fanout_cursor=following, fanout_state="DONE" if not following else "QUEUED",
-        recipients_count=Announcement.recipients_count + len(contacts)))
-    if moved.rowcount != 1:
+    moved = domain.ANNOUNCEMENT_FANOUT.update(
+        session, Announcement, domain.FANOUT_QUEUED if following else domain.FANOUT_DONE,
+        Announcement.id == announcement_id, Announcement.fanout_cursor == cursor, attribute="fanout_state",
+        fanout_cursor=following, recipients_count=Announcement.recipients_count + len(contacts))
+    if moved != 1:
         return False
     channels = json.loads(announcement.channels)
     now = utcnow()
@@ -161,39 +145,49 @@ def fan_out_page(runtime: NotifyRuntime, uow: UnitOfWork, announcement_id: str) 
              "created_at": now, "visible_from": announcement.publish_at, "expires_at": announcement.expires_at,
              "read_at": None}
             for account_id in accounts])
-    external = [c for c in channels if c in ("SMS", "EMAIL")]
+    external = [c for c in channels if c in EXTERNAL_CHANNELS]
     if external and contacts:
-        uow.publish(*queues.task_messages(_external_deliveries(runtime, session, announcement, contacts, external,
+        uow.publish(*events.task_messages(_external_deliveries(context, session, announcement, contacts, external,
                                                                now)))
     if following:
-        uow.publish(queues.fanout_message(announcement_id))
+        uow.publish(events.fanout_message(announcement_id))
     return True
 
 
-def _external_deliveries(runtime, session, announcement: Announcement, contacts, channels, now) -> list[DeliveryTask]:
-    message_id = f"announcement:{announcement.id}"
+def _wordings(context: NotifyContext, wording: domain.TemplateWording | None, params: dict[str, str],
+              channels: Sequence[str]) -> dict[str, tuple[str, str, str | None]]:
+    """``channel -> (subject, body, failure)``: one rendering for the whole audience."""
+    rendered: dict[str, tuple[str, str, str | None]] = {}
+    for channel in channels:
+        if wording is None:
+            rendered[channel] = ("", "", f"模板不存在：{ANNOUNCEMENT_TEMPLATE}")
+            continue
+        try:
+            subject, body = wording.render_for(channel, params)
+            if channel == "SMS":
+                body = domain.with_signature(context.config.sms_signature, body)
+                domain.check_sms(body)
+            rendered[channel] = (subject, body, None)
+        except domain.TemplateError as exc:
+            rendered[channel] = ("", "", str(exc))
+    return rendered
+
+
+def _external_deliveries(context: NotifyContext, session: Session, announcement: Announcement,
+                         contacts: Sequence[Contact], channels: Sequence[str], now: datetime) -> list[DeliveryTask]:
     params = {"title": announcement.title, "body": announcement.body}
     wording = current_wording(session, ANNOUNCEMENT_TEMPLATE)
     insert_ignoring_duplicates(session, Notification.__table__, [{
-        "id": announcement.id, "message_id": message_id, "system": announcement.system or "notify",
-        "category": "announcement", "template": ANNOUNCEMENT_TEMPLATE,
+        "id": announcement.id, "message_id": f"announcement:{announcement.id}",
+        "system": announcement.system or "notify", "category": "announcement", "template": ANNOUNCEMENT_TEMPLATE,
         "template_version": wording.version if wording else None, "params": json.dumps(params, ensure_ascii=False),
-        "priority": "NORMAL", "mandatory": False, "status": "ACCEPTED" if wording else "FAILED",
+        "priority": domain.NORMAL, "mandatory": False, "status": domain.ACCEPTED if wording else domain.FAILED,
         "failure_reason": None if wording else f"模板不存在：{ANNOUNCEMENT_TEMPLATE}", "created_at": now}])
     ids = [c.account_id for c in contacts if c.account_id]
-    found = session.execute(select(Preference).where(Preference.account_id.in_(ids))).scalars()
-    opted = {p.account_id: p for p in found}
+    opted = {p.account_id: p for p in session.execute(select(Preference).where(Preference.account_id.in_(ids)))
+             .scalars()}
+    rendered = _wordings(context, wording, params, channels)
     rows = []
-    rendered: dict[str, tuple[str, str, str | None]] = {}
-    for channel in channels:
-        try:
-            subject, body = wording.render_for(channel, params) if wording else ("", "")
-            if channel == "SMS":
-                body = domain.with_signature(runtime.settings.sms_signature, body)
-                domain.check_sms(body)
-            rendered[channel] = (subject, body, None if wording else f"模板不存在：{ANNOUNCEMENT_TEMPLATE}")
-        except domain.TemplateError as exc:
-            rendered[channel] = ("", "", str(exc))
     for contact in contacts:
         preference = opted.get(contact.account_id)
         for channel in channels:
@@ -208,28 +202,28 @@ def _external_deliveries(runtime, session, announcement: Announcement, contacts,
                 "id": new_id(), "notification_id": announcement.id, "channel": channel,
                 "account_id": contact.account_id or None, "recipient": target,
                 "system": announcement.system or "notify", "category": "announcement",
-                "template": ANNOUNCEMENT_TEMPLATE, "priority": "NORMAL",
+                "template": ANNOUNCEMENT_TEMPLATE, "priority": domain.NORMAL,
                 "status": domain.PERMANENT_FAILURE if failure else domain.CREATED, "attempts": 0,
                 "subject": subject, "body": body, "failure_reason": failure, "provider_reference": None,
                 "created_at": now, "updated_at": now, "sent_at": None, "next_attempt_at": None})
     created = insert_ignoring_duplicates(session, Delivery.__table__, rows, returning=Delivery.id)
     failed = {row["id"] for row in rows if row["status"] != domain.CREATED}
-    return [DeliveryTask(delivery_id, 0, "NORMAL") for delivery_id in created if delivery_id not in failed]
+    return [DeliveryTask(delivery_id, 0, domain.NORMAL) for delivery_id in created if delivery_id not in failed]
 
 
-def claim_due_announcements(runtime: NotifyRuntime, limit: int = 50) -> list[str]:
+def claim_due_announcements(context: NotifyContext, limit: int = 50) -> list[str]:
     """Scheduled announcements whose time has come: PENDING -> QUEUED with their fan-out message, guarded."""
-    now = utcnow()
     claimed = []
-    with runtime.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         due = list(uow.session.execute(select(Announcement.id).where(
-            Announcement.fanout_state == "PENDING", Announcement.publish_at <= now).limit(limit)).scalars())
+            Announcement.fanout_state == domain.FANOUT_PENDING, Announcement.publish_at <= utcnow())
+            .limit(limit)).scalars())
         for announcement_id in due:
-            moved = uow.session.execute(update(Announcement).where(
-                Announcement.id == announcement_id, Announcement.fanout_state == "PENDING",
-            ).values(fanout_state="QUEUED"))
-            if moved.rowcount == 1:
+            if domain.ANNOUNCEMENT_FANOUT.update(uow.session, Announcement, domain.FANOUT_QUEUED,
+                                                 Announcement.id == announcement_id,
+                                                 Announcement.fanout_state == domain.FANOUT_PENDING,
+                                                 attribute="fanout_state") == 1:
                 claimed.append(announcement_id)
-                uow.publish(queues.fanout_message(announcement_id))
+                uow.publish(events.fanout_message(announcement_id))
         uow.commit()
     return claimed

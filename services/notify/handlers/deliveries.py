@@ -1,30 +1,34 @@
-"""Sending one delivery, provider receipts, the stuck-delivery jobs, and the search of what was sent.
+"""Sending deliveries, provider receipts, the stuck-delivery jobs, and the search of what was sent.
 
-Every status change is one guarded UPDATE (``WHERE status IN (the states it may come from)``),
-so two workers never send one delivery and a late receipt never reopens a final state.
+Every status change goes through ``domain.DELIVERY`` as one guarded UPDATE (``WHERE status IN
+(the states it may come from)``), so two workers never send one delivery and a late receipt
+never reopens a final state. Sending is two units of work with the provider calls between:
+the claim (CREATED or TEMPORARY_FAILURE -> SENDING) commits before any provider is called, so
+a worker that dies mid-send leaves SENDING (timed out later, never sent twice); the outcomes
+commit after.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, bindparam, func, literal_column, or_, select, update
+from sqlalchemy import case, literal, or_, select
 from sqlalchemy.orm import Session
 
 from services.chassis.auth import require_authenticated
-from services.chassis.db import utcnow
+from services.chassis.db import new_id, utcnow
 from services.chassis.errors import InvalidArgument, PermissionDenied, Unauthenticated
-from services.chassis.paging import PageRequest
-from services.chassis.uow import UnitOfWork
-from services.notify import domain, queues
-from services.notify.handlers.common import DeliveryTask
+from services.chassis.paging import Page, paginate
+from services.notify import domain, events
+from services.notify.context import NotifyContext
+from services.notify.events import DeliveryTask
 from services.notify.models import Delivery
 from services.notify.providers import PermanentFailure, TemporaryFailure
-from services.notify.runtime import NotifyRuntime
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +37,11 @@ RETRY_OUTCOME = "RETRY"
 PARK_OUTCOME = "PARK"
 SKIPPED_OUTCOME = "SKIPPED"
 
-_DELIVERIES = Delivery.__table__
-
 
 @dataclass(frozen=True)
-class _Claimed:
+class Claimed:
+    """A delivery this worker moved to SENDING: what it needs to send it, and its attempt now."""
+
     id: str
     channel: str
     recipient: str
@@ -46,117 +50,142 @@ class _Claimed:
     attempts: int
     priority: str
 
+    @property
+    def task(self) -> DeliveryTask:
+        return DeliveryTask(self.id, self.attempts, self.priority)
 
-def claim(session: Session, tasks: Sequence[DeliveryTask]) -> list[_Claimed]:
+
+@dataclass(frozen=True)
+class Claim:
+    """A batch of tasks and the deliveries of it this worker holds (the others were claimed or moved on)."""
+
+    tasks: Sequence[DeliveryTask]
+    claimed: Sequence[Claimed]
+
+    @property
+    def skipped(self) -> int:
+        return len({t.delivery_id for t in self.tasks}) - len(self.claimed)
+
+
+def claim(session: Session, tasks: Sequence[DeliveryTask]) -> Claim:
     """CREATED or TEMPORARY_FAILURE -> SENDING for the tasks still at the attempt they were made for.
 
-    One guarded ``UPDATE ... RETURNING`` per attempt number: a delivery another worker claimed,
-    or a stale task, is simply not returned.
+    On the caller's unit of work. One guarded UPDATE per attempt number marks the rows it moves
+    with a claim id; a delivery another worker claimed first, or a stale task, is left alone and
+    so is not among the rows that carry the id.
     """
-    by_attempt: dict[int, list[str]] = {}
+    by_attempt: dict[int, set[str]] = {}
     for task in tasks:
-        by_attempt.setdefault(task.attempt, []).append(task.delivery_id)
+        by_attempt.setdefault(task.attempt, set()).add(task.delivery_id)
     now = utcnow()
-    claimed: list[_Claimed] = []
+    claimed: list[Claimed] = []
     for attempt, ids in sorted(by_attempt.items()):
+        # An id of its own per UPDATE, so the rows read back are exactly the ones this UPDATE moved.
+        claim_id = new_id()
+        batch = Delivery.id.in_(sorted(ids))
+        if not domain.DELIVERY.update(session, Delivery, domain.SENDING, batch, Delivery.attempts == attempt,
+                                      attempts=Delivery.attempts + 1, next_attempt_at=None, updated_at=now,
+                                      claim_id=claim_id):
+            continue
         rows = session.execute(
-            update(_DELIVERIES)
-            .where(_DELIVERIES.c.id.in_(sorted(set(ids))), _DELIVERIES.c.status.in_(domain.sources_of(domain.SENDING)),
-                   _DELIVERIES.c.attempts == attempt)
-            .values(status=domain.SENDING, attempts=_DELIVERIES.c.attempts + 1, next_attempt_at=None, updated_at=now)
-            .returning(_DELIVERIES.c.id, _DELIVERIES.c.channel, _DELIVERIES.c.recipient, _DELIVERIES.c.subject,
-                       _DELIVERIES.c.body, _DELIVERIES.c.attempts, _DELIVERIES.c.priority)).all()
-        claimed += [_Claimed(*row) for row in rows]
-    return claimed
+            select(Delivery.id, Delivery.channel, Delivery.recipient, Delivery.subject, Delivery.body,
+                   Delivery.attempts, Delivery.priority)
+            .where(batch, Delivery.claim_id == claim_id).order_by(Delivery.id)).all()
+        claimed += [Claimed(*row) for row in rows]
+    return Claim(tasks, claimed)
 
 
-def send_batch(runtime: NotifyRuntime, uow: UnitOfWork, tasks: Sequence[DeliveryTask]) -> dict[str, int]:
-    """Claim, send and record a batch of deliveries; returns how many ended each way.
+def claim_now(context: NotifyContext, tasks: Sequence[DeliveryTask]) -> Claim:
+    """:func:`claim` in a unit of work of its own (a code sent by the worker that accepted it)."""
+    with context.unit_of_work() as uow:
+        held = claim(uow.session, tasks)
+        uow.commit()
+    return held
 
-    The claim is committed before any provider is called, so a worker that dies mid-send
-    leaves SENDING (timed out later, never sent twice) rather than a delivery to send again.
-    The outcomes, the retries and the parked deliveries are left on ``uow`` for the caller's commit.
-    """
-    claimed = claim(uow.session, tasks)
-    uow.commit()
-    counts = {SKIPPED_OUTCOME: len({t.delivery_id for t in tasks}) - len(claimed)}
-    sent: list[dict] = []
-    failed: list[dict] = []
+
+@dataclass(frozen=True)
+class _Outcome:
+    delivery: Claimed
+    status: str
+    reference: str | None = None
+    reason: str | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+def _attempt(context: NotifyContext, delivery: Claimed) -> _Outcome:
+    """Hand one claimed delivery to its provider; the outcome says where it goes next."""
+    settings = context.config
+    provider = context.providers.for_channel(delivery.channel)
+    try:
+        if provider is None:
+            raise PermanentFailure(f"渠道 {delivery.channel} 没有可用的发送服务")
+        reference = provider.send(delivery.recipient, delivery.subject, delivery.body)
+    except TemporaryFailure as exc:
+        if delivery.attempts >= settings.max_attempts:
+            return _Outcome(delivery, domain.PERMANENT_FAILURE, reason=f"已尝试 {delivery.attempts} 次仍失败：{exc}")
+        delay = domain.retry_delay(delivery.attempts, settings.retry_base_seconds)
+        return _Outcome(delivery, domain.TEMPORARY_FAILURE, reason=str(exc),
+                        next_attempt_at=utcnow() + timedelta(seconds=delay))
+    except PermanentFailure as exc:
+        return _Outcome(delivery, domain.PERMANENT_FAILURE, reason=str(exc))
+    except Exception as exc:
+        log.exception("provider %s crashed on delivery %s", delivery.channel, delivery.id)
+        return _Outcome(delivery, domain.TECHNICAL_FAILURE, reason=f"发送异常：{exc.__class__.__name__}: {exc}")
+    return _Outcome(delivery, domain.SENT, reference=reference, sent_at=utcnow())
+
+
+def _per_row(column: Any, values: Mapping[str, Any]) -> Any:
+    """``CASE id WHEN ... THEN ... END``: one UPDATE gives each row its own value (a reference, a reason)."""
+    return case({key: literal(value, column.type) for key, value in values.items()}, value=Delivery.id)
+
+
+def _record(session: Session, outcomes: Sequence[_Outcome], now: datetime) -> None:
+    """One guarded UPDATE per status reached."""
+    for status in {o.status for o in outcomes}:
+        reached = {o.delivery.id: o for o in outcomes if o.status == status}
+        values: dict[str, Any] = {"updated_at": now}
+        if status == domain.SENT:
+            values.update(failure_reason=None,
+                          sent_at=_per_row(Delivery.sent_at, {i: o.sent_at for i, o in reached.items()}),
+                          provider_reference=_per_row(Delivery.provider_reference,
+                                                      {i: o.reference for i, o in reached.items()}))
+        else:
+            values["failure_reason"] = _per_row(Delivery.failure_reason,
+                                                {i: (o.reason or "")[:2000] for i, o in reached.items()})
+            values["next_attempt_at"] = (
+                _per_row(Delivery.next_attempt_at, {i: o.next_attempt_at for i, o in reached.items()})
+                if status == domain.TEMPORARY_FAILURE else None)
+        domain.DELIVERY.update(session, Delivery, status, Delivery.id.in_(list(reached)), **values)
+
+
+def send_claimed(context: NotifyContext, held: Claim) -> dict[str, int]:
+    """Send what was claimed, then record the outcomes, retries and parked deliveries in one unit of work."""
+    outcomes = [_attempt(context, delivery) for delivery in held.claimed]
     retries: dict[tuple[str, float], list[DeliveryTask]] = {}
-    parked: list[tuple[DeliveryTask, str]] = []
-    for delivery in claimed:
-        provider = runtime.providers.get(delivery.channel)
-        try:
-            if provider is None:
-                raise PermanentFailure(f"渠道 {delivery.channel} 没有可用的发送服务")
-            reference = provider.send(delivery.recipient, delivery.subject, delivery.body)
-        except TemporaryFailure as exc:
-            if delivery.attempts >= runtime.settings.max_attempts:
-                reason = f"已尝试 {delivery.attempts} 次仍失败：{exc}"
-                failed.append(_failure(delivery, domain.PERMANENT_FAILURE, reason))
-                parked.append((_task(delivery), reason))
-                continue
-            delay = domain.retry_delay(delivery.attempts, runtime.settings.retry_base_seconds)
-            failed.append(_failure(delivery, domain.TEMPORARY_FAILURE, str(exc),
-                                   next_attempt_at=utcnow() + timedelta(seconds=delay)))
-            retries.setdefault((delivery.priority, delay), []).append(_task(delivery))
-            continue
-        except PermanentFailure as exc:
-            failed.append(_failure(delivery, domain.PERMANENT_FAILURE, str(exc)))
-            parked.append((_task(delivery), str(exc)))
-            continue
-        except Exception as exc:
-            log.exception("provider %s crashed on delivery %s", delivery.channel, delivery.id)
-            reason = f"发送异常：{exc.__class__.__name__}: {exc}"
-            failed.append(_failure(delivery, domain.TECHNICAL_FAILURE, reason))
-            parked.append((_task(delivery), reason))
-            continue
-        sent.append({"b_id": delivery.id, "b_sent_at": utcnow(), "b_reference": reference})
-    now = utcnow()
-    if sent:
-        uow.session.execute(
-            update(_DELIVERIES)
-            .where(_DELIVERIES.c.id == bindparam("b_id"), _status_in(domain.sources_of(domain.SENT)))
-            .values(status=domain.SENT, sent_at=bindparam("b_sent_at"), provider_reference=bindparam("b_reference"),
-                    failure_reason=None, updated_at=now), sent)
-    for target in {f["b_status"] for f in failed}:
-        uow.session.execute(
-            update(_DELIVERIES)
-            .where(_DELIVERIES.c.id == bindparam("b_id"), _status_in(domain.sources_of(target)))
-            .values(status=target, failure_reason=bindparam("b_reason"), next_attempt_at=bindparam("b_next"),
-                    updated_at=now),
-            [f for f in failed if f["b_status"] == target])
-    for (_priority, delay), waiting in retries.items():
-        uow.publish(*queues.retry_message(waiting, delay))
-    for task, reason in parked:
-        log.warning("delivery %s failed for good: %s", task.delivery_id, reason)
-        uow.publish(queues.parked_message(task, reason))
-    counts[SENT_OUTCOME] = len(sent)
-    counts[RETRY_OUTCOME] = sum(len(waiting) for waiting in retries.values())
-    counts[PARK_OUTCOME] = len(parked)
-    return counts
-
-
-def _status_in(statuses: Sequence[str]):
-    # Written out rather than bound: an expanding IN cannot be part of an executemany.
-    return _DELIVERIES.c.status.in_([literal_column(f"'{status}'") for status in statuses])
-
-
-def _task(delivery: _Claimed) -> DeliveryTask:
-    return DeliveryTask(delivery.id, delivery.attempts, delivery.priority)
-
-
-def _failure(delivery: _Claimed, status: str, reason: str, next_attempt_at: datetime | None = None) -> dict:
-    return {"b_id": delivery.id, "b_status": status, "b_reason": reason[:2000], "b_next": next_attempt_at}
-
-
-def send_now(runtime: NotifyRuntime, tasks: Sequence[DeliveryTask]) -> dict[str, int]:
-    """Send in this process, in batches, each its own unit of work (the jobs without a broker)."""
-    totals: dict[str, int] = {}
-    for start in range(0, len(tasks), queues.TASK_BATCH):
-        with runtime.unit_of_work() as uow:
-            counts = send_batch(runtime, uow, tasks[start:start + queues.TASK_BATCH])
+    parked = [o for o in outcomes if o.status in (domain.PERMANENT_FAILURE, domain.TECHNICAL_FAILURE)]
+    for o in outcomes:
+        if o.status == domain.TEMPORARY_FAILURE:
+            delay = domain.retry_delay(o.delivery.attempts, context.config.retry_base_seconds)
+            retries.setdefault((o.delivery.priority, delay), []).append(o.delivery.task)
+    if outcomes:
+        with context.unit_of_work() as uow:
+            _record(uow.session, outcomes, utcnow())
+            for (_priority, delay), waiting in retries.items():
+                uow.publish(*events.retry_message(waiting, delay))
+            for o in parked:
+                log.warning("delivery %s failed for good: %s", o.delivery.id, o.reason)
+                uow.publish(events.parked_message(o.delivery.task, o.reason or ""))
             uow.commit()
+    return {SKIPPED_OUTCOME: held.skipped, SENT_OUTCOME: sum(1 for o in outcomes if o.status == domain.SENT),
+            RETRY_OUTCOME: sum(len(waiting) for waiting in retries.values()), PARK_OUTCOME: len(parked)}
+
+
+def send(context: NotifyContext, tasks: Sequence[DeliveryTask]) -> dict[str, int]:
+    """Claim, send and record, in batches, in this process (a code at once; the jobs without a broker)."""
+    totals: dict[str, int] = {}
+    for start in range(0, len(tasks), events.TASK_BATCH):
+        counts = send_claimed(context, claim_now(context, tasks[start:start + events.TASK_BATCH]))
         for kind, n in counts.items():
             totals[kind] = totals.get(kind, 0) + n
     return totals
@@ -164,65 +193,57 @@ def send_now(runtime: NotifyRuntime, tasks: Sequence[DeliveryTask]) -> dict[str,
 
 # ---- receipts ----
 
-RECEIPT_STATUSES = (domain.DELIVERED, domain.PERMANENT_FAILURE)
-
-
-def record_receipt(runtime: NotifyRuntime, provider_reference: str, status: str, token: str, reason: str) -> bool:
-    expected = runtime.settings.receipt_token
+def record_receipt(context: NotifyContext, provider_reference: str, status: str, token: str, reason: str) -> bool:
+    """An SMS gateway settles a SENT message; False when it was settled already (a late receipt)."""
+    expected = context.config.receipt_token
     if not expected or not hmac.compare_digest(expected.encode(), token.encode()):
         raise Unauthenticated("回执令牌无效")
-    if status not in RECEIPT_STATUSES:
+    if status not in domain.RECEIPT_STATUSES:
         raise InvalidArgument.for_field("status", "回执状态只能是 DELIVERED 或 PERMANENT_FAILURE")
     if not provider_reference:
         raise InvalidArgument.for_field("providerReference", "缺少发送编号")
-    now = utcnow()
-    with runtime.unit_of_work() as uow:
-        values = {"status": status, "updated_at": now}
-        if status == domain.PERMANENT_FAILURE:
-            values["failure_reason"] = reason or "运营商回执：发送失败"
-        result = uow.session.execute(update(Delivery).where(
-            Delivery.provider_reference == provider_reference,
-            Delivery.status.in_(domain.sources_of(status)),
-            Delivery.status == domain.SENT).values(**values))
+    values: dict[str, Any] = {"updated_at": utcnow()}
+    if status == domain.PERMANENT_FAILURE:
+        values["failure_reason"] = reason or "运营商回执：发送失败"
+    with context.unit_of_work() as uow:
+        # Only a SENT delivery takes a receipt, though PERMANENT_FAILURE may also be reached from others.
+        moved = domain.DELIVERY.update(uow.session, Delivery, status, Delivery.provider_reference == provider_reference,
+                                       Delivery.status == domain.SENT, **values)
         uow.commit()
-    return result.rowcount > 0
+    return moved > 0
 
 
 # ---- jobs ----
 
-def stuck_in_created(runtime: NotifyRuntime, older_than: float, limit: int = 1000) -> list[DeliveryTask]:
+def _waiting(context: NotifyContext, status: str, clock: Any, cutoff: datetime, limit: int) -> list[DeliveryTask]:
+    with context.unit_of_work(read_only=True) as uow:
+        rows = uow.session.execute(
+            select(Delivery.id, Delivery.attempts, Delivery.priority)
+            .where(Delivery.status == status, clock <= cutoff).order_by(clock).limit(limit)).all()
+    return [DeliveryTask(r.id, r.attempts, r.priority) for r in rows]
+
+
+def stuck_in_created(context: NotifyContext, older_than: float, limit: int = 1000) -> list[DeliveryTask]:
     """Deliveries recorded but never picked up (their ask was lost with a process): ask again."""
-    cutoff = utcnow() - timedelta(seconds=older_than)
-    with runtime.unit_of_work() as uow:
-        rows = uow.session.execute(
-            select(Delivery.id, Delivery.attempts, Delivery.priority)
-            .where(Delivery.status == domain.CREATED, Delivery.updated_at <= cutoff)
-            .order_by(Delivery.updated_at).limit(limit)).all()
-    return [DeliveryTask(r.id, r.attempts, r.priority) for r in rows]
+    return _waiting(context, domain.CREATED, Delivery.updated_at, utcnow() - timedelta(seconds=older_than), limit)
 
 
-def retries_due(runtime: NotifyRuntime, overdue_by: float, limit: int = 1000) -> list[DeliveryTask]:
+def retries_due(context: NotifyContext, overdue_by: float, limit: int = 1000) -> list[DeliveryTask]:
     """Temporary failures whose retry time has passed by ``overdue_by`` seconds (the delay queue missed them)."""
-    cutoff = utcnow() - timedelta(seconds=overdue_by)
-    with runtime.unit_of_work() as uow:
-        rows = uow.session.execute(
-            select(Delivery.id, Delivery.attempts, Delivery.priority)
-            .where(Delivery.status == domain.TEMPORARY_FAILURE, Delivery.next_attempt_at <= cutoff)
-            .order_by(Delivery.next_attempt_at).limit(limit)).all()
-    return [DeliveryTask(r.id, r.attempts, r.priority) for r in rows]
+    return _waiting(context, domain.TEMPORARY_FAILURE, Delivery.next_attempt_at,
+                    utcnow() - timedelta(seconds=overdue_by), limit)
 
 
-def time_out_sending(runtime: NotifyRuntime, older_than: float) -> int:
+def time_out_sending(context: NotifyContext, older_than: float) -> int:
     """SENDING for too long: the sender died mid-send and the outcome is unknown, so it is not sent twice."""
     cutoff = utcnow() - timedelta(seconds=older_than)
-    with runtime.unit_of_work() as uow:
-        result = uow.session.execute(
-            update(Delivery)
-            .where(Delivery.status == domain.SENDING, Delivery.updated_at <= cutoff)
-            .values(status=domain.TECHNICAL_FAILURE, updated_at=utcnow(),
-                    failure_reason="发送超时：发送进程中断，结果未知，为免重复不再重发"))
+    with context.unit_of_work() as uow:
+        moved = domain.DELIVERY.update(uow.session, Delivery, domain.TECHNICAL_FAILURE,
+                                       Delivery.status == domain.SENDING, Delivery.updated_at <= cutoff,
+                                       updated_at=utcnow(),
+                                       failure_reason="发送超时：发送进程中断，结果未知，为免重复不再重发")
         uow.commit()
-    return result.rowcount
+    return moved
 
 
 # ---- search ----
@@ -240,14 +261,7 @@ class DeliveryQuery:
     page_token: str = ""
 
 
-@dataclass(frozen=True)
-class DeliveryPage:
-    deliveries: list[Delivery]
-    next_page_token: str
-    total_size: int
-
-
-def list_deliveries(runtime: NotifyRuntime, query: DeliveryQuery) -> DeliveryPage:
+def list_deliveries(context: NotifyContext, query: DeliveryQuery) -> Page[Delivery]:
     """The platform admin sees everything; staff see the deliveries of the systems they work in."""
     caller = require_authenticated()
     conditions = []
@@ -258,7 +272,6 @@ def list_deliveries(runtime: NotifyRuntime, query: DeliveryQuery) -> DeliveryPag
         if not systems:
             raise PermissionDenied("当前账号未获得任何业务系统的授权", reason="SCOPE_REQUIRED")
         conditions.append(Delivery.system.in_(systems))
-    page = PageRequest.parse(query.page_size, query.page_token, maximum=100)
     if query.recipient:
         conditions.append(or_(Delivery.recipient == query.recipient, Delivery.account_id == query.recipient))
     for column, value in ((Delivery.template, query.template), (Delivery.status, query.status),
@@ -269,19 +282,7 @@ def list_deliveries(runtime: NotifyRuntime, query: DeliveryQuery) -> DeliveryPag
         conditions.append(Delivery.created_at >= query.created_after)
     if query.created_before:
         conditions.append(Delivery.created_at < query.created_before)
-    where = and_(*conditions) if conditions else True
-    with runtime.unit_of_work() as uow:
-        total = uow.session.execute(select(func.count()).select_from(Delivery).where(where)).scalar_one()
-        rows = list(uow.session.execute(select(Delivery).where(where)
-                                        .order_by(Delivery.created_at.desc(), Delivery.id)
-                                        .offset(page.offset).limit(page.size)).scalars())
-        uow.session.expunge_all()
-    return DeliveryPage(rows, page.next_token(total), total)
-
-
-def visible_body(runtime: NotifyRuntime, delivery: Delivery) -> str:
-    """Outside dev and test a verification code is not shown back, even to an admin."""
-    if runtime.context.settings.environment == "prod" and ".verification_code." in delivery.template:
-        return "（验证码内容不予显示）"
-    return delivery.body
-
+    with context.unit_of_work(read_only=True) as uow:
+        return paginate(uow.session, select(Delivery).where(*conditions).order_by(Delivery.created_at.desc(),
+                                                                                  Delivery.id),
+                        query.page_size, query.page_token, maximum=100)

@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
 from services.chassis.auth import require_authenticated
-from services.chassis.db import utcnow
+from services.chassis.db import contains, utcnow
 from services.chassis.errors import InvalidArgument, NotFound
-from services.chassis.paging import PageRequest
-from services.notify.handlers.common import like_pattern
+from services.chassis.paging import Page, paginate
+from services.notify.context import NotifyContext
 from services.notify.models import InboxItem
-from services.notify.runtime import NotifyRuntime
 
 
-def _visible_to(account_id: str):
+def _visible_to(account_id: str | None) -> tuple[Any, ...]:
     now = utcnow()
     return (InboxItem.account_id == account_id, InboxItem.visible_from <= now,
             or_(InboxItem.expires_at.is_(None), InboxItem.expires_at > now))
 
 
-@dataclass(frozen=True)
-class InboxPage:
-    messages: list[InboxItem]
-    next_page_token: str
-    total_size: int
-
-
-def list_inbox(runtime: NotifyRuntime, *, system: str = "", category: str = "", read: str = "", q: str = "",
-               page_size: int = 0, page_token: str = "") -> InboxPage:
+def list_inbox(context: NotifyContext, *, system: str = "", category: str = "", read: str = "", q: str = "",
+               page_size: int = 0, page_token: str = "") -> Page[InboxItem]:
     caller = require_authenticated()
-    page = PageRequest.parse(page_size, page_token, maximum=100)
     conditions = list(_visible_to(caller.account_id))
     if system:
         conditions.append(InboxItem.system == system)
@@ -44,46 +35,42 @@ def list_inbox(runtime: NotifyRuntime, *, system: str = "", category: str = "", 
     elif read:
         raise InvalidArgument.for_field("read", "read 只能是 true 或 false")
     if q:
-        conditions.append(InboxItem.title.like(like_pattern(q), escape="\\"))
-    with runtime.unit_of_work() as uow:
-        total = uow.session.execute(select(func.count()).select_from(InboxItem).where(*conditions)).scalar_one()
-        rows = list(uow.session.execute(
-            select(InboxItem).where(*conditions).order_by(InboxItem.visible_from.desc(), InboxItem.id)
-            .offset(page.offset).limit(page.size)).scalars())
-        uow.session.expunge_all()
-    return InboxPage(rows, page.next_token(total), total)
+        conditions.append(contains(InboxItem.title, q))
+    query = select(InboxItem).where(*conditions).order_by(InboxItem.visible_from.desc(), InboxItem.id)
+    with context.unit_of_work(read_only=True) as uow:
+        return paginate(uow.session, query, page_size, page_token, maximum=100)
 
 
-def unread_count(runtime: NotifyRuntime) -> dict[str, int]:
+def unread_count(context: NotifyContext) -> dict[str, int]:
     caller = require_authenticated()
-    with runtime.unit_of_work() as uow:
+    with context.unit_of_work(read_only=True) as uow:
         rows = uow.session.execute(
             select(InboxItem.system, func.count()).where(*_visible_to(caller.account_id), InboxItem.read_at.is_(None))
             .group_by(InboxItem.system)).all()
     return {system: count for system, count in rows}
 
 
-def mark_read(runtime: NotifyRuntime, message_id: str) -> InboxItem:
+def mark_read(context: NotifyContext, message_id: str) -> InboxItem:
     caller = require_authenticated()
-    with runtime.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
+        # Locked, so two marks at once keep the first time it was read.
         item = uow.session.execute(
-            select(InboxItem).where(InboxItem.id == message_id, *_visible_to(caller.account_id))).scalar_one_or_none()
+            select(InboxItem).where(InboxItem.id == message_id, *_visible_to(caller.account_id))
+            .with_for_update()).scalar_one_or_none()
         if item is None:
             raise NotFound("消息不存在", metadata={"id": message_id})
-        uow.session.execute(update(InboxItem).where(InboxItem.id == message_id, InboxItem.read_at.is_(None))
-                            .values(read_at=utcnow()))
+        if item.read_at is None:
+            item.read_at = utcnow()
         uow.commit()
-        uow.session.refresh(item)
-        uow.session.expunge_all()
-        return item
+    return item
 
 
-def mark_all_read(runtime: NotifyRuntime, system: str = "") -> int:
+def mark_all_read(context: NotifyContext, system: str = "") -> int:
     caller = require_authenticated()
     conditions = [*_visible_to(caller.account_id), InboxItem.read_at.is_(None)]
     if system:
         conditions.append(InboxItem.system == system)
-    with runtime.unit_of_work() as uow:
-        result = uow.session.execute(update(InboxItem).where(*conditions).values(read_at=utcnow()))
+    with context.unit_of_work() as uow:
+        marked = uow.session.execute(update(InboxItem).where(*conditions).values(read_at=utcnow())).rowcount
         uow.commit()
-    return result.rowcount
+    return marked

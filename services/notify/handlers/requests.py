@@ -6,24 +6,22 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from functools import partial
 
-from google.protobuf import json_format
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from protos.notify.v1 import notify_pb2
-from services.chassis.consumer import InboundMessage, process_message
+from services.chassis.clients.identity import Contact, RecipientQuery
 from services.chassis.db import new_id, utcnow
-from services.chassis.errors import InvalidArgument, Violations
-from services.chassis.messages import NOTIFY_EXCHANGE
+from services.chassis.messages import NOTIFY_EXCHANGE, NOTIFY_ROUTING_KEY, InboundMessage
 from services.chassis.uow import UnitOfWork
-from services.notify import domain, queues
-from services.notify.handlers import deliveries
-from services.notify.handlers.common import DeliveryTask
+from services.notify import domain, events
+from services.notify.context import NotifyContext
+from services.notify.events import DeliveryTask
+from services.notify.handlers import deliveries, inbound
 from services.notify.handlers.templates import current_wording
 from services.notify.models import Delivery, InboxItem, Notification, Preference
-from services.notify.recipients import Contact, RecipientQuery
-from services.notify.runtime import NotifyRuntime
 
 log = logging.getLogger(__name__)
 
@@ -33,41 +31,14 @@ class Acceptance:
     accepted: bool
     notification_id: str = ""
     failure_reason: str | None = None
-    # Deliveries waiting to be sent (CREATED); on a repeated message id, those still waiting.
+    # Deliveries waiting to be sent (CREATED); their tasks are in the outbox with them.
     tasks: list[DeliveryTask] = field(default_factory=list)
 
 
-def parse_request(payload: Mapping[str, Any]) -> notify_pb2.NotificationRequest:
-    try:
-        return json_format.ParseDict(dict(payload), notify_pb2.NotificationRequest(), ignore_unknown_fields=True)
-    except json_format.ParseError as exc:
-        raise InvalidArgument(f"通知请求格式错误：{exc}") from exc
-
-
-def _check(request: notify_pb2.NotificationRequest) -> None:
-    v = Violations()
-    if not request.message_id:
-        v.add("messageId", "缺少消息编号")
-    elif len(request.message_id) > 64:
-        v.add("messageId", "消息编号不能超过 64 个字符")
-    if not request.template:
-        v.add("template", "缺少模板编码")
-    if not request.recipients:
-        v.add("recipients", "至少需要一个接收人")
-    if not request.channels or notify_pb2.CHANNEL_UNSPECIFIED in request.channels:
-        v.add("channels", "至少需要一个有效渠道（IN_SITE、SMS、EMAIL）")
-    for index, recipient in enumerate(request.recipients):
-        given = [x for x in (recipient.account_id, recipient.organization_id, recipient.phone, recipient.email,
-                             recipient.agency) if x]
-        if len(given) != 1:
-            v.add(f"recipients[{index}]", "每个接收人须且只能指定账号、单位、机构、手机号或邮箱之一")
-    v.raise_if_any("通知请求有误")
-
-
-def _contacts(runtime: NotifyRuntime, request: notify_pb2.NotificationRequest) -> list[Contact]:
+def _contacts(context: NotifyContext, request: domain.NotificationRequest) -> list[Contact]:
     queries = [RecipientQuery(r.account_id, r.organization_id, r.scope, r.agency)
-               for r in request.recipients if r.account_id or r.organization_id or r.agency]
-    contacts = runtime.directory.resolve(queries) if queries else []
+               for r in request.recipients if r.resolved_by_identity]
+    contacts = context.identity.resolve_recipients(queries)
     contacts += [Contact(phone=r.phone, email=r.email) for r in request.recipients if r.phone or r.email]
     return contacts
 
@@ -76,92 +47,103 @@ def _target(channel: str, contact: Contact) -> str:
     return {"SMS": contact.phone, "EMAIL": contact.email, "IN_SITE": contact.account_id}[channel]
 
 
-def accept(runtime: NotifyRuntime, uow: UnitOfWork, request: notify_pb2.NotificationRequest) -> Acceptance:
+def _outcome(wording: domain.TemplateWording | None, request: domain.NotificationRequest,
+             contacts: list[Contact]) -> tuple[str, str | None]:
+    """The notification's status and, when it failed, why."""
+    if wording is None:
+        return domain.FAILED, f"模板不存在：{request.template}"
+    missing = [name for name in wording.all_placeholders() if name not in request.params]
+    if missing:
+        return domain.FAILED, f"模板 {request.template} 缺少参数：{', '.join(missing)}"
+    # Recorded as done, so a repeat of the message is dropped rather than resolved again and again.
+    return (domain.ACCEPTED if contacts else domain.NO_RECIPIENTS), None
+
+
+def accept(context: NotifyContext, uow: UnitOfWork, request: domain.NotificationRequest) -> Acceptance:
     """Record the request's deliveries on ``uow`` and publish the tasks to send them; the caller commits."""
-    _check(request)
+    domain.check_request(request)
     session = uow.session
     found = session.execute(select(Notification.id).where(Notification.message_id == request.message_id)).first()
     if found is not None:
         # Accepted already: the inbox is the first guard against a repeat, the unique message id the second.
         return Acceptance(False, found.id)
-    contacts = _contacts(runtime, request)
-    priority = "HIGH" if request.priority == notify_pb2.HIGH else "NORMAL"
-    channels = [notify_pb2.Channel.Name(c) for c in request.channels]
-    params = dict(request.params)
+    contacts = _contacts(context, request)
     now = utcnow()
     wording = current_wording(session, request.template)
+    status, failure_reason = _outcome(wording, request, contacts)
     notification = Notification(
         id=new_id(), message_id=request.message_id, system=request.system, category=request.category,
         template=request.template, template_version=wording.version if wording else None,
-        params=json.dumps(params, ensure_ascii=False), priority=priority, mandatory=request.mandatory,
-        status="ACCEPTED", created_at=now)
-    if wording is None:
-        notification.status = "FAILED"
-        notification.failure_reason = f"模板不存在：{request.template}"
-    else:
-        missing = [name for name in wording.all_placeholders() if name not in params]
-        if missing:
-            notification.status = "FAILED"
-            notification.failure_reason = f"模板 {request.template} 缺少参数：{', '.join(missing)}"
-    if not contacts and notification.status == "ACCEPTED":
-        # Recorded as done, so a repeat of the message is dropped rather than resolved again and again.
-        notification.status = "NO_RECIPIENTS"
+        params=json.dumps(dict(request.params), ensure_ascii=False), priority=request.priority,
+        mandatory=request.mandatory, status=status, failure_reason=failure_reason, created_at=now)
     session.add(notification)
     session.flush()  # the deliveries refer to it, and they are not related in the mapping
     opted_out = _opt_outs(session, contacts) if not request.mandatory else {}
-    deliveries: list[Delivery] = []
+    made: list[Delivery] = []
     seen_targets: set[tuple[str, str]] = set()
     for contact in contacts:
-        for channel in channels:
+        for channel in request.channels:
             target = _target(channel, contact)
             if not target or (channel, target) in seen_targets:
                 continue
             if channel in opted_out.get(contact.account_id, ()):
                 continue
             seen_targets.add((channel, target))
-            deliveries.append(_delivery(runtime, notification, wording, channel, contact, target, params, now))
-    session.add_all(deliveries)
-    session.add_all(_inbox_items(notification, deliveries, now))
-    tasks = [DeliveryTask(d.id, 0, priority) for d in deliveries if d.status == domain.CREATED]
-    uow.publish(*queues.task_messages(tasks))
-    if notification.failure_reason:
-        log.warning("notification %s failed: %s", request.message_id, notification.failure_reason)
-    elif notification.status == "NO_RECIPIENTS":
+            made.append(_delivery(context, notification, wording, channel, contact, target, request.params, now))
+    session.add_all(made)
+    session.add_all(_inbox_items(notification, made, now))
+    tasks = [DeliveryTask(d.id, 0, request.priority) for d in made if d.status == domain.CREATED]
+    uow.publish(*events.task_messages(tasks))
+    if failure_reason:
+        log.warning("notification %s failed: %s", request.message_id, failure_reason)
+    elif status == domain.NO_RECIPIENTS:
         log.info("notification %s found nobody to send to", request.message_id)
-    return Acceptance(True, notification.id, notification.failure_reason, tasks)
+    return Acceptance(True, notification.id, failure_reason, tasks)
 
 
-def handle_request_message(runtime: NotifyRuntime, uow: UnitOfWork, message: InboundMessage) -> Acceptance:
-    """Accept a request; a HIGH one (a verification code) is also sent at once, in this worker.
+def _send_now(context: NotifyContext, request: domain.NotificationRequest,
+              acceptance: Acceptance) -> inbound.FollowUp | None:
+    """A HIGH request (a verification code) is sent at once, by the worker that accepted it.
 
-    The code's delivery task is already in the outbox, committed with the request: if this
-    process dies before sending, that task sends it; if it sends, the task finds the delivery
-    claimed and does nothing. So a code skips the relay's poll and a queue hop, and loses nothing.
+    The code's delivery task is in the outbox, committed with the request: if this process dies
+    before sending, that task sends it; if it sends, the task finds the delivery claimed and does
+    nothing. So a code skips the relay's poll and a queue hop, and loses nothing.
     """
-    request = parse_request(message.payload)
-    if not request.message_id:
-        request.message_id = message.message_id
-    acceptance = accept(runtime, uow, request)
-    if acceptance.tasks and request.priority == notify_pb2.HIGH:
-        uow.commit()
-        deliveries.send_batch(runtime, uow, acceptance.tasks)
-    return acceptance
+    if acceptance.tasks and request.priority == domain.HIGH:
+        return partial(deliveries.send, context, acceptance.tasks)
+    return None
 
 
-def accept_request(runtime: NotifyRuntime, request: notify_pb2.NotificationRequest) -> Acceptance:
-    """Accept once per message id: the consumers and the direct gRPC entry share one inbox record."""
-    _check(request)
-    results: list[Acceptance] = []
-    message = InboundMessage(message_id=request.message_id, routing_key="", exchange=NOTIFY_EXCHANGE,
-                             payload=json_format.MessageToDict(request))
-    processed = process_message(runtime.context, queues.CONSUMER, message,
-                                lambda uow, inbound: results.append(handle_request_message(runtime, uow, inbound)))
-    if not processed:
-        return Acceptance(False)
-    return results[0]
+def handle_message(context: NotifyContext) -> inbound.MessageHandler:
+    """The request consumers' handler: the message's JSON read once, into the domain's request."""
+
+    def handle(uow: UnitOfWork, message: InboundMessage) -> inbound.FollowUp | None:
+        request = events.notification_request_of(message.payload, message.message_id)
+        return _send_now(context, request, accept(context, uow, request))
+
+    return handle
 
 
-def _opt_outs(session, contacts: list[Contact]) -> dict[str, set[str]]:
+def submit(context: NotifyContext, request: domain.NotificationRequest) -> bool:
+    """The direct entry (SubmitNotification): accepted once per message id, deduped with the consumers.
+
+    False when the message id had been seen before and the request was dropped.
+    """
+    domain.check_request(request)
+    # The inbox only needs the message's id: the request is a value already, not read from a payload again.
+    message = InboundMessage(message_id=request.message_id, routing_key=NOTIFY_ROUTING_KEY,
+                             exchange=NOTIFY_EXCHANGE, payload={})
+    accepted: list[bool] = []
+
+    def handle(uow: UnitOfWork, _message: InboundMessage) -> inbound.FollowUp | None:
+        acceptance = accept(context, uow, request)
+        accepted.append(acceptance.accepted)
+        return _send_now(context, request, acceptance)
+
+    return inbound.process(context, message, handle) and accepted == [True]
+
+
+def _opt_outs(session: Session, contacts: list[Contact]) -> dict[str, set[str]]:
     ids = [c.account_id for c in contacts if c.account_id]
     if not ids:
         return {}
@@ -172,39 +154,38 @@ def _opt_outs(session, contacts: list[Contact]) -> dict[str, set[str]]:
     return result
 
 
-def _delivery(runtime: NotifyRuntime, notification: Notification, wording: domain.TemplateWording | None,
-              channel: str, contact: Contact, target: str, params: dict, now) -> Delivery:
-    delivery = Delivery(
-        id=new_id(), notification_id=notification.id, channel=channel, account_id=contact.account_id or None,
-        recipient=target, system=notification.system, category=notification.category,
-        template=notification.template, priority=notification.priority, status=domain.CREATED, attempts=0,
-        subject="", body="", created_at=now, updated_at=now)
+def _rendered(context: NotifyContext, notification: Notification, wording: domain.TemplateWording | None,
+              channel: str, params: Mapping[str, str]) -> tuple[str, str, str, str | None]:
+    """``(status, subject, body, failure)`` of a new delivery on ``channel``."""
     if notification.failure_reason or wording is None:
-        delivery.status = domain.PERMANENT_FAILURE
-        delivery.failure_reason = notification.failure_reason
-        return delivery
+        return domain.PERMANENT_FAILURE, "", "", notification.failure_reason
     try:
         subject, body = wording.render_for(channel, params)
         if channel == "SMS":
-            body = domain.with_signature(runtime.settings.sms_signature, body)
+            body = domain.with_signature(context.config.sms_signature, body)
             domain.check_sms(body)
     except domain.TemplateError as exc:
-        delivery.status = domain.PERMANENT_FAILURE
-        delivery.failure_reason = str(exc)
-        return delivery
-    delivery.subject, delivery.body = subject, body
-    if channel == "IN_SITE":
-        # Writing the inbox is the sending: it happens in this very transaction.
-        delivery.status = domain.DELIVERED
-        delivery.attempts = 1
-        delivery.sent_at = now
-    return delivery
+        return domain.PERMANENT_FAILURE, "", "", str(exc)
+    # Writing the inbox is the sending of an in-site message: it happens in this very transaction.
+    return (domain.DELIVERED if channel == "IN_SITE" else domain.CREATED), subject, body, None
 
 
-def _inbox_items(notification: Notification, deliveries: list[Delivery], now) -> list[InboxItem]:
+def _delivery(context: NotifyContext, notification: Notification, wording: domain.TemplateWording | None,
+              channel: str, contact: Contact, target: str, params: Mapping[str, str], now: datetime) -> Delivery:
+    status, subject, body, failure = _rendered(context, notification, wording, channel, params)
+    delivered = status == domain.DELIVERED
+    return Delivery(
+        id=new_id(), notification_id=notification.id, channel=channel, account_id=contact.account_id or None,
+        recipient=target, system=notification.system, category=notification.category,
+        template=notification.template, priority=notification.priority, status=status,
+        attempts=1 if delivered else 0, subject=subject, body=body, failure_reason=failure,
+        sent_at=now if delivered else None, created_at=now, updated_at=now)
+
+
+def _inbox_items(notification: Notification, made: list[Delivery], now: datetime) -> list[InboxItem]:
     return [
         InboxItem(id=new_id(), account_id=d.account_id, organization_id=None, system=notification.system,
                   category=notification.category, title=d.subject, body=d.body, source=f"delivery:{d.id}",
                   created_at=now, visible_from=now)
-        for d in deliveries if d.channel == "IN_SITE" and d.status == domain.DELIVERED
+        for d in made if d.channel == "IN_SITE" and d.status == domain.DELIVERED
     ]

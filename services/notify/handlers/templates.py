@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from services.chassis.auth import require_role
 from services.chassis.db import utcnow
 from services.chassis.errors import NotFound
-from services.chassis.paging import PageRequest
+from services.chassis.paging import Page, paginate
 from services.notify import domain
+from services.notify.context import NotifyContext
 from services.notify.models import Template
-from services.notify.runtime import NotifyRuntime
 
 ADMIN_ROLE = "PLATFORM_ADMIN"
 
@@ -38,36 +38,25 @@ def placeholders_of(template: Template) -> list[str]:
     return _wording(template).all_placeholders()
 
 
-def get_template(runtime: NotifyRuntime, code: str) -> Template:
+def get_template(context: NotifyContext, code: str) -> Template:
     require_role(ADMIN_ROLE)
-    with runtime.unit_of_work() as uow:
+    with context.unit_of_work(read_only=True) as uow:
         template = _latest(uow.session, code)
-        if template is None:
-            raise NotFound(f"模板不存在：{code}")
-        uow.session.expunge_all()
-        return template
+    if template is None:
+        raise NotFound(f"模板不存在：{code}")
+    return template
 
 
-@dataclass(frozen=True)
-class TemplatePage:
-    templates: list[Template]
-    next_page_token: str
-    total_size: int
-
-
-def list_templates(runtime: NotifyRuntime, system: str, page_size: int, page_token: str) -> TemplatePage:
+def list_templates(context: NotifyContext, system: str, page_size: int, page_token: str) -> Page[Template]:
+    """The current version of every template (of one system, when given)."""
     require_role(ADMIN_ROLE)
-    page = PageRequest.parse(page_size, page_token, maximum=100)
     newest = (select(Template.code, func.max(Template.version).label("version"))
               .group_by(Template.code).subquery())
     query = select(Template).join(newest, (Template.code == newest.c.code) & (Template.version == newest.c.version))
     if system:
         query = query.where(Template.system == system)
-    with runtime.unit_of_work() as uow:
-        total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = list(uow.session.execute(query.order_by(Template.code).offset(page.offset).limit(page.size)).scalars())
-        uow.session.expunge_all()
-    return TemplatePage(rows, page.next_token(total), total)
+    with context.unit_of_work(read_only=True) as uow:
+        return paginate(uow.session, query.order_by(Template.code), page_size, page_token, maximum=100)
 
 
 @dataclass(frozen=True)
@@ -97,15 +86,15 @@ def save_version(session: Session, text: TemplateText, author: str, signature: s
     return template
 
 
-def update_template(runtime: NotifyRuntime, text: TemplateText) -> Template:
+def update_template(context: NotifyContext, text: TemplateText) -> Template:
     caller = require_role(ADMIN_ROLE)
-    with runtime.unit_of_work() as uow:
+    with context.unit_of_work() as uow:
         current = _latest(uow.session, text.code)
         if current is not None:
             # Unset fields keep their wording: an editor sends what it changes.
             names = TemplateText.__dataclass_fields__
             text = TemplateText(**{f: getattr(text, f) or getattr(current, f) for f in names})
-        saved = save_version(uow.session, text, caller.account_id or "", runtime.settings.sms_signature)
+        saved = save_version(uow.session, text, caller.account_id or "", context.config.sms_signature)
         uow.commit()
-        uow.session.expunge_all()
-        return saved or current
+    # Unchanged wording saves nothing, and the current version stands (save_version made one otherwise).
+    return saved if saved is not None else current  # type: ignore[return-value]

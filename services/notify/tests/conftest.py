@@ -1,36 +1,18 @@
-"""Notify under test: real PostgreSQL, real RabbitMQ, real gRPC identity stand-in, real SMTP."""
+"""Notify under test: real PostgreSQL, real RabbitMQ, identity stood in over real gRPC, real SMTP."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 
-from protos.identity.v1 import identity_pb2, identity_pb2_grpc
-from services.chassis import migrations
-from services.chassis.config import ServiceSettings
-from services.chassis.grpc_client import ChannelFactory
-from services.chassis.runtime import ServiceContext
-from services.chassis.server import ServiceBinding, start_server
+from services.chassis.testing import free_port
+from services.chassis.testing.service import ServiceHarness
 from services.notify import broker, seed
+from services.notify.context import NotifyContext
 from services.notify.definition import DEFINITION
-from services.notify.models import MESSAGE_TABLES
-from services.notify.runtime import NotifyRuntime, attach_runtime
-from services.notify.settings import NotifySettings
-from services.notify.tests.support import FakeIdentity, RefusingSmtpHandler, free_port
-
-
-@pytest.fixture
-def identity() -> Iterator[FakeIdentity]:
-    fake = FakeIdentity()
-    binding = ServiceBinding.of(identity_pb2, "IdentityService",
-                                identity_pb2_grpc.add_IdentityServiceServicer_to_server, fake)
-    running = start_server([binding], host="127.0.0.1", port=0, workers=4)
-    fake.address = f"127.0.0.1:{running.port}"
-    yield fake
-    running.stop(0)
+from services.notify.tests.support import RefusingSmtpHandler
 
 
 @pytest.fixture
@@ -45,32 +27,32 @@ def smtp() -> Iterator[RefusingSmtpHandler]:
     controller.stop()
 
 
-@dataclass
-class NotifyHarness:
-    runtime: NotifyRuntime
-    database_url: str
-    amqp_url: str
-    environ: dict
-    stop: threading.Event = field(default_factory=threading.Event)
-    workers: broker.Workers | None = None
+class NotifyHarness(ServiceHarness):
+    """Notify served over gRPC on a fresh database and vhost, its templates seeded; workers on demand."""
+
+    context: NotifyContext
+
+    def __init__(self, database_url: str, amqp_url: str, environ: Mapping[str, str]):
+        super().__init__(DEFINITION, database_url, environ={"AMQP_URL": amqp_url, **environ})
+        self.amqp_url = amqp_url
+        self.stop = threading.Event()
+        self.workers: broker.Workers | None = None
+        seed.seed_templates(self.context)
 
     def start_workers(self) -> None:
         """The consumers and notify's relay, as ``python -m services.notify consume`` runs them."""
-        self.workers = broker.start_workers(self.runtime, self.stop)
+        self.workers = broker.start_workers(self.context, self.stop)
         assert self.workers.wait_ready(30), "notify consumers did not connect to RabbitMQ"
 
     def close(self) -> None:
         self.stop.set()
         if self.workers is not None:
             self.workers.join(timeout=10)
+        super().close()
 
 
-def build_environ(database_url: str, amqp_url: str, identity_address: str, tmp_path, smtp_port: int) -> dict:
+def notify_environ(tmp_path, smtp_port: int) -> dict[str, str]:
     return {
-        "TONGBAN_ENV": "test",
-        "NOTIFY_DATABASE_URL": database_url,
-        "AMQP_URL": amqp_url,
-        "IDENTITY_ADDR": identity_address,
         "NOTIFY_SMS_LOG_PATH": str(tmp_path / "sms.jsonl"),
         "NOTIFY_SMTP_HOST": "127.0.0.1",
         "NOTIFY_SMTP_PORT": str(smtp_port),
@@ -88,17 +70,18 @@ def build_environ(database_url: str, amqp_url: str, identity_address: str, tmp_p
 
 
 @pytest.fixture
-def notify(postgres_database, rabbit_vhost, identity, smtp, tmp_path) -> Iterator[NotifyHarness]:
-    database_url = postgres_database("notify")
-    amqp_url = rabbit_vhost("notify")
-    environ = build_environ(database_url, amqp_url, identity.address, tmp_path, smtp.port)
-    settings = ServiceSettings.from_env("notify", environ)
-    context = ServiceContext(settings=settings, tables=MESSAGE_TABLES,
-                             channels=ChannelFactory.static({"identity": identity.address}))
-    migrations.upgrade(DEFINITION.metadata, DEFINITION.versions_dir, database_url)
-    runtime = attach_runtime(context, NotifyRuntime(context, NotifySettings.from_env(environ)))
-    seed.seed_templates(runtime)
-    harness = NotifyHarness(runtime, database_url, amqp_url, environ)
-    yield harness
-    harness.close()
-    context.engine.dispose()
+def notify_with(request, postgres_database, rabbit_vhost, smtp, tmp_path) -> Callable[..., NotifyHarness]:
+    """``notify_with(NOTIFY_SMS_PROVIDER="http", ...)``: notify with some settings of the test's own."""
+
+    def make(**environ: str) -> NotifyHarness:
+        harness = NotifyHarness(postgres_database("notify"), rabbit_vhost("notify"),
+                                {**notify_environ(tmp_path, smtp.port), **environ})
+        request.addfinalizer(harness.close)
+        return harness
+
+    return make
+
+
+@pytest.fixture
+def notify(notify_with) -> NotifyHarness:
+    return notify_with()

@@ -1,13 +1,18 @@
-"""Publishing requests and reading notify's records in tests."""
+"""Publishing and submitting requests, and reading notify's records, in tests."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pika
-from sqlalchemy import select
+from google.protobuf import json_format
+from sqlalchemy import func, select
 
+from protos.notify.v1 import notify_pb2
 from services.chassis.messages import OutboundMessage
+from services.chassis.testing.service import ServiceHarness
+from services.notify.context import NotifyContext
 from services.notify.models import Delivery, Notification
 
 
@@ -24,12 +29,22 @@ def publish(amqp_url: str, *messages: OutboundMessage) -> None:
         connection.close()
 
 
-def declare(amqp_url: str, runtime) -> None:
+def as_proto(message: OutboundMessage) -> notify_pb2.NotificationRequest:
+    """A request as a relay hands it to SubmitNotification when no broker answers."""
+    return json_format.ParseDict(message.payload, notify_pb2.NotificationRequest())
+
+
+def submit(notify: ServiceHarness, message: OutboundMessage) -> bool:
+    """SubmitNotification over gRPC: whether notify accepted the request (False for a repeat)."""
+    return notify.call("SubmitNotification", as_proto(message)).accepted
+
+
+def declare(amqp_url: str, context: NotifyContext) -> None:
     from services.notify import broker
 
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
     try:
-        broker.declare_topology(connection.channel(), runtime.settings.retry_delays())
+        broker.declare_topology(connection.channel(), context.config.retry_delays())
     finally:
         connection.close()
 
@@ -49,24 +64,35 @@ def drain(amqp_url: str, queue: str) -> list[tuple[dict, dict]]:
         connection.close()
 
 
-def deliveries_of(runtime, message_id: str) -> list[Delivery]:
-    with runtime.unit_of_work() as uow:
-        rows = list(uow.session.execute(
+def deliveries_of(context: NotifyContext, message_id: str) -> list[Delivery]:
+    with context.unit_of_work(read_only=True) as uow:
+        return list(uow.session.execute(
             select(Delivery).join(Notification, Notification.id == Delivery.notification_id)
             .where(Notification.message_id == message_id)).scalars())
-        uow.session.expunge_all()
-        return rows
 
 
-def notification(runtime, message_id: str) -> Notification | None:
-    with runtime.unit_of_work() as uow:
-        found = uow.session.execute(select(Notification).where(Notification.message_id == message_id))
-        row = found.scalar_one_or_none()
-        uow.session.expunge_all()
-        return row
+def notification(context: NotifyContext, message_id: str) -> Notification | None:
+    with context.unit_of_work(read_only=True) as uow:
+        return uow.session.execute(select(Notification).where(Notification.message_id == message_id)
+                                   ).scalar_one_or_none()
 
 
-def sms_lines(path) -> list[dict]:
+def unsent_outbox_rows(context: NotifyContext) -> int:
+    outbox = context.tables.outbox
+    with context.unit_of_work(read_only=True) as uow:
+        return uow.session.execute(select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+                                   ).scalar_one()
+
+
+def outbox_messages(context: NotifyContext) -> list[OutboundMessage]:
+    outbox = context.tables.outbox
+    with context.unit_of_work(read_only=True) as uow:
+        rows = uow.session.execute(select(outbox).order_by(outbox.c.id)).all()
+    return [OutboundMessage(row.exchange, row.routing_key, json.loads(row.payload), message_id=row.message_id)
+            for row in rows]
+
+
+def sms_lines(path: Any) -> list[dict]:
     try:
         with open(path, encoding="utf-8") as handle:
             return [json.loads(line) for line in handle if line.strip()]

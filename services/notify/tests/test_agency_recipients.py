@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import grpc
 
-from services.chassis.errors import InvalidArgument
 from services.chassis.messages import agency_recipient, notification_request
+from services.chassis.testing import wait_until
+from services.chassis.testing.identity import StandInAccount
 from services.notify import domain
-from services.notify.handlers import requests as request_use_cases
-from services.notify.tests.helpers import deliveries_of, notification, publish
-from services.notify.tests.support import FakeAccount, wait_until
+from services.notify.tests.helpers import as_proto, deliveries_of, notification, publish, submit
 
 PARAMS = {"caseKind": "追溯数据", "caseNumber": "RE-2026-0001", "enterpriseName": "甲稀土公司",
           "fromBody": "工业和信息化部稀土办公室", "opinion": "请属地核查"}
@@ -20,20 +19,20 @@ def transferred_to(agency: str, channels=("IN_SITE", "SMS")):
                                 recipients=[agency_recipient(agency)], channels=list(channels), params=PARAMS)
 
 
-def test_an_agency_notice_gives_each_active_staff_member_one_delivery_per_channel(notify, identity):
-    identity.accounts = [
-        FakeAccount("staff_a", phone="13955550001", agency="LOCAL_AUTHORITY:110000"),
-        FakeAccount("staff_b", phone="13955550002", agency="LOCAL_AUTHORITY:110000"),
-        FakeAccount("staff_gone", phone="13955550003", agency="LOCAL_AUTHORITY:110000", active=False),
-        FakeAccount("staff_elsewhere", phone="13955550004", agency="LOCAL_AUTHORITY:120000"),
-        FakeAccount("member", phone="13955550005", organization_id="org1", role="OWNER"),
+def test_an_agency_notice_gives_each_active_staff_member_one_delivery_per_channel(notify):
+    notify.identity.accounts = [
+        StandInAccount("staff_a", phone="13955550001", agency="LOCAL_AUTHORITY:110000"),
+        StandInAccount("staff_b", phone="13955550002", agency="LOCAL_AUTHORITY:110000"),
+        StandInAccount("staff_gone", phone="13955550003", agency="LOCAL_AUTHORITY:110000", active=False),
+        StandInAccount("staff_elsewhere", phone="13955550004", agency="LOCAL_AUTHORITY:120000"),
+        StandInAccount("member", phone="13955550005", organization_id="org1", role="OWNER"),
     ]
     notify.start_workers()
     request = transferred_to("LOCAL_AUTHORITY:110000")
     publish(notify.amqp_url, request)
 
     def all_done():
-        rows = deliveries_of(notify.runtime, request.message_id)
+        rows = deliveries_of(notify.context, request.message_id)
         return len(rows) == 4 and all(d.status in (domain.SENT, domain.DELIVERED) for d in rows) and rows
 
     rows = wait_until(all_done, what="the agency's deliveries")
@@ -43,24 +42,22 @@ def test_an_agency_notice_gives_each_active_staff_member_one_delivery_per_channe
     assert all("RE-2026-0001" in d.body for d in rows)
 
 
-def test_an_agency_without_active_staff_is_recorded_as_having_nobody_and_a_repeat_is_dropped(notify, identity):
-    identity.accounts = [FakeAccount("staff_gone", phone="13955550003", agency="RE_OPERATOR", active=False)]
+def test_an_agency_without_active_staff_is_recorded_as_having_nobody_and_a_repeat_is_dropped(notify):
+    notify.identity.accounts = [StandInAccount("staff_gone", phone="13955550003", agency="RE_OPERATOR", active=False)]
     notify.start_workers()
     request = transferred_to("RE_OPERATOR")
     publish(notify.amqp_url, request)
 
-    recorded = wait_until(lambda: notification(notify.runtime, request.message_id), what="the recorded request")
+    recorded = wait_until(lambda: notification(notify.context, request.message_id), what="the recorded request")
     assert recorded.status == "NO_RECIPIENTS" and recorded.failure_reason is None
-    assert deliveries_of(notify.runtime, request.message_id) == []
-    again = request_use_cases.accept_request(notify.runtime, request_use_cases.parse_request(request.payload))
-    assert not again.accepted
+    assert deliveries_of(notify.context, request.message_id) == []
+    assert not submit(notify, request), "a repeat of the message id is dropped"
 
 
 def test_a_recipient_naming_an_agency_and_something_else_is_refused_naming_the_recipient(notify):
     both = notification_request(system="rare_earth", category="RECEIVED", template="rare_earth.case.transferred",
                                 recipients=[{"agency": "RE_OPERATOR", "phone": "13955550009"}],
                                 channels=["IN_SITE"], params=PARAMS)
-    with pytest.raises(InvalidArgument) as error:
-        request_use_cases.accept_request(notify.runtime, request_use_cases.parse_request(both.payload))
-    assert [v.field for v in error.value.violations] == ["recipients[0]"]
-    assert notification(notify.runtime, both.message_id) is None
+    refusal = notify.refused("SubmitNotification", as_proto(both))
+    assert refusal.code == grpc.StatusCode.INVALID_ARGUMENT and list(refusal.fields) == ["recipients[0]"]
+    assert notification(notify.context, both.message_id) is None

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from services.chassis.config import REPO_ROOT
 from services.chassis.messages import notification_request, phone_recipient
+from services.chassis.testing import wait_until
 from services.notify import domain
 from services.notify.models import Delivery
 from services.notify.tests.helpers import declare, publish, sms_lines
-from services.notify.tests.support import wait_until
 
 BATCH = 60
 
@@ -26,8 +26,8 @@ def _start(environ: dict, log_path) -> subprocess.Popen:
                             stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
 
 
-def _statuses(runtime) -> Counter:
-    with runtime.unit_of_work() as uow:
+def _statuses(context) -> Counter:
+    with context.unit_of_work(read_only=True) as uow:
         return Counter(uow.session.execute(select(Delivery.status)).scalars())
 
 
@@ -37,7 +37,7 @@ def test_a_consumer_killed_mid_batch_and_restarted_loses_nothing_and_duplicates_
                                      recipients=[phone_recipient(f"137{i:08d}")], channels=["SMS"],
                                      params={"code": f"{i:06d}", "minutes": "5"}, mandatory=True)
                 for i in range(BATCH)]
-    declare(notify.amqp_url, notify.runtime)
+    declare(notify.amqp_url, notify.context)
     publish(notify.amqp_url, *requests)
     sms_path = notify.environ["NOTIFY_SMS_LOG_PATH"]
     process = _start(notify.environ, tmp_path / "consume-1.log")
@@ -50,8 +50,8 @@ def test_a_consumer_killed_mid_batch_and_restarted_loses_nothing_and_duplicates_
         process = _start(notify.environ, tmp_path / "consume-2.log")
 
         def settled():
-            counts = _statuses(notify.runtime)
-            done = sum(n for status, n in counts.items() if status in domain.FINAL_STATUSES | {domain.SENT})
+            counts = _statuses(notify.context)
+            done = sum(n for status, n in counts.items() if status in domain.DELIVERY.final | {domain.SENT})
             return done == BATCH and counts
 
         counts = wait_until(settled, timeout=90, interval=0.2, what="every delivery to settle")

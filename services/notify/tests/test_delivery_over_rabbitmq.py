@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from services.chassis.messages import email_recipient, notification_request, phone_recipient
+from services.chassis.testing import wait_until
 from services.chassis.topology import parking_queue
-from services.notify import broker, domain
-from services.notify.tests.helpers import deliveries_of, drain, notification, publish, sms_lines
-from services.notify.tests.support import wait_until
+from services.notify import broker, domain, events
+from services.notify.tests.helpers import (
+    deliveries_of,
+    drain,
+    notification,
+    publish,
+    sms_lines,
+    submit,
+    unsent_outbox_rows,
+)
 
 
 def code_sms(phone: str, code: str, **overrides):
@@ -22,8 +30,8 @@ def notice_email(address: str):
                                 channels=["EMAIL"], params={"code": "246810", "minutes": "10"})
 
 
-def sent(runtime, message_id: str):
-    rows = deliveries_of(runtime, message_id)
+def sent(context, message_id: str):
+    rows = deliveries_of(context, message_id)
     return rows if rows and all(d.status == domain.SENT for d in rows) else None
 
 
@@ -33,10 +41,10 @@ def test_a_request_published_twice_is_delivered_once(notify):
     sentinel = code_sms("13800000002", "999999")
     publish(notify.amqp_url, request, request, sentinel)
 
-    wait_until(lambda: sent(notify.runtime, sentinel.message_id), what="the sentinel SMS")
-    wait_until(lambda: sent(notify.runtime, request.message_id), what="the SMS")
+    wait_until(lambda: sent(notify.context, sentinel.message_id), what="the sentinel SMS")
+    wait_until(lambda: sent(notify.context, request.message_id), what="the SMS")
 
-    assert len(deliveries_of(notify.runtime, request.message_id)) == 1
+    assert len(deliveries_of(notify.context, request.message_id)) == 1
     texts = [line["text"] for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"]) if line["to"] == "13800000001"]
     assert len(texts) == 1
     assert "135790" in texts[0] and texts[0].startswith("【通办】")
@@ -51,9 +59,9 @@ def test_smtp_refusing_twice_then_accepting_gets_the_mail_on_the_third_try(notif
     seen: set[str] = set()
 
     def settled():
-        rows = deliveries_of(notify.runtime, request.message_id)
+        rows = deliveries_of(notify.context, request.message_id)
         seen.update(d.status for d in rows)
-        return rows and rows[0].status in domain.FINAL_STATUSES | {domain.SENT} and rows[0]
+        return rows and rows[0].status in domain.DELIVERY.final | {domain.SENT} and rows[0]
 
     delivery = wait_until(settled, interval=0.02, what="the e-mail to settle")
     assert delivery.status == domain.SENT
@@ -72,16 +80,16 @@ def test_smtp_always_refusing_ends_in_permanent_failure_and_the_parking_lot_and_
     publish(notify.amqp_url, doomed, bystander)
 
     def failed():
-        rows = deliveries_of(notify.runtime, doomed.message_id)
+        rows = deliveries_of(notify.context, doomed.message_id)
         return rows and rows[0].status == domain.PERMANENT_FAILURE and rows[0]
 
     delivery = wait_until(failed, what="the e-mail to fail for good")
     assert delivery.attempts == 3
     assert "451" in delivery.failure_reason
-    parked = wait_until(lambda: drain(notify.amqp_url, parking_queue(broker.DELIVERIES)), what="the parked task")
+    parked = wait_until(lambda: drain(notify.amqp_url, parking_queue(events.DELIVERIES)), what="the parked task")
     assert [payload["deliveryId"] for payload, _headers in parked] == [delivery.id]
     assert "451" in parked[0][0]["reason"]
-    assert wait_until(lambda: sent(notify.runtime, bystander.message_id), what="the bystander SMS")
+    assert wait_until(lambda: sent(notify.context, bystander.message_id), what="the bystander SMS")
 
 
 def test_a_template_missing_a_parameter_fails_that_message_with_the_reason(notify):
@@ -90,74 +98,59 @@ def test_a_template_missing_a_parameter_fails_that_message_with_the_reason(notif
     fine = code_sms("13800000005", "654321")
     publish(notify.amqp_url, broken, fine)
 
-    wait_until(lambda: sent(notify.runtime, fine.message_id), what="the good SMS")
-    failed = wait_until(lambda: notification(notify.runtime, broken.message_id), what="the broken request")
+    wait_until(lambda: sent(notify.context, fine.message_id), what="the good SMS")
+    failed = wait_until(lambda: notification(notify.context, broken.message_id), what="the broken request")
     assert failed.status == "FAILED"
     assert "minutes" in failed.failure_reason
-    [delivery] = deliveries_of(notify.runtime, broken.message_id)
+    [delivery] = deliveries_of(notify.context, broken.message_id)
     assert delivery.status == domain.PERMANENT_FAILURE and "minutes" in delivery.failure_reason
     assert all(line["to"] != "13800000004" for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"]))
 
 
 def test_a_request_given_over_grpc_and_then_over_rabbitmq_is_accepted_and_sent_once(notify):
-    from services.notify.handlers import requests as request_use_cases
-
     notify.start_workers()
     request = code_sms("13800000006", "246802")
-    parsed = request_use_cases.parse_request(request.payload)
     # SubmitNotification (the relays' entry while no broker answers) and the consumers share one dedupe.
-    assert request_use_cases.accept_request(notify.runtime, parsed).accepted
-    assert not request_use_cases.accept_request(notify.runtime, parsed).accepted
+    assert submit(notify, request)
+    assert not submit(notify, request)
     sentinel = code_sms("13800000007", "135791")
     publish(notify.amqp_url, request, sentinel)
 
-    wait_until(lambda: sent(notify.runtime, sentinel.message_id), what="the sentinel SMS")
-    wait_until(lambda: sent(notify.runtime, request.message_id), what="the SMS")
-    assert len(deliveries_of(notify.runtime, request.message_id)) == 1
+    wait_until(lambda: sent(notify.context, sentinel.message_id), what="the sentinel SMS")
+    wait_until(lambda: sent(notify.context, request.message_id), what="the SMS")
+    assert len(deliveries_of(notify.context, request.message_id)) == 1
     texts = [line["text"] for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"]) if line["to"] == "13800000006"]
     assert len(texts) == 1 and "246802" in texts[0]
 
 
 def test_without_a_broker_the_relay_hands_tasks_straight_to_notify_and_the_mail_is_sent(notify, smtp):
     from services.chassis.relay import Relay
-    from services.notify.handlers import requests as request_use_cases
 
     request = notice_email("offline@example.cn")
-    request_use_cases.accept_request(notify.runtime, request_use_cases.parse_request(request.payload))
-    [waiting] = deliveries_of(notify.runtime, request.message_id)
+    assert submit(notify, request)
+    [waiting] = deliveries_of(notify.context, request.message_id)
     assert waiting.status == domain.CREATED, "an ordinary notice waits for its task"
     nobody = "amqp://guest:guest@127.0.0.1:1/%2F"
-    relay = Relay(notify.runtime.context, direct_deliveries=broker.direct_routes(notify.runtime), amqp_url=nobody)
+    relay = Relay(notify.context, direct_deliveries=broker.direct_routes(notify.context), amqp_url=nobody)
     try:
         assert relay.relay_once() == 1
     finally:
         relay.close()
-    [delivery] = deliveries_of(notify.runtime, request.message_id)
+    [delivery] = deliveries_of(notify.context, request.message_id)
     assert delivery.status == domain.SENT
     assert [envelope.rcpt_tos for envelope in smtp.accepted] == [["offline@example.cn"]]
 
 
 def test_a_code_is_sent_by_the_request_worker_and_its_queued_task_then_does_nothing(notify):
-    from services.notify.handlers import requests as request_use_cases
-
     request = code_sms("13800000009", "112358")
-    request_use_cases.accept_request(notify.runtime, request_use_cases.parse_request(request.payload))
-    [delivery] = deliveries_of(notify.runtime, request.message_id)
+    assert submit(notify, request)
+    [delivery] = deliveries_of(notify.context, request.message_id)
     assert delivery.status == domain.SENT and delivery.attempts == 1
     notify.start_workers()  # the relay now publishes the code's task, and a consumer takes it
-    wait_until(lambda: not unsent_outbox_rows(notify.runtime), what="the task to leave the outbox")
+    wait_until(lambda: not unsent_outbox_rows(notify.context), what="the task to leave the outbox")
     sentinel = code_sms("13800000010", "813213")
     publish(notify.amqp_url, sentinel)
-    wait_until(lambda: sent(notify.runtime, sentinel.message_id), what="the sentinel SMS")
-    [again] = deliveries_of(notify.runtime, request.message_id)
+    wait_until(lambda: sent(notify.context, sentinel.message_id), what="the sentinel SMS")
+    [again] = deliveries_of(notify.context, request.message_id)
     assert again.status == domain.SENT and again.attempts == 1
     assert [line["to"] for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"])].count("13800000009") == 1
-
-
-def unsent_outbox_rows(runtime) -> int:
-    from sqlalchemy import func, select
-
-    outbox = runtime.context.tables.outbox
-    with runtime.unit_of_work() as uow:
-        return uow.session.execute(select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
-                                   ).scalar_one()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.chassis.errors import InvalidArgument
+from services.chassis.errors import FailedPrecondition, InvalidArgument
 from services.notify import domain
 
 
@@ -24,30 +24,29 @@ def test_sms_fragments_follow_ucs2_limits_and_over_long_text_is_refused():
         domain.check_sms("   ")
 
 
-def test_final_states_are_never_left_and_guards_list_every_legal_source():
-    assert domain.sources_of(domain.SENDING) == (domain.CREATED, domain.TEMPORARY_FAILURE)
-    assert domain.sources_of(domain.DELIVERED) == (domain.SENT,)
-    for final in domain.FINAL_STATUSES:
-        assert not any(domain.can_move(final, target) for target in domain.STATUSES)
-    assert not domain.can_move(domain.CREATED, domain.SENT)
+def test_final_delivery_states_are_never_left_and_guards_list_every_legal_source():
+    machine = domain.DELIVERY
+    assert machine.sources_of(domain.SENDING) == (domain.CREATED, domain.TEMPORARY_FAILURE)
+    assert machine.sources_of(domain.DELIVERED) == (domain.SENT,)
+    assert machine.final == {domain.DELIVERED, domain.PERMANENT_FAILURE, domain.TECHNICAL_FAILURE}
+    for final in machine.final:
+        assert not any(machine.can(final, target) for target in machine.states)
+    assert not machine.can(domain.CREATED, domain.SENT)
+    with pytest.raises(FailedPrecondition) as refused:
+        machine.check(domain.DELIVERED, domain.SENDING)
+    assert refused.value.reason == "DELIVERY_STATE_INVALID"
+
+
+def test_a_notification_is_decided_once_and_an_announcement_fans_out_forward_only():
+    assert domain.NOTIFICATION.final == set(domain.NOTIFICATION.states)
+    fanout = domain.ANNOUNCEMENT_FANOUT
+    assert fanout.sources_of(domain.FANOUT_DONE) == (domain.FANOUT_QUEUED,)
+    assert not fanout.can(domain.FANOUT_DONE, domain.FANOUT_QUEUED)
+    assert domain.FANOUT_DONE not in fanout.initial
 
 
 def test_retry_delays_grow_exponentially():
     assert [domain.retry_delay(n, 10) for n in (1, 2, 3, 4)] == [10, 20, 40, 80]
-
-
-def test_the_token_bucket_holds_the_rate_after_a_burst():
-    now = [0.0]
-    slept = []
-
-    def sleep(seconds):
-        slept.append(seconds)
-        now[0] += seconds
-
-    bucket = domain.TokenBucket(rate=10, capacity=2, clock=lambda: now[0], sleep=sleep)
-    for _ in range(4):
-        bucket.acquire()
-    assert slept and sum(slept) == pytest.approx(0.2)
 
 
 def test_a_template_with_bad_placeholders_or_a_too_long_sms_is_refused_naming_the_field():
@@ -57,3 +56,10 @@ def test_a_template_with_bad_placeholders_or_a_too_long_sms_is_refused_naming_th
     with pytest.raises(InvalidArgument) as error:
         domain.check_template("Bad Code", "", "", "主题", "", "", "", "")
     assert {v.field for v in error.value.violations} == {"code", "smsText"}
+
+
+def test_a_verification_code_is_not_shown_back_in_production():
+    code = "identity.verification_code.login"
+    assert domain.visible_body(code, "验证码123456", production=False) == "验证码123456"
+    assert "123456" not in domain.visible_body(code, "验证码123456", production=True)
+    assert domain.visible_body("rare_earth.case.closed", "已办结", production=True) == "已办结"

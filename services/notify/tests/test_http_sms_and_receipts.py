@@ -11,16 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import grpc
 import pytest
 
-from protos.notify.v1 import notify_pb2, notify_pb2_grpc
-from services.chassis.interceptors import AuthInterceptor, ErrorInterceptor
+from protos.notify.v1 import notify_pb2
 from services.chassis.messages import notification_request, phone_recipient
-from services.chassis.server import start_server
-from services.chassis.testing import TokenMinter
-from services.notify import domain, grpc_api
-from services.notify.providers import HttpSms, PermanentFailure, TemporaryFailure, build_providers
-from services.notify.settings import NotifySettings
+from services.chassis.testing import free_port, wait_until
+from services.notify import domain
+from services.notify.providers import HttpSms, PermanentFailure, TemporaryFailure
 from services.notify.tests.helpers import deliveries_of, publish
-from services.notify.tests.support import free_port, wait_until
 
 
 class Gateway:
@@ -91,19 +87,14 @@ def test_an_unreachable_gateway_is_a_temporary_failure():
 
 
 @pytest.fixture
-def receipts(notify):
-    running = start_server(grpc_api.bindings(notify.runtime.context), host="127.0.0.1", port=0, workers=4,
-                           interceptors=[AuthInterceptor(TokenMinter().verifier()), ErrorInterceptor()])
-    channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
-    stub = notify_pb2_grpc.NotifyServiceStub(channel)
+def through_gateway(notify_with, gateway):
+    """Notify configured to send SMS through the local gateway, as NOTIFY_SMS_PROVIDER=http does."""
+    return notify_with(NOTIFY_SMS_PROVIDER="http", NOTIFY_SMS_HTTP_URL=gateway.url, NOTIFY_SMS_HTTP_TOKEN="gw")
 
-    def record(reference: str, status: int, token: str = "receipt-secret", reason: str = ""):
-        return stub.RecordDeliveryReceipt(notify_pb2.RecordDeliveryReceiptRequest(
-            provider_reference=reference, status=status, token=token, reason=reason), timeout=30)
 
-    yield record
-    channel.close()
-    running.stop(0)
+def receipt(notify, reference: str, status: int, token: str = "receipt-secret", reason: str = ""):
+    return notify.call("RecordDeliveryReceipt", notify_pb2.RecordDeliveryReceiptRequest(
+        provider_reference=reference, status=status, token=token, reason=reason))
 
 
 def _code(phone: str):
@@ -113,54 +104,53 @@ def _code(phone: str):
                                 mandatory=True)
 
 
-def _sent_through(notify, gateway, phone: str):
-    settings = NotifySettings.from_env({**notify.environ, "NOTIFY_SMS_PROVIDER": "http",
-                                        "NOTIFY_SMS_HTTP_URL": gateway.url, "NOTIFY_SMS_HTTP_TOKEN": "gw"})
-    notify.runtime.providers = build_providers(settings)
+def _sent_through(notify, phone: str):
     notify.start_workers()
     request = _code(phone)
     publish(notify.amqp_url, request)
 
     def sent():
-        rows = deliveries_of(notify.runtime, request.message_id)
+        rows = deliveries_of(notify.context, request.message_id)
         return rows and rows[0].status == domain.SENT and rows[0]
 
     return request, wait_until(sent, what="the SMS to be sent through the gateway")
 
 
 def test_a_receipt_moves_a_sent_sms_to_delivered_and_a_late_failure_receipt_does_not_reopen_it(
-        notify, gateway, receipts):
+        through_gateway, gateway):
+    notify = through_gateway
     gateway.script = [(503, {})]
-    request, delivery = _sent_through(notify, gateway, "13800002222")
+    request, delivery = _sent_through(notify, "13800002222")
     assert delivery.attempts == 2, "the busy gateway's answer was retried"
     assert delivery.provider_reference == "gw-2"
     assert [r["body"]["to"] for r in gateway.received] == ["13800002222", "13800002222"]
     assert "864209" in gateway.received[-1]["body"]["text"]
 
-    assert receipts("gw-2", notify_pb2.DELIVERED).applied
-    [delivered] = deliveries_of(notify.runtime, request.message_id)
+    assert receipt(notify, "gw-2", notify_pb2.DELIVERED).applied
+    [delivered] = deliveries_of(notify.context, request.message_id)
     assert delivered.status == domain.DELIVERED
 
-    late = receipts("gw-2", notify_pb2.PERMANENT_FAILURE, reason="用户关机")
+    late = receipt(notify, "gw-2", notify_pb2.PERMANENT_FAILURE, reason="用户关机")
     assert not late.applied
-    assert not receipts("gw-2", notify_pb2.DELIVERED).applied
-    [still] = deliveries_of(notify.runtime, request.message_id)
+    assert not receipt(notify, "gw-2", notify_pb2.DELIVERED).applied
+    [still] = deliveries_of(notify.context, request.message_id)
     assert still.status == domain.DELIVERED and still.failure_reason is None
 
 
-def test_a_failure_receipt_is_final_and_a_later_delivered_receipt_is_ignored(notify, gateway, receipts):
-    request, delivery = _sent_through(notify, gateway, "13800003333")
-    assert receipts(delivery.provider_reference, notify_pb2.PERMANENT_FAILURE, reason="空号").applied
-    assert not receipts(delivery.provider_reference, notify_pb2.DELIVERED).applied
-    [failed] = deliveries_of(notify.runtime, request.message_id)
+def test_a_failure_receipt_is_final_and_a_later_delivered_receipt_is_ignored(through_gateway):
+    notify = through_gateway
+    request, delivery = _sent_through(notify, "13800003333")
+    assert receipt(notify, delivery.provider_reference, notify_pb2.PERMANENT_FAILURE, reason="空号").applied
+    assert not receipt(notify, delivery.provider_reference, notify_pb2.DELIVERED).applied
+    [failed] = deliveries_of(notify.context, request.message_id)
     assert failed.status == domain.PERMANENT_FAILURE and failed.failure_reason == "空号"
 
 
-def test_receipts_need_the_shared_token_a_known_reference_and_a_final_status(notify, receipts):
-    with pytest.raises(grpc.RpcError) as error:
-        receipts("gw-1", notify_pb2.DELIVERED, token="guess")
-    assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
-    with pytest.raises(grpc.RpcError) as error:
-        receipts("gw-1", notify_pb2.SENT)
-    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert not receipts("no-such-reference", notify_pb2.DELIVERED).applied
+def test_receipts_need_the_shared_token_a_known_reference_and_a_final_status(notify):
+    refusal = notify.refused("RecordDeliveryReceipt", notify_pb2.RecordDeliveryReceiptRequest(
+        provider_reference="gw-1", status=notify_pb2.DELIVERED, token="guess"))
+    assert refusal.code == grpc.StatusCode.UNAUTHENTICATED
+    refusal = notify.refused("RecordDeliveryReceipt", notify_pb2.RecordDeliveryReceiptRequest(
+        provider_reference="gw-1", status=notify_pb2.SENT, token="receipt-secret"))
+    assert refusal.code == grpc.StatusCode.INVALID_ARGUMENT and set(refusal.fields) == {"status"}
+    assert not receipt(notify, "no-such-reference", notify_pb2.DELIVERED).applied

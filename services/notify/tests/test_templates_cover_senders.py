@@ -10,20 +10,17 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 
-from services.chassis.config import REPO_ROOT, ServiceSettings
-from services.chassis.grpc_client import ChannelFactory
-from services.chassis.runtime import ServiceContext
+from services.chassis.config import REPO_ROOT
+from services.chassis.context import build_context
+from services.chassis.registry import NOTICE_SYSTEMS
 from services.identity import domain as identity_domain
 from services.identity.handlers.codes import TEMPLATE_PREFIX
 from services.notify import domain, seed
+from services.notify.context import NotifyContext
 from services.notify.handlers.templates import TemplateText, current_wording, save_version
-from services.notify.models import MESSAGE_TABLES
-from services.notify.runtime import NotifyRuntime
-from services.notify.settings import NotifySettings
 from services.rare_earth import events as rare_earth_events
 
 SENDER_HELPERS = {"notice_to_organization", "notice_to_agencies", "system_notice_to_all", "notification_request"}
-SYSTEMS = ("identity", "rare_earth", "inspection", "ccc_exemption", "origin_cert")
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ def _name(call: ast.Call) -> str:
 
 def sent_by_sources() -> list[Sent]:
     found: list[Sent] = []
-    for system in SYSTEMS:
+    for system in NOTICE_SYSTEMS:
         for path in sorted((REPO_ROOT / "services" / system).rglob("*.py")):
             if "tests" in path.parts:
                 continue
@@ -125,34 +122,32 @@ def test_verification_code_templates_need_only_the_code_and_its_lifetime():
         assert text.sms_text and text.email_body
 
 
-def _runtime(database_url: str) -> NotifyRuntime:
-    from services.chassis import migrations
+def _context(database_url: str) -> NotifyContext:
+    from services.chassis.cli import migrate
     from services.notify.definition import DEFINITION
 
-    environ = {"TONGBAN_ENV": "test", "NOTIFY_DATABASE_URL": database_url}
-    migrations.upgrade(DEFINITION.metadata, DEFINITION.versions_dir, database_url)
-    context = ServiceContext(settings=ServiceSettings.from_env("notify", environ), tables=MESSAGE_TABLES,
-                             channels=ChannelFactory.static({}))
-    return NotifyRuntime(context, NotifySettings.from_env(environ), providers={"SMS": None}, directory=object())
+    context = build_context(DEFINITION, environ={"TONGBAN_ENV": "test", "NOTIFY_DATABASE_URL": database_url})
+    migrate(DEFINITION, context)
+    return context
 
 
 def test_reseeding_updates_seeded_wording_but_keeps_an_admins_edit(postgres_database):
-    runtime = _runtime(postgres_database("notify_seed"))
+    context = _context(postgres_database("notify_seed"))
+    signature = context.config.sms_signature
     try:
-        assert seed.seed_templates(runtime) == len(seed.TEMPLATES)
-        assert seed.seed_templates(runtime) == 0
+        assert seed.seed_templates(context) == len(seed.TEMPLATES)
+        assert seed.seed_templates(context) == 0
         approved, login = "rare_earth.registration.approved", "identity.verification_code.login"
-        with runtime.unit_of_work() as uow:
+        with context.unit_of_work() as uow:
             # An older seed said something else; an admin reworded the login code.
             save_version(uow.session, replace(_seeded()[approved], inbox_body="旧的{enterpriseName}"),
-                         seed.SEED_AUTHOR, runtime.settings.sms_signature)
+                         seed.SEED_AUTHOR, signature)
             save_version(uow.session, replace(_seeded()[login], sms_text="验证码{code}，{minutes}分钟"),
-                         "admin0001", runtime.settings.sms_signature)
+                         "admin0001", signature)
             uow.commit()
-        assert seed.seed_templates(runtime) == 1
-        with runtime.unit_of_work() as uow:
+        assert seed.seed_templates(context) == 1
+        with context.unit_of_work(read_only=True) as uow:
             assert current_wording(uow.session, approved).inbox_body == _seeded()[approved].inbox_body
             assert current_wording(uow.session, login).sms_text == "验证码{code}，{minutes}分钟"
     finally:
-        runtime.context.engine.dispose()
-
+        context.engine.dispose()
