@@ -33,7 +33,7 @@ from gateway.forwarding import (
     response_headers,
     service_choice,
 )
-from gateway.transcoder import HttpRequest, Route, RouteTable, TranscodingError, services_of_modules
+from gateway.transcoder import FilePart, HttpRequest, Route, RouteTable, TranscodingError, services_of_modules
 from gateway.upstream import Upstreams, default_modules
 from services.chassis.auth import TokenVerifier
 from services.chassis.clients.identity import IdentityClient
@@ -225,7 +225,8 @@ def _build_request(route: Route, raw_path: str, variables: dict[str, str]):
         body=b"" if multipart else request.get_data(cache=False),
         content_type=request.content_type or "",
         form=list(request.form.items(multi=True)) if multipart else (),
-        files=[(name, part.read()) for name, part in request.files.items(multi=True)] if multipart else (),
+        files=[FilePart(name, part.read(), part.filename or "", part.mimetype or "")
+               for name, part in request.files.items(multi=True)] if multipart else (),
     )
     try:
         return route.build_request(http_request, variables)

@@ -17,7 +17,7 @@ from typing import Any
 from google.protobuf import descriptor, descriptor_pb2
 from google.protobuf.descriptor import FieldDescriptor
 
-from gateway.transcoder import HTTP_BODY, Route, is_repeated, is_scalar_like, resolve_field_path
+from gateway.transcoder import HTTP_BODY, Route, is_file_field, is_repeated, is_scalar_like, resolve_field_path
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def _request_body(route: Route, builder: _SchemaBuilder) -> dict[str, Any]:
         target = body_field.message_type if body_field.type == FieldDescriptor.TYPE_MESSAGE else None
         schema = builder.field_schema(body_field)
     content: dict[str, Any] = {"application/json": {"schema": schema}}
-    if target is not None and any(f.type == FieldDescriptor.TYPE_BYTES for f in target.fields):
+    if target is not None and any(is_file_field(f) for f in target.fields):
         content["multipart/form-data"] = {"schema": builder.form_schema(target)}
     return {"required": True, "content": content}
 
@@ -243,7 +243,8 @@ class _SchemaBuilder:
         """multipart/form-data: bytes fields as file parts, the other scalar fields as form fields."""
         properties: dict[str, Any] = {}
         for f in message.fields:
-            if f.type == FieldDescriptor.TYPE_BYTES:
+            if is_file_field(f):
+                # A FileUpload field takes the part's own filename and Content-Type as well.
                 part = {"type": "string", "contentMediaType": "application/octet-stream"}
                 properties[f.json_name] = {"type": "array", "items": part} if is_repeated(f) else part
             elif is_scalar_like(f):

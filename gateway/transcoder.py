@@ -27,6 +27,9 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 HTTP_BODY = "google.api.HttpBody"
+# A multipart file part named after a field of this type fills all of it: the part's own filename and
+# Content-Type beside its bytes (a plain ``bytes`` field gets the bytes only).
+FILE_UPLOAD = "tongban.common.v1.FileUpload"
 
 # Well-known messages whose proto3 JSON form is a single string or scalar, so they may be
 # given as one query parameter or path variable.
@@ -332,6 +335,23 @@ def _set_json_path(target: dict[str, Any], fields: Sequence[FieldDescriptor], va
 # Routes
 
 @dataclass(frozen=True)
+class FilePart:
+    """One file part of a multipart/form-data body: its form name, bytes, and the filename and type it declared."""
+
+    name: str
+    data: bytes
+    file_name: str = ""
+    content_type: str = ""
+
+
+def is_file_field(f: FieldDescriptor) -> bool:
+    """Whether a multipart file part may fill the field: ``bytes`` or a ``FileUpload`` message."""
+    if f.type == FieldDescriptor.TYPE_BYTES:
+        return True
+    return f.type == FieldDescriptor.TYPE_MESSAGE and f.message_type.full_name == FILE_UPLOAD
+
+
+@dataclass(frozen=True)
 class HttpRequest:
     """What the transcoder needs of an HTTP request, independent of the web framework."""
 
@@ -341,7 +361,8 @@ class HttpRequest:
     body: bytes = b""
     content_type: str = ""
     form: Sequence[tuple[str, str]] = ()
-    files: Sequence[tuple[str, bytes]] = ()
+    # FileParts, or (name, bytes) pairs when the filename and type do not matter.
+    files: Sequence[FilePart | tuple[str, bytes]] = ()
 
     @property
     def is_multipart(self) -> bool:
@@ -394,7 +415,7 @@ class Route:
     def build_request(self, request: HttpRequest, variables: Mapping[str, str]) -> Message:
         message_class = message_factory.GetMessageClass(self.request_type)
         payload: dict[str, Any] = {}
-        files: list[tuple[list[FieldDescriptor], bytes]] = []
+        files: list[tuple[list[FieldDescriptor], FilePart]] = []
         if self.body:
             if request.is_multipart:
                 files = self._apply_form(request, payload)
@@ -413,8 +434,8 @@ class Route:
             json_format.ParseDict(payload, message)
         except json_format.ParseError as exc:
             raise TranscodingError(f"请求参数无法解析：{exc}") from exc
-        for fields, data in files:
-            _assign_bytes(message, fields, data)
+        for fields, part in files:
+            _assign_file(message, fields, part)
         return message
 
     def _apply_json_body(self, body: bytes, payload: dict[str, Any]) -> None:
@@ -432,7 +453,8 @@ class Route:
             body_field = self.request_type.fields_by_name[self.body]
             payload[body_field.json_name] = document
 
-    def _apply_form(self, request: HttpRequest, payload: dict[str, Any]) -> list[tuple[list[FieldDescriptor], bytes]]:
+    def _apply_form(self, request: HttpRequest,
+                    payload: dict[str, Any]) -> list[tuple[list[FieldDescriptor], FilePart]]:
         """Form fields as query-like values and file parts into bytes fields, under the body target."""
         if self.body == "*":
             root, prefix_fields = self.request_type, []
@@ -444,17 +466,21 @@ class Route:
         violations = []
         for name, value in request.form:
             fields = resolve_field_path(root, name)
+            if fields is not None and is_file_field(fields[-1]) and not is_scalar_like(fields[-1]):
+                violations.append((name, f"{name} 须作为文件上传（带文件名的文件部分）"))
+                continue
             if fields is None or not is_scalar_like(fields[-1]):
                 violations.append((name, f"未知的表单字段：{name}"))
                 continue
             self._put_text(payload, prefix_fields + fields, name, value, violations)
         files = []
-        for name, data in request.files:
-            fields = resolve_field_path(root, name)
-            if fields is None or fields[-1].type != FieldDescriptor.TYPE_BYTES:
-                violations.append((name, f"文件字段 {name} 不是可上传文件的字段"))
+        for given in request.files:
+            part = given if isinstance(given, FilePart) else FilePart(*given)
+            fields = resolve_field_path(root, part.name)
+            if fields is None or not is_file_field(fields[-1]):
+                violations.append((part.name, f"文件字段 {part.name} 不是可上传文件的字段"))
                 continue
-            files.append((prefix_fields + fields, data))
+            files.append((prefix_fields + fields, part))
         if violations:
             raise TranscodingError("表单字段有误", violations)
         return files
@@ -579,15 +605,21 @@ def _proto_path(message_descriptor: descriptor.Descriptor, dotted: str) -> str:
     return ".".join(f.name for f in fields) if fields else dotted
 
 
-def _assign_bytes(message: Message, fields: Sequence[FieldDescriptor], data: bytes) -> None:
+def _assign_file(message: Message, fields: Sequence[FieldDescriptor], part: FilePart) -> None:
     target = message
     for f in fields[:-1]:
         target = getattr(target, f.name)
     leaf = fields[-1]
-    if is_repeated(leaf):
-        getattr(target, leaf.name).append(data)
-    else:
-        setattr(target, leaf.name, data)
+    if leaf.type == FieldDescriptor.TYPE_BYTES:
+        if is_repeated(leaf):
+            getattr(target, leaf.name).append(part.data)
+        else:
+            setattr(target, leaf.name, part.data)
+        return
+    upload = getattr(target, leaf.name).add() if is_repeated(leaf) else getattr(target, leaf.name)
+    upload.file_name = part.file_name
+    upload.content_type = part.content_type
+    upload.content = part.data
 
 
 def _http_rules(rule: http_pb2.HttpRule) -> Iterable[tuple[int, http_pb2.HttpRule]]:

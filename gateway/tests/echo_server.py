@@ -115,6 +115,9 @@ class EchoServicer(echo_pb2_grpc.EchoServiceServicer):
             copies=request.copies,
         )
 
+    def UploadDocument(self, request, context):
+        return request
+
     def Fail(self, request, context):
         if request.code == "INVALID_ARGUMENT":
             raise InvalidArgument(request.message or "请求参数有误",

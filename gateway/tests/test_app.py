@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import re
@@ -82,6 +83,28 @@ def test_multipart_upload_reaches_the_bytes_field(client):
     body = response.get_json()
     assert body["sha256"] == hashlib.sha256(content).hexdigest()
     assert (body["fileName"], body["size"], body["copies"]) == ("目录.pdf", str(len(content)), 3)
+
+
+def test_multipart_file_parts_bring_their_own_filename_and_content_type_to_the_service(client):
+    response = client.post("/v1/echo/documents", content_type="multipart/form-data", data={
+        "note": "提单",
+        "file": (io.BytesIO(b"%PDF-1.7 bill"), "提单 COSU6371845210.pdf", "application/pdf"),
+        "evidence": [(io.BytesIO(b"\x89PNG one"), "照片1.png", "image/png"),
+                     (io.BytesIO(b"two"), "清单.xlsx", "application/vnd.ms-excel")],
+    })
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert (body["file"]["fileName"], body["file"]["contentType"]) == ("提单 COSU6371845210.pdf", "application/pdf")
+    assert base64.b64decode(body["file"]["content"]) == b"%PDF-1.7 bill"
+    assert [(e["fileName"], e["contentType"]) for e in body["evidence"]] == [
+        ("照片1.png", "image/png"), ("清单.xlsx", "application/vnd.ms-excel")]
+
+
+def test_the_openapi_document_shows_a_file_upload_field_as_a_file_part(client):
+    document = client.get("/openapi.json").get_json()
+    form = document["paths"]["/v1/echo/documents"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert form["schema"]["properties"]["file"]["contentMediaType"] == "application/octet-stream"
+    assert form["schema"]["properties"]["evidence"]["type"] == "array"
 
 
 # -- headers to metadata -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.transcoder import (
+    FilePart,
     HttpRequest,
     RouteTable,
     TemplateSyntaxError,
@@ -219,6 +220,33 @@ def test_multipart_file_part_for_a_non_bytes_field_is_refused():
         build("POST", "/v1/echo/uploads", content_type="multipart/form-data; boundary=x",
               files=[("fileName", b"x")])
     assert error.value.violations[0][0] == "fileName"
+
+
+def test_a_file_part_fills_a_file_upload_field_with_its_own_filename_and_content_type():
+    _, request = build("POST", "/v1/echo/documents", content_type="multipart/form-data; boundary=x",
+                       form=[("note", "合同")],
+                       files=[FilePart("file", b"%PDF-1.7", "采购合同.pdf", "application/pdf"),
+                              FilePart("evidence", b"\x89PNG", "a.png", "image/png"),
+                              FilePart("evidence", b"PK", "b.xlsx", "")])
+    assert (request.file.file_name, request.file.content_type, request.file.content) == (
+        "采购合同.pdf", "application/pdf", b"%PDF-1.7")
+    assert [(e.file_name, e.content_type, e.content) for e in request.evidence] == [
+        ("a.png", "image/png", b"\x89PNG"), ("b.xlsx", "", b"PK")]
+    assert request.note == "合同"
+
+
+def test_a_file_part_for_a_plain_bytes_field_still_gives_the_bytes_only():
+    _, request = build("POST", "/v1/echo/uploads", content_type="multipart/form-data; boundary=x",
+                       files=[FilePart("content", b"data", "ignored.pdf", "application/pdf")])
+    assert request.content == b"data"
+    assert request.file_name == ""
+
+
+def test_a_file_upload_field_sent_as_a_plain_form_value_is_refused_naming_it():
+    with pytest.raises(TranscodingError) as error:
+        build("POST", "/v1/echo/documents", content_type="multipart/form-data; boundary=x", form=[("file", "x")])
+    assert error.value.violations[0][0] == "file"
+    assert "文件" in error.value.violations[0][1]
 
 
 def test_multipart_unknown_form_field_is_refused():
