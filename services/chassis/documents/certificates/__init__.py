@@ -1,0 +1,1 @@
+"""Certificate PDFs: the CCC exemption certificate and the certificates of origin, unsigned; see ``signing``."""
