@@ -38,6 +38,11 @@ lint: install
 bench: install
 	$(PY) -m bench
 
+.PHONY: manifests
+# deploy/k8s/ and deploy/rabbitmq/ from the service registry; tests/deploy fails while they are stale.
+manifests: install
+	$(PY) -m deploy.generate
+
 clean:
 	rm -rf $(VENV) var $(GENERATED)
 	find protos -name '*_pb2*.py*' -delete
