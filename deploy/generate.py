@@ -50,6 +50,8 @@ GATEWAY_DEADLINE_SECONDS = 10
 WRITABLE = {"tmp": "/tmp", "var": "/app/var"}
 HIGHEST_CPU_UTILIZATION = 70
 VHOST = "tongban"
+# The Ingress host in base/ingress.yaml; overlays replace both.
+PUBLIC_HOST = "tongban.example.com"
 
 
 @dataclass(frozen=True)
@@ -439,7 +441,9 @@ def service_objects(spec: ServiceSpec) -> list[dict[str, Any]]:
 
 def shared_config(registry: Sequence[ServiceSpec]) -> dict[str, Any]:
     data = {"TONGBAN_ENV": "prod", "LOG_LEVEL": "INFO", "GRPC_GRACE_SECONDS": str(GRPC_GRACE_SECONDS),
-            "GATEWAY_PORT": str(GATEWAY_PORT), "GATEWAY_DEADLINE_SECONDS": str(GATEWAY_DEADLINE_SECONDS)}
+            "GATEWAY_PORT": str(GATEWAY_PORT), "GATEWAY_DEADLINE_SECONDS": str(GATEWAY_DEADLINE_SECONDS),
+            # Where the public reaches the gateway (the certificates' QR check links): the Ingress host.
+            "TONGBAN_PUBLIC_URL": f"https://{PUBLIC_HOST}"}
     data.update({f"{spec.env_prefix}_ADDR": f"{k8s_name(spec.name)}:{spec.port}" for spec in registry})
     return config_map("tongban-config", data, {"app.kubernetes.io/part-of": "tongban"})
 

@@ -180,6 +180,16 @@ def test_the_gateway_is_ready_on_its_own_health_not_its_upstreams(overlay):
     assert "secretRef" not in str(gateway["envFrom"])
 
 
+def test_the_ingress_serves_tls_for_the_public_url(overlay):
+    _name, objects = overlay
+    index = by_key(objects)
+    ingress = index["Ingress/gateway"]["spec"]
+    host = ingress["rules"][0]["host"]
+    assert ingress["tls"][0]["hosts"] == [host] and ingress["tls"][0]["secretName"]
+    assert ingress["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "gateway"
+    assert index["ConfigMap/tongban-config"]["data"]["TONGBAN_PUBLIC_URL"] == f"https://{host}"
+
+
 def test_each_container_gets_only_its_own_services_secret(overlay):
     _name, objects = overlay
     seen = set()
