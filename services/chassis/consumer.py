@@ -44,8 +44,12 @@ log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
 
 
-# Does its work through the unit of work (session, publish) and never commits: process_message does.
-Handler = Callable[[UnitOfWork, InboundMessage], None]
+# What must happen after the commit, outside the transaction (calling an SMS gateway for a
+# delivery the handler just claimed); best effort: what it does not finish, scheduled jobs do.
+FollowUp = Callable[[], None]
+# Does its work through the unit of work (session, publish) and never commits: process_message
+# does. It may answer a follow-up, which runs once the commit is done and before the ack.
+Handler = Callable[[UnitOfWork, InboundMessage], FollowUp | None]
 
 
 class MalformedMessage(ValueError):
@@ -53,12 +57,15 @@ class MalformedMessage(ValueError):
 
 
 def process_message(context: ServiceContext, consumer_name: str, message: InboundMessage, handler: Handler) -> bool:
-    """Run ``handler`` and record the message as processed, in one transaction.
+    """Run ``handler`` and record the message as processed, in one transaction; then its follow-up.
 
     Returns False, changing nothing, when ``consumer_name`` has already processed this
-    message id. A handler exception rolls everything back and propagates.
+    message id. A handler exception rolls everything back and propagates. The follow-up
+    runs after the unit of work has closed, so it may open one of its own; its failure
+    is logged, not raised: the message's effects are committed already.
     """
     inbox = context.tables.inbox
+    follow_up: FollowUp | None = None
     with context.unit_of_work() as uow:
         if _already_processed(uow, inbox, message.message_id, consumer_name):
             return False
@@ -70,7 +77,7 @@ def process_message(context: ServiceContext, consumer_name: str, message: Inboun
         except IntegrityError:
             uow.rollback()
             return False
-        handler(uow, message)
+        follow_up = handler(uow, message)
         try:
             uow.commit()
         except IntegrityError:
@@ -78,6 +85,11 @@ def process_message(context: ServiceContext, consumer_name: str, message: Inboun
             if _already_processed(uow, inbox, message.message_id, consumer_name):
                 return False
             raise
+    if follow_up is not None:
+        try:
+            follow_up()
+        except Exception:
+            log.exception("the follow-up of committed message %s failed", message.message_id)
     return True
 
 

@@ -12,7 +12,7 @@ of two ways, both checked:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import String, event, inspect, update
@@ -82,10 +82,19 @@ class StateMachine:
 
         Answers how many rows moved: a row another transaction moved first is left alone.
         """
+        return session.execute(self._guarded(model, target, where, attribute, values)).rowcount
+
+    def update_returning(self, session: Session, model: Any, target: str, *where: Any, returning: Sequence[Any],
+                         attribute: str = "status", **values: Any) -> list[Any]:
+        """:meth:`update`, answering ``returning`` (columns) of exactly the rows it moved."""
+        statement = self._guarded(model, target, where, attribute, values).returning(*returning)
+        return list(session.execute(statement).all())
+
+    def _guarded(self, model: Any, target: str, where: Sequence[Any], attribute: str,
+                 values: Mapping[str, Any]) -> Any:
         column = getattr(model, attribute)
-        statement = (update(model).where(*where, column.in_(self.sources_of(target)))
-                     .values({attribute: target, **values}).execution_options(synchronize_session=False))
-        return session.execute(statement).rowcount
+        return (update(model).where(*where, column.in_(self.sources_of(target)))
+                .values({attribute: target, **values}).execution_options(synchronize_session=False))
 
     def update_one(self, session: Session, model: Any, target: str, *where: Any, message: str | None = None,
                    attribute: str = "status", **values: Any) -> None:

@@ -3,7 +3,7 @@
 Every queue is consumed with :func:`services.chassis.consumer.run_consumer`, so a message's
 effects, the messages it leads to (written to notify's outbox) and its inbox record commit
 together before the ack, and a handler failure parks it on ``<queue>.parking``; the provider calls
-for what a message claimed follow that commit (``handlers/inbound.py``). Two consumers
+for what a message claimed follow that commit (the handler's follow-up). Two consumers
 run side by side, each on its own connection and thread: HIGH (verification codes: their
 requests and deliveries) and NORMAL (everything else, announcements included), so a broadcast
 never delays a code. A relay thread publishes notify's own outbox (delivery tasks, retries,
@@ -21,14 +21,14 @@ from functools import partial
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exchange_type import ExchangeType
 
-from services.chassis.consumer import Subscription, run_consumer
+from services.chassis.consumer import FollowUp, Handler, Subscription, process_message, run_consumer
 from services.chassis.messages import NOTIFY_EXCHANGE, NOTIFY_HIGH_ROUTING_KEY, NOTIFY_ROUTING_KEY, InboundMessage
 from services.chassis.relay import Relay
 from services.chassis.topology import declare_queue, parking_queue
 from services.chassis.uow import UnitOfWork
 from services.notify import domain, events
 from services.notify.context import NotifyContext
-from services.notify.handlers import announcements, deliveries, inbound, requests
+from services.notify.handlers import announcements, deliveries, requests
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +65,17 @@ def declare_topology(channel: BlockingChannel, retry_delays: list[float]) -> Non
 
 # ---- handlers: each message's effects commit with its inbox record; provider calls follow ----
 
-def handle_deliveries(context: NotifyContext) -> inbound.MessageHandler:
+def handle_deliveries(context: NotifyContext) -> Handler:
     """Claim a task's deliveries with the message; send them once that is committed."""
 
-    def handle(uow: UnitOfWork, message: InboundMessage) -> inbound.FollowUp | None:
+    def handle(uow: UnitOfWork, message: InboundMessage) -> FollowUp | None:
         held = deliveries.claim(uow.session, events.tasks_of(message.payload))
         return partial(deliveries.send_claimed, context, held) if held.claimed else None
 
     return handle
 
 
-def handle_fanout(context: NotifyContext) -> inbound.MessageHandler:
+def handle_fanout(context: NotifyContext) -> Handler:
     def handle(uow: UnitOfWork, message: InboundMessage) -> None:
         announcements.fan_out_page(context, uow, str(message.payload["announcementId"]))
 
@@ -83,8 +83,8 @@ def handle_fanout(context: NotifyContext) -> inbound.MessageHandler:
 
 
 def subscriptions(context: NotifyContext, priority: str) -> list[Subscription]:
-    on_request = inbound.consumed(requests.handle_message(context))
-    on_deliveries = inbound.consumed(handle_deliveries(context))
+    on_request = requests.handle_message(context)
+    on_deliveries = handle_deliveries(context)
     if priority == domain.HIGH:
         return [
             Subscription(events.REQUESTS_HIGH, NOTIFY_EXCHANGE, [NOTIFY_HIGH_ROUTING_KEY], on_request, prefetch=10),
@@ -97,7 +97,7 @@ def subscriptions(context: NotifyContext, priority: str) -> list[Subscription]:
         # A task carries up to TASK_BATCH deliveries: a few in hand keep the sender busy.
         Subscription(events.DELIVERIES, events.INTERNAL_EXCHANGE, [events.DELIVERY_KEY], on_deliveries, prefetch=4),
         Subscription(events.ANNOUNCEMENTS, events.INTERNAL_EXCHANGE, [events.FANOUT_KEY],
-                     inbound.consumed(handle_fanout(context)), prefetch=1),
+                     handle_fanout(context), prefetch=1),
     ]
 
 
@@ -111,7 +111,7 @@ def direct_routes(context: NotifyContext) -> dict[str, Callable[[InboundMessage]
         if handler is None:
             # Retries wait for the maintenance pass (due temporary failures); parked ones are recorded already.
             return
-        inbound.process(context, message, handler)
+        process_message(context, events.CONSUMER, message, handler)
 
     return {events.INTERNAL_EXCHANGE: deliver}
 

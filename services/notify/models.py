@@ -85,8 +85,6 @@ class Delivery(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     failure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     provider_reference: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    # The claim (one worker's batch) that moved it to SENDING last: how that worker knows which rows it holds.
-    claim_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

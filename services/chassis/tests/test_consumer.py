@@ -184,6 +184,39 @@ def test_a_failing_handler_rolls_back_and_the_message_can_be_processed_later(con
     assert effect_ids(context) == ["m-1"]
 
 
+def test_a_follow_up_runs_after_the_commit_in_a_unit_of_work_of_its_own(context):
+    message = InboundMessage("m-1", "test.x", EVENTS_EXCHANGE, {"n": 1})
+    seen_by_follow_up = []
+
+    def handler(uow: UnitOfWork, msg: InboundMessage):
+        record_effect(uow, msg)
+
+        def follow_up() -> None:
+            # The effect and the inbox row are committed, and no unit of work is open here any more.
+            with context.unit_of_work(read_only=True):
+                seen_by_follow_up.append((effect_ids(context), inbox_ids(context)))
+        return follow_up
+
+    assert process_message(context, "things", message, handler) is True
+    assert seen_by_follow_up == [(["m-1"], ["m-1"])]
+
+
+def test_a_failing_follow_up_is_logged_and_the_message_stays_processed(context, caplog):
+    message = InboundMessage("m-1", "test.x", EVENTS_EXCHANGE, {"n": 1})
+
+    def handler(uow: UnitOfWork, msg: InboundMessage):
+        record_effect(uow, msg)
+
+        def follow_up() -> None:
+            raise ConnectionError("the SMS gateway is down")
+        return follow_up
+
+    assert process_message(context, "things", message, handler) is True
+    assert effect_ids(context) == ["m-1"] and inbox_ids(context) == ["m-1"]
+    assert "follow-up of committed message m-1 failed" in caplog.text
+    assert process_message(context, "things", message, handler) is False
+
+
 def test_two_consumers_racing_on_one_message_on_postgresql_process_it_once(postgres_database, amqp_url):
     database = postgres_database("race")
     context = make_context(database, amqp_url)

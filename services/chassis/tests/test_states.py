@@ -119,3 +119,14 @@ def test_a_stale_transition_of_one_row_is_refused_and_changes_nothing(sessions):
 
 def test_the_bound_status_columns_of_a_model_are_listed_with_their_machines():
     assert machines_of(Order) == {"status": ORDER}
+
+
+def test_a_guarded_update_can_answer_exactly_the_rows_it_moved(sessions):
+    with sessions() as session:
+        session.add_all([Order(id="o1", status="DRAFT"), Order(id="o2", status="DRAFT")])
+        session.commit()
+        ORDER.update(session, Order, "SUBMITTED", Order.id == "o2")
+        moved = ORDER.update_returning(session, Order, "SUBMITTED", Order.id.in_(["o1", "o2"]),
+                                       returning=[Order.id, Order.note], note="批量提交")
+        session.commit()
+        assert moved == [("o1", "批量提交")]

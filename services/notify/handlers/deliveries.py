@@ -21,7 +21,7 @@ from sqlalchemy import case, literal, or_, select
 from sqlalchemy.orm import Session
 
 from services.chassis.auth import require_authenticated
-from services.chassis.db import new_id, utcnow
+from services.chassis.db import utcnow
 from services.chassis.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from services.chassis.paging import Page, paginate
 from services.notify import domain, events
@@ -70,9 +70,8 @@ class Claim:
 def claim(session: Session, tasks: Sequence[DeliveryTask]) -> Claim:
     """CREATED or TEMPORARY_FAILURE -> SENDING for the tasks still at the attempt they were made for.
 
-    On the caller's unit of work. One guarded UPDATE per attempt number marks the rows it moves
-    with a claim id; a delivery another worker claimed first, or a stale task, is left alone and
-    so is not among the rows that carry the id.
+    On the caller's unit of work. One guarded UPDATE per attempt number answers the rows it moved;
+    a delivery another worker claimed first, or a stale task, is left alone and so is not among them.
     """
     by_attempt: dict[int, set[str]] = {}
     for task in tasks:
@@ -80,18 +79,12 @@ def claim(session: Session, tasks: Sequence[DeliveryTask]) -> Claim:
     now = utcnow()
     claimed: list[Claimed] = []
     for attempt, ids in sorted(by_attempt.items()):
-        # An id of its own per UPDATE, so the rows read back are exactly the ones this UPDATE moved.
-        claim_id = new_id()
-        batch = Delivery.id.in_(sorted(ids))
-        if not domain.DELIVERY.update(session, Delivery, domain.SENDING, batch, Delivery.attempts == attempt,
-                                      attempts=Delivery.attempts + 1, next_attempt_at=None, updated_at=now,
-                                      claim_id=claim_id):
-            continue
-        rows = session.execute(
-            select(Delivery.id, Delivery.channel, Delivery.recipient, Delivery.subject, Delivery.body,
-                   Delivery.attempts, Delivery.priority)
-            .where(batch, Delivery.claim_id == claim_id).order_by(Delivery.id)).all()
-        claimed += [Claimed(*row) for row in rows]
+        rows = domain.DELIVERY.update_returning(
+            session, Delivery, domain.SENDING, Delivery.id.in_(sorted(ids)), Delivery.attempts == attempt,
+            returning=[Delivery.id, Delivery.channel, Delivery.recipient, Delivery.subject, Delivery.body,
+                       Delivery.attempts, Delivery.priority],
+            attempts=Delivery.attempts + 1, next_attempt_at=None, updated_at=now)
+        claimed += sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
     return Claim(tasks, claimed)
 
 

@@ -13,13 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.chassis.clients.identity import Contact, RecipientQuery
+from services.chassis.consumer import FollowUp, Handler, process_message
 from services.chassis.db import new_id, utcnow
 from services.chassis.messages import NOTIFY_EXCHANGE, NOTIFY_ROUTING_KEY, InboundMessage
 from services.chassis.uow import UnitOfWork
 from services.notify import domain, events
 from services.notify.context import NotifyContext
 from services.notify.events import DeliveryTask
-from services.notify.handlers import deliveries, inbound
+from services.notify.handlers import deliveries
 from services.notify.handlers.templates import current_wording
 from services.notify.models import Delivery, InboxItem, Notification, Preference
 
@@ -102,7 +103,7 @@ def accept(context: NotifyContext, uow: UnitOfWork, request: domain.Notification
 
 
 def _send_now(context: NotifyContext, request: domain.NotificationRequest,
-              acceptance: Acceptance) -> inbound.FollowUp | None:
+              acceptance: Acceptance) -> FollowUp | None:
     """A HIGH request (a verification code) is sent at once, by the worker that accepted it.
 
     The code's delivery task is in the outbox, committed with the request: if this process dies
@@ -114,10 +115,10 @@ def _send_now(context: NotifyContext, request: domain.NotificationRequest,
     return None
 
 
-def handle_message(context: NotifyContext) -> inbound.MessageHandler:
+def handle_message(context: NotifyContext) -> Handler:
     """The request consumers' handler: the message's JSON read once, into the domain's request."""
 
-    def handle(uow: UnitOfWork, message: InboundMessage) -> inbound.FollowUp | None:
+    def handle(uow: UnitOfWork, message: InboundMessage) -> FollowUp | None:
         request = events.notification_request_of(message.payload, message.message_id)
         return _send_now(context, request, accept(context, uow, request))
 
@@ -135,12 +136,12 @@ def submit(context: NotifyContext, request: domain.NotificationRequest) -> bool:
                              exchange=NOTIFY_EXCHANGE, payload={})
     accepted: list[bool] = []
 
-    def handle(uow: UnitOfWork, _message: InboundMessage) -> inbound.FollowUp | None:
+    def handle(uow: UnitOfWork, _message: InboundMessage) -> FollowUp | None:
         acceptance = accept(context, uow, request)
         accepted.append(acceptance.accepted)
         return _send_now(context, request, acceptance)
 
-    return inbound.process(context, message, handle) and accepted == [True]
+    return process_message(context, events.CONSUMER, message, handle) and accepted == [True]
 
 
 def _opt_outs(session: Session, contacts: list[Contact]) -> dict[str, set[str]]:
