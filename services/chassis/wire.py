@@ -4,15 +4,19 @@
 - decimals: quantities, prices and money travel as decimal strings (``"12.500"``), never doubles;
 - optional fields: ``None`` when a proto3 ``optional`` field is absent;
 - enums: their names, with ``*_UNSPECIFIED`` read as "" (not given);
+- requests: a use case's keyword-only parameters filled from the request fields of those names;
 - pages: a use case's :class:`~services.chassis.paging.Page` as ``next_page_token`` and ``total_size``.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.chassis.db import aware
@@ -83,3 +87,16 @@ def enum_value(enum: Any, name: str | None) -> int:
 def page_fields(page: Page[Any]) -> dict[str, Any]:
     """A list response's ``next_page_token`` and ``total_size``: ``pb.ListXResponse(xs=..., **page_fields(page))``."""
     return {"next_page_token": page.next_page_token, "total_size": page.total_size}
+
+
+def fields_of(message: Message, names: Iterable[str]) -> dict[str, Any]:
+    """The request's fields of these names, repeated ones as tuples: keyword arguments for a use case."""
+    values = {name: getattr(message, name) for name in names}
+    return {name: tuple(value) if isinstance(value, Sequence) and not isinstance(value, str) else value
+            for name, value in values.items()}
+
+
+def arguments(message: Message, use_case: Callable[..., Any]) -> dict[str, Any]:
+    """The use case's keyword-only parameters, filled from the request fields of the same names."""
+    return fields_of(message, [parameter.name for parameter in inspect.signature(use_case).parameters.values()
+                               if parameter.kind is parameter.KEYWORD_ONLY])

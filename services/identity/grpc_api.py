@@ -15,6 +15,7 @@ from protos.identity.v1 import (
     staff_pb2,
     staff_pb2_grpc,
 )
+from services.chassis import wire
 from services.chassis.http_metadata import set_http_status
 from services.chassis.server import ServiceBinding
 from services.chassis.wire import enum_name, moment, page_fields
@@ -79,7 +80,7 @@ class RegistrationServicer(_Servicer, registration_pb2_grpc.RegistrationServiceS
         return views.registration_pb(registered, self._secrets)
 
     def _register(self, use_case, request, context) -> registration_pb2.Registration:
-        return self._created(use_case(self._context, **views.arguments(request, use_case)), context)
+        return self._created(use_case(self._context, **wire.arguments(request, use_case)), context)
 
     def RegisterLegalPerson(self, request, context):
         return self._register(registration.register_legal_person, request, context)
@@ -114,7 +115,7 @@ class AccountServicer(_Servicer, accounts_pb2_grpc.AccountServiceServicer):
         return views.me_pb(*accounts.get_me(self._context), self._secrets)
 
     def UpdateMe(self, request, context):
-        changed = accounts.update_me(self._context, **views.arguments(request, accounts.update_me))
+        changed = accounts.update_me(self._context, **wire.arguments(request, accounts.update_me))
         return views.me_pb(*changed, self._secrets)
 
     def DeleteMe(self, request, context):
@@ -126,11 +127,11 @@ class AccountServicer(_Servicer, accounts_pb2_grpc.AccountServiceServicer):
         return accounts_pb2.PasswordResetDone()
 
     def CreateAccountRecovery(self, request, context):
-        login_name = accounts.recover_account(self._context, **views.arguments(request, accounts.recover_account))
+        login_name = accounts.recover_account(self._context, **wire.arguments(request, accounts.recover_account))
         return accounts_pb2.AccountRecovered(login_name=login_name)
 
     def CreatePhoneChange(self, request, context):
-        masked = accounts.change_phone(self._context, **views.arguments(request, accounts.change_phone))
+        masked = accounts.change_phone(self._context, **wire.arguments(request, accounts.change_phone))
         return accounts_pb2.PhoneChanged(masked_phone=masked)
 
 
@@ -140,7 +141,7 @@ class OrganizationServicer(_Servicer, organizations_pb2_grpc.OrganizationService
         return views.organization_pb(found, self._secrets)
 
     def UpdateOrganization(self, request, context):
-        changes = views.fields_of(request, organizations.EDITABLE_FIELDS)
+        changes = wire.fields_of(request, organizations.EDITABLE_FIELDS)
         return views.organization_pb(organizations.update_organization(self._context, request.id, **changes),
                                      self._secrets)
 
@@ -191,7 +192,7 @@ class OrganizationServicer(_Servicer, organizations_pb2_grpc.OrganizationService
 
 class AdminServicer(_Servicer, staff_pb2_grpc.AdminServiceServicer):
     def CreateStaff(self, request, context):
-        created = staff.create_staff(self._context, **views.arguments(request, staff.create_staff))
+        created = staff.create_staff(self._context, **wire.arguments(request, staff.create_staff))
         return views.account_pb(created, self._secrets)
 
     def ListStaff(self, request, context):

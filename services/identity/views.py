@@ -5,12 +5,10 @@ ID numbers are decrypted only to be masked here; nothing else leaves.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from google.protobuf import json_format
-from google.protobuf.message import Message
 
 from protos.identity.v1 import (
     accounts_pb2,
@@ -30,19 +28,6 @@ from services.identity.handlers.registration import Registered
 from services.identity.handlers.sessions import IssuedSession
 from services.identity.models import Account, AuditEvent, Membership, Organization
 from services.identity.secrets import Secrets
-
-
-def fields_of(message: Message, names: Iterable[str]) -> dict[str, Any]:
-    """The request's fields of these names, repeated ones as tuples: keyword arguments for a use case."""
-    values = {name: getattr(message, name) for name in names}
-    return {name: tuple(value) if isinstance(value, Sequence) and not isinstance(value, str) else value
-            for name, value in values.items()}
-
-
-def arguments(message: Message, use_case: Callable[..., Any]) -> dict[str, Any]:
-    """The use case's keyword-only parameters, filled from the request fields of the same names."""
-    return fields_of(message, [parameter.name for parameter in inspect.signature(use_case).parameters.values()
-                               if parameter.kind is parameter.KEYWORD_ONLY])
 
 
 def recipient_queries(request: directory_pb2.ResolveRecipientsRequest) -> list[RecipientQuery]:

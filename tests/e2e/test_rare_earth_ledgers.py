@@ -4,9 +4,6 @@ traceability both ways, the jobs opening cases, and a case transferred and close
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import time
 
 import pytest
@@ -135,9 +132,7 @@ def test_upload_fix_confirm_reupload_window_and_override(actors):
 
 
 def _run_jobs(stack, *months: str) -> str:
-    env = stack.config.environment(os.environ)
-    result = subprocess.run([sys.executable, "-m", "services.rare_earth", "jobs", *months], env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = stack.run("rare_earth", "jobs", *months)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

@@ -63,3 +63,10 @@ def test_an_absent_field_is_none_and_a_present_one_its_value_even_when_empty():
 def test_an_enum_zero_is_read_as_not_given():
     assert wire.enum_name(echo_pb2.Color, 0) == "" and wire.enum_name(echo_pb2.Color, 2) == "GREEN"
     assert wire.enum_value(echo_pb2.Color, "") == 0 and wire.enum_value(echo_pb2.Color, "BLUE") == 3
+
+
+def test_a_use_case_gets_its_keyword_parameters_from_the_request_fields_of_those_names():
+    def register(context, *, text: str, numbers: tuple[int, ...], bool_value: bool) -> None: ...
+
+    request = echo_pb2.EchoMessage(text="张三", numbers=[3, 1], bool_value=True, int32_value=9)
+    assert wire.arguments(request, register) == {"text": "张三", "numbers": (3, 1), "bool_value": True}

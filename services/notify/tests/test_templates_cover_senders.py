@@ -2,12 +2,14 @@
 
 The sent codes are read from the services' sources: ``template=`` arguments and assignments,
 the first argument of rare_earth's notice helpers, identity's verification-code purposes and
-rare_earth's declared ``events.TEMPLATES`` (code -> params).
+the ``events.TEMPLATES`` (code -> params) a service declares.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
+import importlib.util
 from dataclasses import dataclass, replace
 
 from services.chassis.config import REPO_ROOT
@@ -18,7 +20,7 @@ from services.identity.handlers.codes import TEMPLATE_PREFIX
 from services.notify import domain, seed
 from services.notify.context import NotifyContext
 from services.notify.handlers.templates import TemplateText, current_wording, save_version
-from services.rare_earth import events as rare_earth_events
+from services.notify.templates import all_templates
 
 SENDER_HELPERS = {"notice_to_organization", "notice_to_agencies", "system_notice_to_all", "notification_request"}
 
@@ -72,12 +74,24 @@ def sent_by_sources() -> list[Sent]:
                                                           for t in node.targets):
                     found += [Sent(code, None, where) for code in _constant_strings(node.value)]
     found += [Sent(TEMPLATE_PREFIX + p.lower(), None, "identity purposes") for p in identity_domain.PURPOSES]
-    found += [Sent(code, None, "rare_earth events.TEMPLATES") for code in rare_earth_events.TEMPLATES]
+    found += [Sent(code, None, f"{system} events.TEMPLATES") for system, declared in declared_params().items()
+              for code in declared]
     return found
 
 
+def declared_params() -> dict[str, dict[str, object]]:
+    """system -> {template code: the params it sends}, for each service whose events module declares them."""
+    declared = {}
+    for system in NOTICE_SYSTEMS:
+        name = f"services.{system}.events"
+        if importlib.util.find_spec(name) is not None and hasattr(module := importlib.import_module(name),
+                                                                   "TEMPLATES"):
+            declared[system] = dict(module.TEMPLATES)
+    return declared
+
+
 def _seeded() -> dict[str, TemplateText]:
-    return {text.code: text for text in seed.TEMPLATES}
+    return {text.code: text for text in all_templates()}
 
 
 def _wording(text: TemplateText) -> domain.TemplateWording:
@@ -95,7 +109,7 @@ def test_the_scan_finds_the_senders_it_is_meant_to_check():
 def test_every_template_a_service_sends_is_seeded():
     seeded = _seeded()
     missing = sorted({f"{sent.code} ({sent.where})" for sent in sent_by_sources() if sent.code not in seeded})
-    assert not missing, f"sent but not seeded in services/notify/seed.py: {missing}"
+    assert not missing, f"sent but not seeded by services/notify/templates/: {missing}"
 
 
 def test_every_channel_a_template_is_sent_on_has_wording():
@@ -106,9 +120,11 @@ def test_every_channel_a_template_is_sent_on_has_wording():
     assert not gaps, f"sent on a channel its template has no wording for: {gaps}"
 
 
-def test_rare_earth_params_fill_their_templates_exactly():
+def test_declared_params_fill_their_templates_exactly():
     seeded = _seeded()
-    for code, params in rare_earth_events.TEMPLATES.items():
+    declared = declared_params()
+    assert "rare_earth" in declared
+    for code, params in ((c, p) for system in declared.values() for c, p in system.items()):
         needed = set(_wording(seeded[code]).all_placeholders())
         assert needed <= set(params), f"{code} needs {sorted(needed - set(params))} which rare_earth does not send"
         assert needed == set(params), f"{code} ignores params {sorted(set(params) - needed)}"
@@ -135,7 +151,7 @@ def test_reseeding_updates_seeded_wording_but_keeps_an_admins_edit(postgres_data
     context = _context(postgres_database("notify_seed"))
     signature = context.config.sms_signature
     try:
-        assert seed.seed_templates(context) == len(seed.TEMPLATES)
+        assert seed.seed_templates(context) == len(all_templates())
         assert seed.seed_templates(context) == 0
         approved, login = "rare_earth.registration.approved", "identity.verification_code.login"
         with context.unit_of_work() as uow:
