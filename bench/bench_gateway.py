@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import requests
 
 from bench.load import LoadResult, grpc_load, http_load
 from bench.report import Figure, print_figure, print_header
-from services.chassis.testing import TokenMinter, free_port
+from services.chassis.testing import TokenMinter, free_port, stop_process
 
 RUNS = 3
 SECONDS = 4.0
@@ -51,11 +50,7 @@ def _process(argv: list[str], env: dict[str, str], ready_url: str | None = None)
                 time.sleep(0.1)
         yield
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def _wait_for_port(port: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -15,7 +14,7 @@ import pytest
 import requests
 
 from gateway.tests.conftest import dead_address
-from services.chassis.testing import free_port
+from services.chassis.testing import free_port, stop_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -54,15 +53,9 @@ class GatewayProcess:
         raise RuntimeError("gateway did not start in time")
 
     def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                return self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        code = stop_process(self.process)
         self.log.close()
-        return self.process.returncode
+        return code
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from services.chassis.ratelimit import TokenBucket
 from services.notify.settings import NotifySettings
 
 if TYPE_CHECKING:
-    from services.notify.context import NotifyContext
+    from services.chassis.context import ServiceContext
 
 
 class ProviderFailure(Exception):
@@ -164,6 +164,6 @@ def configured_providers(settings: NotifySettings) -> NotifyProviders:
                            email=RateLimited(email, TokenBucket(settings.email_rate_per_second)))
 
 
-def providers_for(context: NotifyContext) -> NotifyProviders:
+def providers_for(context: ServiceContext) -> NotifyProviders:
     """The definition's factory: the providers its settings name."""
     return configured_providers(context.config)

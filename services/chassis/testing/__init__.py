@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -40,6 +41,17 @@ def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value {result!r}")
         time.sleep(interval)
+
+
+def stop_process(process: subprocess.Popen, signum: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+    """Stop a process the way its supervisor would (SIGTERM), and kill it if it has not exited in time."""
+    if process.poll() is None:
+        process.send_signal(signum)
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return process.wait()
 
 
 def unique_name(label: str) -> str:

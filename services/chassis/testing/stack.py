@@ -24,12 +24,16 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 
 from services.chassis.config import REPO_ROOT, env_prefix
 from services.chassis.registry import SERVICES
 from services.chassis.testing import free_port, wait_until
+
+if TYPE_CHECKING:
+    from deploy.local.stack import StackConfig
 
 READY_TIMEOUT = 240.0
 READY_BANNER = "Tongban is up"
@@ -71,8 +75,15 @@ class Stack:
     # --- where things are --------------------------------------------------------------
 
     @property
+    def config(self) -> StackConfig:
+        """The process set `make run` makes of this environment."""
+        from deploy.local.run import config_from_environment
+
+        return config_from_environment(self.env)
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.env['GATEWAY_PORT']}"
+        return self.config.gateway_url
 
     @property
     def admin(self) -> dict[str, str]:
@@ -81,11 +92,11 @@ class Stack:
 
     @property
     def sms_log(self) -> Path:
-        return self.var_dir / "sent" / "sms.jsonl"
+        return self.config.sms_log
 
     @property
     def mail_dir(self) -> Path:
-        return self.var_dir / "sent" / "mail"
+        return self.config.mail_dir
 
     def ports(self) -> list[int]:
         return [int(self.env["GATEWAY_PORT"]), *(int(self.env[f"{env_prefix(s)}_PORT"]) for s in SERVICES)]
@@ -180,9 +191,7 @@ class Stack:
 
     def run(self, service: str, *command: str, timeout: float = 120) -> subprocess.CompletedProcess:
         """A service's one-shot command (a job, a seed) with the stack's own environment."""
-        from deploy.local.run import config_from_environment
-
-        env = config_from_environment(self.env).environment(self.env)
+        env = self.config.environment(self.env)
         return subprocess.run([sys.executable, "-m", f"services.{service}", *command], env=env,
                               capture_output=True, text=True, timeout=timeout, cwd=REPO_ROOT)
 

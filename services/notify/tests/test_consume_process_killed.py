@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from services.chassis.config import REPO_ROOT
 from services.chassis.messages import notification_request, phone_recipient
-from services.chassis.testing import wait_until
+from services.chassis.testing import stop_process, wait_until
 from services.notify import domain
 from services.notify.models import Delivery
 from services.notify.tests.helpers import declare, publish, sms_lines
@@ -56,11 +56,7 @@ def test_a_consumer_killed_mid_batch_and_restarted_loses_nothing_and_duplicates_
 
         counts = wait_until(settled, timeout=90, interval=0.2, what="every delivery to settle")
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
     assert sum(counts.values()) == BATCH
     texts = Counter(line["to"] for line in sms_lines(sms_path))
     assert all(n == 1 for n in texts.values()), f"sent twice: {[to for to, n in texts.items() if n > 1]}"
