@@ -23,8 +23,8 @@ from protos.rare_earth.v1 import registration_pb2 as registration_pb
 from protos.rare_earth.v1 import resources_pb2 as resources_pb
 from protos.rare_earth.v1 import trace_pb2 as trace_pb
 from services.chassis import wire
+from services.chassis.divisions import divisions
 from services.chassis.http_metadata import set_download_filename
-from services.rare_earth.divisions import divisions
 from services.rare_earth.handlers.affiliation import AffiliationView
 from services.rare_earth.handlers.cases import CaseView
 from services.rare_earth.handlers.confirmation import ConfirmationView, Statistics

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from services.chassis.divisions import regions_over
 from services.chassis.errors import InvalidArgument
-from services.rare_earth.divisions import regions_over
 from services.rare_earth.domain.agencies import OPERATOR, local_authority
 from services.rare_earth.domain.states import CLOSED, OPEN
 

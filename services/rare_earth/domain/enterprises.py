@@ -6,8 +6,8 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 
+from services.chassis.divisions import Divisions
 from services.chassis.errors import Violations
-from services.rare_earth.divisions import Divisions
 from services.rare_earth.domain.states import DRAFT, PENDING_REVIEW, REJECTED
 
 # --- Enterprise types (manual §2.2.2) ---------------------------------------------

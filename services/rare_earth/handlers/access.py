@@ -13,8 +13,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from services.chassis.auth import Caller, require_scope
+from services.chassis.divisions import region_prefix
 from services.chassis.errors import FailedPrecondition, PermissionDenied
-from services.rare_earth.divisions import region_prefix
 from services.rare_earth.domain.agencies import LOCAL_AUTHORITY, OFFICE, OPERATOR, SCOPE, region_of
 from services.rare_earth.domain.enterprises import registration_gate_message
 from services.rare_earth.domain.states import APPROVED

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 
 from services.chassis.auth import current_caller
 from services.chassis.db import new_id, utcnow
+from services.chassis.divisions import divisions, region_prefix
 from services.chassis.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from services.chassis.messages import OutboundMessage
 from services.chassis.paging import Page, paginate
 from services.chassis.uow import UnitOfWork
 from services.rare_earth import events
 from services.rare_earth.config import RareEarthContext
-from services.rare_earth.divisions import divisions, region_prefix
 from services.rare_earth.domain.agencies import LOCAL_AUTHORITY, OFFICE, OPERATOR
 from services.rare_earth.domain.cases import (
     ACTION_TARGETS,

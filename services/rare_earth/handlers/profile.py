@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 
 from services.chassis.db import contains, utcnow
+from services.chassis.divisions import divisions
 from services.chassis.errors import FailedPrecondition, NotFound
 from services.chassis.paging import Page, paginate
 from services.rare_earth.config import RareEarthContext
-from services.rare_earth.divisions import divisions
 from services.rare_earth.domain.enterprises import PARENT_TYPES, PROFILE_FIELDS, validate_enterprise_fields
 from services.rare_earth.domain.states import APPROVED
 from services.rare_earth.handlers.access import (

@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from services.chassis.auth import Caller
 from services.chassis.db import contains, utcnow
+from services.chassis.divisions import divisions
 from services.chassis.errors import Conflict, InvalidArgument, NotFound, Unavailable
 from services.chassis.paging import Page, paginate
 from services.rare_earth import events
 from services.rare_earth.config import RareEarthContext
-from services.rare_earth.divisions import divisions
 from services.rare_earth.domain.agencies import OFFICE, OPERATOR
 from services.rare_earth.domain.enterprises import check_review_reason, validate_enterprise_fields
 from services.rare_earth.domain.states import APPROVED, DRAFT, PENDING_REVIEW, REGISTRATION, REJECTED

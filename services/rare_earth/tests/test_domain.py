@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from services.chassis.divisions import divisions, region_prefix
 from services.chassis.errors import FailedPrecondition, Violations
 from services.chassis.states import machines_of
 from services.rare_earth import events
-from services.rare_earth.divisions import divisions, region_prefix
 from services.rare_earth.domain.agencies import region_of
 from services.rare_earth.domain.enterprises import check_share_ratio, registration_gate_message
 from services.rare_earth.domain.ledgers import check_confirmable
