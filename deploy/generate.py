@@ -224,8 +224,9 @@ def container(name: str, args: Sequence[str], resources: Size, *, service: str |
 
 
 def migrate_container(service: str, name: str = "migrate") -> dict[str, Any]:
-    """Migrations under the database's advisory lock, so replicas starting together take turns."""
-    return container(name, ["deploy.migrate", service], size(service, "migrate", "migrate"), service=service)
+    """Migrations, which take the database's advisory lock, so replicas starting together take turns."""
+    return container(name, [f"services.{service}", "migrate"], size(service, "migrate", "migrate"),
+                     service=service)
 
 
 def pod_spec(service_account: str, containers: list[dict[str, Any]], *, init: Sequence[dict[str, Any]] = (),

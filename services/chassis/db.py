@@ -128,6 +128,10 @@ def is_postgresql(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+def _lock_key(job: str) -> int:
+    return int.from_bytes(hashlib.sha256(job.encode()).digest()[:8], "big", signed=True)
+
+
 @contextmanager
 def single_run(engine: Engine, job: str) -> Iterator[bool]:
     """Yields whether this process may run ``job`` now: False while another run holds it.
@@ -138,12 +142,30 @@ def single_run(engine: Engine, job: str) -> Iterator[bool]:
     if not is_postgresql(engine):
         yield True
         return
-    key = int.from_bytes(hashlib.sha256(job.encode()).digest()[:8], "big", signed=True)
     with engine.connect() as connection:
-        acquired = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+        acquired = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                           {"key": _lock_key(job)}).scalar())
         try:
             yield acquired
         finally:
             if acquired:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _lock_key(job)})
+            connection.rollback()
+
+
+@contextmanager
+def one_at_a_time(engine: Engine, job: str) -> Iterator[None]:
+    """Run the block while no other process runs ``job`` on this database, waiting for it if one does.
+
+    The same advisory lock as :func:`single_run`, taken with a wait instead of a refusal.
+    """
+    if not is_postgresql(engine):
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _lock_key(job)})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _lock_key(job)})
             connection.rollback()

@@ -1,9 +1,10 @@
 """gRPC client channels: one per upstream per process, created lazily so it is made after a fork.
 
-Channels carry the 16 MiB receive limit, keepalive within the servers' limits and a
+Channels carry the 16 MiB receive limit, keepalive within the servers' limits, a
 retry policy on UNAVAILABLE (service-config JSON, so gRPC itself retries with
-back-off). Callers pass a deadline on every call; :data:`DEFAULT_DEADLINE` is the norm.
-Every call carries the current trace context and request id in its metadata.
+back-off) and round-robin over every address the service's name resolves to.
+Callers pass a deadline on every call; :data:`DEFAULT_DEADLINE` is the norm. Every call
+carries the current trace context and request id in its metadata.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from services.chassis.server import MAX_MESSAGE_BYTES
 
 DEFAULT_DEADLINE = 5.0
 
-RETRY_SERVICE_CONFIG = json.dumps({
+# round_robin: a name that resolves to several pods (a headless Kubernetes Service) gets a
+# subchannel per address and spreads calls over all of them; pick_first would pin one pod.
+SERVICE_CONFIG = json.dumps({
+    "loadBalancingConfig": [{"round_robin": {}}],
     "methodConfig": [{
         "name": [{}],
         "retryPolicy": {
@@ -41,7 +45,7 @@ CHANNEL_OPTIONS = (
     ("grpc.keepalive_timeout_ms", 10_000),
     ("grpc.keepalive_permit_without_calls", 0),
     ("grpc.enable_retries", 1),
-    ("grpc.service_config", RETRY_SERVICE_CONFIG),
+    ("grpc.service_config", SERVICE_CONFIG),
 )
 
 Resolver = Callable[[str], str]

@@ -33,7 +33,16 @@ def alembic_config(metadata: MetaData, versions_dir: Path, database_url: str) ->
 
 
 def upgrade(metadata: MetaData, versions_dir: Path, database_url: str) -> None:
-    command.upgrade(alembic_config(metadata, versions_dir, database_url), "head")
+    """Bring the database to head. Alembic takes no lock: replicas starting together queue on one here,
+    and those after the first find the schema at head and do nothing."""
+    from services.chassis.db import make_engine, one_at_a_time
+
+    engine = make_engine(database_url)
+    try:
+        with one_at_a_time(engine, "alembic.upgrade"):
+            command.upgrade(alembic_config(metadata, versions_dir, database_url), "head")
+    finally:
+        engine.dispose()
 
 
 def make_revision(metadata: MetaData, versions_dir: Path, database_url: str, message: str) -> None:

@@ -28,8 +28,6 @@ def by_key(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def service_of(container: Mapping[str, Any]) -> str | None:
     """The registry service a container runs as, from its arguments (None: the gateway)."""
     args = container["args"]
-    if args[0] == "deploy.migrate":
-        return args[1]
     if args[0].startswith("services."):
         return args[0].removeprefix("services.")
     return None
@@ -153,7 +151,7 @@ def test_every_registry_service_has_its_server_relay_workers_service_and_cronjob
         assert all(probe in server["containers"][0] and server["containers"][0][probe]["grpc"]["port"] == spec.port
                    for probe in ("startupProbe", "readinessProbe", "livenessProbe"))
         # Migrations run before the new version serves: the pod's first step, under the lock.
-        assert [c["args"] for c in server["initContainers"]] == [["deploy.migrate", spec.name]]
+        assert [c["args"] for c in server["initContainers"]] == [[f"services.{spec.name}", "migrate"]]
         service = index[f"Service/{name}"]["spec"]
         assert service["ports"][0]["port"] == spec.port and service["clusterIP"] == "None"
         server_labels = policy.pod_template(index[f"Deployment/{name}"])["metadata"]["labels"]
@@ -226,13 +224,13 @@ def test_the_seed_job_migrates_then_runs_every_reference_seed_in_order(overlay):
     for spec in REGISTRY:
         reference = [s for s in spec.seeds if (spec.name, s) not in generate.DEMO_SEEDS]
         if reference:
-            expected += [["deploy.migrate", spec.name], *([f"services.{spec.name}", s] for s in reference)]
+            expected += [[f"services.{spec.name}", "migrate"], *([f"services.{spec.name}", s] for s in reference)]
     assert steps == expected
     assert ["services.notify", "seed-templates"] in steps
     demo = [f"{spec.name}:{s}" for spec in REGISTRY for s in spec.seeds if (spec.name, s) in generate.DEMO_SEEDS]
     if name == "dev":
         assert [":".join((a[0].removeprefix("services."), a[1])) for a in _seed_steps(objects, "tongban-seed-demo")
-                if a[0] != "deploy.migrate"] == demo
+                if a[1] != "migrate"] == demo
     else:
         assert "Job/tongban-seed-demo" not in by_key(objects)
 

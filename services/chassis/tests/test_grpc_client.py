@@ -6,7 +6,7 @@ import pytest
 
 from services.chassis import grpc_client
 from services.chassis.grpc_client import ChannelFactory
-from services.chassis.server import MAX_MESSAGE_BYTES
+from services.chassis.server import MAX_MESSAGE_BYTES, start_server
 from services.chassis.telemetry import bind_request_id, reset_request_id
 from services.chassis.tests import probe
 
@@ -147,3 +147,31 @@ def test_an_unavailable_instance_is_resolved_again_on_the_next_call(server):
         assert resolved == addresses
     finally:
         factory.close()
+
+
+def test_calls_to_a_name_with_two_servers_behind_it_reach_both():
+    """A headless Service's name resolves to every ready pod; round-robin spreads calls over them."""
+    from services.chassis.tests.dns_stand_in import dns_stand_in
+
+    port = probe.free_port()
+    answered: list[str] = []
+
+    def server_on(host: str):
+        def who(_payload: bytes, _context) -> bytes:
+            answered.append(host)
+            return host.encode()
+        return start_server([probe.binding({"Who": who})], host=host, port=port, workers=2)
+
+    servers = [server_on("127.0.0.1"), server_on("127.0.0.2")]
+    try:
+        with dns_stand_in({"identity.tongban.svc": ["127.0.0.1", "127.0.0.2"]}) as dns:
+            factory = ChannelFactory.static({"identity": f"dns://{dns}/identity.tongban.svc:{port}"})
+            channel = factory.channel("identity")
+            for _ in range(20):
+                probe.unary(channel, "Who")
+            factory.close()
+    finally:
+        for server in servers:
+            server.stop(0)
+    assert set(answered) == {"127.0.0.1", "127.0.0.2"}
+    assert min(answered.count("127.0.0.1"), answered.count("127.0.0.2")) >= 5

@@ -1,11 +1,15 @@
 """Every service's migrations build its schema from nothing, and match its models exactly."""
 
 import importlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from services.chassis import migrations
+from services.chassis.config import REPO_ROOT
 from services.chassis.registry import SERVICES
 
 
@@ -32,3 +36,15 @@ def test_a_model_without_a_migration_is_reported(postgres_database, tmp_path):
     [difference] = migrations.differences(metadata, url)
     assert difference[0] == "add_table"
     assert difference[1].name == "applications"
+
+
+def test_replicas_migrating_one_database_at_once_take_turns_and_apply_it_once(postgres_database):
+    """Alembic takes no lock of its own; three pods starting together must not all apply the same upgrade."""
+    url = postgres_database("migrate_together")
+    env = {**os.environ, "INSPECTION_DATABASE_URL": url, "TONGBAN_ENV": "test"}
+    runs = [subprocess.Popen([sys.executable, "-m", "services.inspection", "migrate"], env=env, cwd=REPO_ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(3)]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], outputs
+    assert sum("Running upgrade" in output for output in outputs) == 1, outputs
+    assert migrations.differences(definition_of("inspection").metadata, url) == []
