@@ -90,7 +90,7 @@ def test_tests_generated_code_and_local_files_stay_out(path):
 
 @pytest.mark.parametrize("path", ["pyproject.toml", "constraints.txt", "protos/generate.py",
                                   "protos/identity/v1/accounts.proto", "services/chassis/alembic/env.py",
-                                  "services/rare_earth/data/divisions.json", "gateway/gunicorn_conf.py",
+                                  "services/chassis/data/divisions.json", "gateway/gunicorn_conf.py",
                                   "deploy/probe.py"])
 def test_what_runs_goes_in(path):
     assert in_context(path)
