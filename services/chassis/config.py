@@ -125,6 +125,17 @@ def default_database_url(service: str) -> str:
     return f"sqlite:///{REPO_ROOT / 'var' / f'{service}.db'}"
 
 
+# The broker of a developer's machine; production must name its own.
+DEV_AMQP_URL = "amqp://guest:guest@localhost:5672/%2F"
+
+
+def refuse_dev_broker(env: Env, name: str, url: str) -> None:
+    """RabbitMQ's guest account only works from localhost: in production it means a forgotten default."""
+    parts = urlsplit(url)
+    if parts.username == "guest" or (parts.hostname or "") in ("localhost", "127.0.0.1", "::1"):
+        env.problems.append(f"{name} must name the production broker and its own user, not guest@localhost")
+
+
 def service_address(env: Env, service: str) -> str:
     """Where to reach a service's gRPC server: `<SERVICE>_ADDR`, localhost in dev."""
     return env.address(f"{env_prefix(service)}_ADDR", f"localhost:{DEFAULT_PORTS[service]}")
@@ -164,7 +175,11 @@ class ServiceSettings:
     def read(cls, service: str, env: Env, prefix: str) -> ServiceSettings:
         """Read without checking, so a service's own settings can add their problems first."""
         environment = env.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod"))
-        database_default: str | object = default_database_url(service) if environment != "prod" else REQUIRED
+        production = environment == "prod"
+        database_default: str | object = default_database_url(service) if not production else REQUIRED
+        amqp_url = env.url("AMQP_URL", REQUIRED if production else DEV_AMQP_URL, schemes=("amqp", "amqps"))
+        if production:
+            refuse_dev_broker(env, "AMQP_URL", amqp_url)
         return cls(
             service=service,
             environment=environment,
@@ -173,7 +188,7 @@ class ServiceSettings:
             grpc_port=env.int(f"{prefix}_PORT", DEFAULT_PORTS[service], minimum=1, maximum=65535),
             grpc_workers=env.int(f"{prefix}_GRPC_WORKERS", 16, minimum=1, maximum=256),
             grace_seconds=env.float("GRPC_GRACE_SECONDS", 10.0, minimum=0.0),
-            amqp_url=env.url("AMQP_URL", "amqp://guest:guest@localhost:5672/%2F", schemes=("amqp", "amqps")),
+            amqp_url=amqp_url,
             consul_http_addr=env.optional("CONSUL_HTTP_ADDR"),
             log_level=env.str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
             peers={name: service_address(env, name) for name in SERVICES},

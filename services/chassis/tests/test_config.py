@@ -55,14 +55,28 @@ def test_dev_runs_with_no_variables_at_all():
     assert settings.advertise_host is None
 
 
-def test_production_requires_the_service_database_url():
+PRODUCTION_BROKER = "amqps://notify:s3cret@rabbitmq.tongban.svc:5671/tongban"
+
+
+def test_production_requires_the_service_database_url_and_a_broker():
     with pytest.raises(ConfigError) as raised:
         ServiceSettings.from_env("notify", {"TONGBAN_ENV": "prod"})
-    assert raised.value.problems == ["NOTIFY_DATABASE_URL is required but not set"]
+    assert set(raised.value.problems) == {"NOTIFY_DATABASE_URL is required but not set",
+                                          "AMQP_URL is required but not set"}
 
     settings = ServiceSettings.from_env(
-        "notify", {"TONGBAN_ENV": "prod", "NOTIFY_DATABASE_URL": "postgresql://db/notify"})
-    assert settings.database_url == "postgresql://db/notify"
+        "notify", {"TONGBAN_ENV": "prod", "NOTIFY_DATABASE_URL": "postgresql://db/notify",
+                   "AMQP_URL": PRODUCTION_BROKER})
+    assert settings.database_url == "postgresql://db/notify" and settings.amqp_url == PRODUCTION_BROKER
+
+
+@pytest.mark.parametrize("broker", ["amqp://guest:guest@localhost:5672/%2F", "amqp://guest:guest@rabbitmq/%2F",
+                                    "amqp://notify:x@127.0.0.1/tongban"])
+def test_production_refuses_the_developers_broker_naming_the_variable(broker):
+    with pytest.raises(ConfigError) as raised:
+        ServiceSettings.from_env("notify", {"TONGBAN_ENV": "prod", "NOTIFY_DATABASE_URL": "postgresql://db/notify",
+                                            "AMQP_URL": broker})
+    assert raised.value.problems == ["AMQP_URL must name the production broker and its own user, not guest@localhost"]
 
 
 def test_peer_addresses_and_advertised_host_come_from_the_environment():
