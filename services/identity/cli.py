@@ -82,6 +82,9 @@ def seed_demo(context: IdentityContext, argv: Sequence[str]) -> int:
     print("  staff              demo_re_office   phone 13900000003  MIIT_RE_OFFICE")
     print("  staff              demo_operator    phone 13900000004  RE_OPERATOR")
     print("  staff              demo_local_auth  phone 13900000005  LOCAL_AUTHORITY:110000")
+    print("  staff              demo_ccpit       phone 13900000006  CCPIT:BEIJING (pre-review and visa officer)")
+    print("  signer (手签员)    demo_signer      phone 13900000007  SIGNER of the demo enterprise, scope origin_cert")
+    print("  staff              demo_customs     phone 13900000008  CUSTOMS:0100 (certificate-of-origin check)")
     return 0
 
 

@@ -36,7 +36,11 @@ OWNER, ADMIN_ROLE, AGENT, SIGNER = "OWNER", "ADMIN", "AGENT", "SIGNER"
 MEMBER_ROLES = (OWNER, ADMIN_ROLE, AGENT, SIGNER)
 ASSIGNABLE_ROLES = (AGENT, SIGNER)
 MANAGER_ROLES = (OWNER, ADMIN_ROLE)
+# What a former ADMIN becomes when the admin role moves on.
+FORMER_ADMIN_ROLES = (AGENT, SIGNER)
 SCOPES = SYSTEM_SCOPES
+# Hand-signers (手签员) sign certificates of origin: the system a new signer acts in unless told otherwise.
+SIGNER_SYSTEMS = tuple(s for s in SCOPES if s == "origin_cert")
 
 _LOGIN_NAME = re.compile(r"[A-Za-z0-9_]{6,15}")
 # Platform admins are not bound by the enterprise registration form; the dev default is `admin`.

@@ -29,6 +29,7 @@ from services.identity.handlers import (
     queries,
     registration,
     sessions,
+    signers,
     staff,
 )
 from services.identity.providers import IdentityContext
@@ -163,7 +164,7 @@ class OrganizationServicer(_Servicer, organizations_pb2_grpc.OrganizationService
 
     def ListMembers(self, request, context):
         return views.members_pb(members.list_members(self._context, request.organization_id, request.status,
-                                                     request.page_size, request.page_token))
+                                                     request.page_size, request.page_token, request.role))
 
     def SetMemberScopes(self, request, context):
         return views.member_pb(*members.set_member_scopes(self._context, request.organization_id,
@@ -187,7 +188,17 @@ class OrganizationServicer(_Servicer, organizations_pb2_grpc.OrganizationService
         return self._move(request, domain.REMOVED)
 
     def TransferAdmin(self, request, context):
-        return views.members_pb(members.transfer_admin(self._context, request.id, request.to_account_id))
+        return views.members_pb(members.transfer_admin(self._context, request.id, request.to_account_id,
+                                                       request.former_admin_role))
+
+    def CreateSigner(self, request, context):
+        created = signers.create_signer(self._context, **wire.arguments(request, signers.create_signer))
+        set_http_status(context, 201)
+        return views.member_pb(*created)
+
+    def DeleteMemberAccount(self, request, context):
+        return views.member_pb(*signers.delete_member_account(self._context, request.organization_id,
+                                                              request.account_id))
 
 
 class AdminServicer(_Servicer, staff_pb2_grpc.AdminServiceServicer):

@@ -25,10 +25,15 @@ DEMO_ACCOUNTS = (
     ("demo_re_office", domain.STAFF, "稀土办审核员", "13900000003", "MIIT_RE_OFFICE", ("REVIEWER",)),
     ("demo_operator", domain.STAFF, "运营机构人员", "13900000004", "RE_OPERATOR", ("OPERATOR",)),
     ("demo_local_auth", domain.STAFF, "地方主管部门", "13900000005", "LOCAL_AUTHORITY:110000", ("REVIEWER",)),
+    # A CCPIT Beijing officer who both pre-reviews products and signs certificates (签证).
+    ("demo_ccpit", domain.STAFF, "贸促会签证员", "13900000006", "CCPIT:BEIJING", ("PRE_REVIEWER", "VISA_OFFICER")),
+    ("demo_signer", domain.NATURAL_PERSON, "王手签", "13900000007", None, ()),
+    ("demo_customs", domain.STAFF, "海关查验员", "13900000008", "CUSTOMS:0100", ("CHECKER",)),
 )
 # The demo organisation's members: login, role, granted scopes.
 DEMO_MEMBERS = (("demo_enterprise", domain.OWNER, domain.SCOPES),
-                ("demo_agent", domain.AGENT, ("rare_earth", "origin_cert")))
+                ("demo_agent", domain.AGENT, ("rare_earth", "origin_cert")),
+                ("demo_signer", domain.SIGNER, domain.SIGNER_SYSTEMS))
 
 
 def _id_with_check(first_17: str) -> str:
@@ -49,7 +54,7 @@ def _demo_account(context: IdentityContext, session: Session, login: str, kind: 
                       email=f"{login}@example.com", agency=agency, staff_roles=" ".join(roles),
                       staff_systems=domain.format_scopes(systems_of_agency(agency or "")),
                       created_at=now, updated_at=now)
-    if kind == domain.NATURAL_PERSON:
+    if login == "demo_agent":
         agent_id = _id_with_check(DEMO_AGENT_ID[:17])
         account.id_type = "RESIDENT_ID"
         account.id_number_encrypted = secrets.encrypt(agent_id, "id-number")

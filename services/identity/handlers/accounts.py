@@ -9,6 +9,7 @@ from services.chassis.auth import require_authenticated
 from services.chassis.db import utcnow
 from services.chassis.errors import FailedPrecondition, InvalidArgument, Unauthenticated, Violations
 from services.chassis.messages import domain_event, notification_request, phone_recipient
+from services.chassis.uow import UnitOfWork
 from services.identity import domain, events
 from services.identity.handlers.codes import CodeCheck, check_code, check_codes
 from services.identity.handlers.common import (
@@ -199,6 +200,63 @@ def change_phone(context: IdentityContext, *, identifier: str, new_phone: str, n
     return domain.mask_phone(account.phone)
 
 
+def _departure_refusal(session: Session, account: Account) -> FailedPrecondition | None:
+    """Why the account may not leave yet (§1.2.1): an ADMIN transfers first; an OWNER hands administration over."""
+    memberships = session.scalars(select(Membership).where(
+        Membership.account_id == account.id, Membership.role.in_(domain.MANAGER_ROLES),
+        Membership.status == domain.ACTIVE)).all()
+    for membership in memberships:
+        if membership.role == domain.ADMIN_ROLE:
+            return FailedPrecondition("管理员离职，需提前转移管理员身份，再由新的管理员注销原管理员账号",
+                                      reason="ADMIN_MUST_TRANSFER",
+                                      metadata={"organizationId": membership.organization_id})
+        others = session.execute(select(Membership.role, Membership.status).where(
+            Membership.organization_id == membership.organization_id, Membership.account_id != account.id,
+            Membership.status.in_(domain.BINDING_STATUSES))).all()
+        # With an active ADMIN in place the organisation keeps a manager when its legal-person account leaves.
+        if others and (domain.ADMIN_ROLE, domain.ACTIVE) not in [tuple(row) for row in others]:
+            return FailedPrecondition("单位仍有成员或待审核的经办人申请：请先将管理员身份移交给其他成员，"
+                                      "或移除全部成员后再注销法人账号", reason="ORGANIZATION_HAS_MEMBERS",
+                                      metadata={"organizationId": membership.organization_id})
+    return None
+
+
+def erase_account(uow: UnitOfWork, account: Account, *, actor_id: str, action: str, detail: str = "") -> None:
+    """The account's personal data erased, its memberships removed and sessions ended, in the caller's unit of work.
+
+    The person is told by SMS to the phone itself: after erasure nothing links the account to a contact point.
+    """
+    session = uow.session
+    now = utcnow()
+    if account.phone:
+        uow.publish(notification_request(
+            system="identity", category="account", template="identity.account.deleted",
+            recipients=[phone_recipient(account.phone)], channels=["SMS"], mandatory=True,
+            params={"loginName": account.login_name or "",
+                    "deletedAt": f"{now.astimezone(domain.CST):%Y-%m-%d %H:%M}"}))
+    memberships = session.execute(select(Membership.organization_id, Membership.role)
+                                  .where(Membership.account_id == account.id)).all()
+    domain.MEMBERSHIP.update(session, Membership, domain.REMOVED, Membership.account_id == account.id,
+                             scopes="", updated_at=now)
+    for organization_id, role in memberships:
+        if role == domain.OWNER:
+            # The legal representative's ID number is personal data of the person leaving.
+            session.execute(update(Organization).where(Organization.id == organization_id)
+                            .values(legal_rep_id_encrypted=None, legal_rep_id_lookup=None, updated_at=now))
+    revoke_families(session, account.id, "ACCOUNT_DELETED")
+    session.execute(delete(LoginFailure).where(LoginFailure.account_id == account.id))
+    domain.ACCOUNT.move(account, domain.DELETED, f"账号当前状态为{domain.ACCOUNT.label(account.status)}，不能注销")
+    account.deleted_at, account.updated_at = now, now
+    account.login_name = None
+    account.password_hash = None
+    account.name = ""
+    account.phone = account.email = None
+    account.id_type = account.id_number_encrypted = account.id_number_lookup = None
+    audit(session, action, target=account.id, actor_id=actor_id, detail=detail)
+    uow.publish(domain_event(events.ACCOUNT_DELETED, {
+        "accountId": account.id, "organizationIds": [o for o, _role in memberships], "deletedAt": now.isoformat()}))
+
+
 def delete_me(context: IdentityContext, sms_code: str) -> str:
     """Erase the caller's personal data and end its sessions; answers the account id."""
     caller = require_authenticated()
@@ -209,46 +267,11 @@ def delete_me(context: IdentityContext, sms_code: str) -> str:
         account = _own_account(session, caller.account_id, for_update=True)
         if account.kind == domain.ADMIN:
             raise FailedPrecondition("平台管理员账号不能注销", reason="ADMIN_UNDELETABLE")
-        owned = session.scalars(select(Membership.organization_id).where(
-            Membership.account_id == account.id, Membership.role == domain.OWNER)).all()
-        for organization_id in owned:
-            others = session.scalar(select(Membership.id).where(
-                Membership.organization_id == organization_id, Membership.account_id != account.id,
-                Membership.status.in_(domain.BINDING_STATUSES)).limit(1))
-            if others is not None:
-                raise FailedPrecondition("单位仍有成员或待审核的经办人申请，请先移除后再注销法人账号",
-                                         reason="ORGANIZATION_HAS_MEMBERS",
-                                         metadata={"organizationId": organization_id})
+        if refusal := _departure_refusal(session, account):
+            raise refusal
         if wrong := check_code(context.providers.secrets, session,
                                CodeCheck("DELETE_ACCOUNT", account.phone, sms_code, "smsCode")):
             commit_and_raise(uow, wrong)
-        now = utcnow()
-        if account.phone:
-            # Sent to the phone itself: after erasure nothing links the account to a contact point.
-            uow.publish(notification_request(
-                system="identity", category="account", template="identity.account.deleted",
-                recipients=[phone_recipient(account.phone)], channels=["SMS"], mandatory=True,
-                params={"loginName": account.login_name or "",
-                        "deletedAt": f"{now.astimezone(domain.CST):%Y-%m-%d %H:%M}"}))
-        organization_ids = session.scalars(select(Membership.organization_id)
-                                           .where(Membership.account_id == account.id)).all()
-        domain.MEMBERSHIP.update(session, Membership, domain.REMOVED, Membership.account_id == account.id,
-                                 scopes="", updated_at=now)
-        for organization_id in owned:
-            # The legal representative's ID number is personal data of the person leaving.
-            session.execute(update(Organization).where(Organization.id == organization_id)
-                            .values(legal_rep_id_encrypted=None, legal_rep_id_lookup=None, updated_at=now))
-        revoke_families(session, account.id, "ACCOUNT_DELETED")
-        session.execute(delete(LoginFailure).where(LoginFailure.account_id == account.id))
-        domain.ACCOUNT.move(account, domain.DELETED)
-        account.deleted_at, account.updated_at = now, now
-        account.login_name = None
-        account.password_hash = None
-        account.name = ""
-        account.phone = account.email = None
-        account.id_type = account.id_number_encrypted = account.id_number_lookup = None
-        audit(session, "ACCOUNT_DELETED", target=account.id, actor_id=account.id)
-        uow.publish(domain_event(events.ACCOUNT_DELETED, {
-            "accountId": account.id, "organizationIds": list(organization_ids), "deletedAt": now.isoformat()}))
+        erase_account(uow, account, actor_id=account.id, action="ACCOUNT_DELETED")
         uow.commit()
     return account.id

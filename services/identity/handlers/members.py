@@ -7,9 +7,10 @@ from sqlalchemy.orm import Session
 
 from services.chassis.db import utcnow
 from services.chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.chassis.messages import account_recipient, notification_request
 from services.chassis.paging import Page, paginate
 from services.identity import domain
-from services.identity.handlers.common import audit, membership_of
+from services.identity.handlers.common import audit, get_organization, membership_of
 from services.identity.handlers.organizations import require_manager
 from services.identity.models import Account, Membership
 from services.identity.providers import IdentityContext
@@ -21,18 +22,22 @@ _STATUS_ACTIONS = {domain.ACTIVE: "MEMBER_ENABLED", domain.DISABLED: "MEMBER_DIS
 
 
 def list_members(context: IdentityContext, organization_id: str, status: str, page_size: int,
-                 page_token: str) -> Page[Member]:
+                 page_token: str, role: str = "") -> Page[Member]:
     if status:
         domain.check_choice("status", status, domain.MEMBERSHIP.states, "状态")
+    if role:
+        domain.check_choice("role", role, domain.MEMBER_ROLES, "角色")
     with context.unit_of_work(read_only=True) as uow:
         require_manager(uow.session, organization_id)
-        return _members_page(uow.session, organization_id, status, page_size, page_token)
+        return _members_page(uow.session, organization_id, status, page_size, page_token, role)
 
 
 def _members_page(session: Session, organization_id: str, status: str, page_size: int,
-                  page_token: str) -> Page[Member]:
+                  page_token: str, role: str = "") -> Page[Member]:
     query = (select(Membership).where(Membership.organization_id == organization_id)
              .order_by(Membership.created_at, Membership.id))
+    if role:
+        query = query.where(Membership.role == role)
     query = query.where(Membership.status == status) if status else query.where(
         Membership.status.in_(domain.MEMBER_STATUSES))
     page = paginate(session, query, page_size, page_token)
@@ -40,7 +45,7 @@ def _members_page(session: Session, organization_id: str, status: str, page_size
                 page.total_size)
 
 
-def _target_member(session: Session, organization_id: str, account_id: str, manager: Membership) -> Membership:
+def target_member(session: Session, organization_id: str, account_id: str, manager: Membership) -> Membership:
     membership = membership_of(session, account_id, organization_id, for_update=True)
     if membership is None or membership.status not in domain.MEMBER_STATUSES:
         raise NotFound("成员不存在", reason="MEMBER_NOT_FOUND")
@@ -62,7 +67,7 @@ def set_member_scopes(context: IdentityContext, organization_id: str, account_id
     with context.unit_of_work() as uow:
         session = uow.session
         manager = require_manager(session, organization_id)
-        membership = _target_member(session, organization_id, account_id, manager)
+        membership = target_member(session, organization_id, account_id, manager)
         before = membership.scopes
         membership.scopes = domain.format_scopes(list(scopes))
         membership.updated_at = utcnow()
@@ -78,7 +83,7 @@ def set_member_role(context: IdentityContext, organization_id: str, account_id: 
     with context.unit_of_work() as uow:
         session = uow.session
         manager = require_manager(session, organization_id)
-        membership = _target_member(session, organization_id, account_id, manager)
+        membership = target_member(session, organization_id, account_id, manager)
         if membership.role == domain.ADMIN_ROLE:
             raise FailedPrecondition("管理员的角色请通过移交管理员变更", reason="USE_TRANSFER_ADMIN")
         membership.role = role
@@ -94,7 +99,7 @@ def change_member_status(context: IdentityContext, organization_id: str, account
     with context.unit_of_work() as uow:
         session = uow.session
         manager = require_manager(session, organization_id)
-        membership = _target_member(session, organization_id, account_id, manager)
+        membership = target_member(session, organization_id, account_id, manager)
         domain.move_membership(membership, target)
         membership.updated_at = utcnow()
         if target == domain.REMOVED:
@@ -105,10 +110,16 @@ def change_member_status(context: IdentityContext, organization_id: str, account
     return membership, account
 
 
-def transfer_admin(context: IdentityContext, organization_id: str, to_account_id: str) -> Page[Member]:
-    """The ADMIN role moves to another active member; answers the members as they are after it."""
+def transfer_admin(context: IdentityContext, organization_id: str, to_account_id: str,
+                   former_admin_role: str = "") -> Page[Member]:
+    """The ADMIN role moves to another active member (授权); answers the members as they are after it.
+
+    The OWNER may hand administration over too, before its legal-person account leaves.
+    """
     if not to_account_id:
         raise InvalidArgument.for_field("toAccountId", "请选择新的管理员")
+    former_admin_role = former_admin_role or domain.AGENT
+    domain.check_choice("formerAdminRole", former_admin_role, domain.FORMER_ADMIN_ROLES, "原管理员的新角色")
     with context.unit_of_work() as uow:
         session = uow.session
         manager = require_manager(session, organization_id)
@@ -122,10 +133,14 @@ def transfer_admin(context: IdentityContext, organization_id: str, to_account_id
                                  .with_for_update()).all()
         now = utcnow()
         for admin in admins:
-            admin.role, admin.updated_at = domain.AGENT, now
+            admin.role, admin.updated_at = former_admin_role, now
         target.role, target.updated_at = domain.ADMIN_ROLE, now
         audit(session, "ADMIN_TRANSFERRED", target=to_account_id,
-              detail=f"organization {organization_id} by {manager.role}")
+              detail=f"organization {organization_id} by {manager.role}; former admin now {former_admin_role}")
+        uow.publish(notification_request(
+            system="identity", category="member", template="identity.admin.transferred",
+            recipients=[account_recipient(to_account_id)], channels=["IN_SITE", "SMS"],
+            params={"organizationName": get_organization(session, organization_id).name}))
         members = _members_page(session, organization_id, "", 0, "")
         uow.commit()
     return members
