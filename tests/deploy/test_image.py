@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from deploy import generate
+from deploy.manifests.facts import UID
 
 REPO = generate.DEPLOY.parent
 DOCKERFILE = generate.DEPLOY / "Dockerfile"
@@ -66,8 +67,8 @@ def test_every_base_image_is_pinned_by_digest():
 
 def test_the_image_runs_as_the_user_the_manifests_require():
     users = [value for kind, value in instructions() if kind == "USER"]
-    assert users == [f"{generate.UID}:{generate.UID}"]
-    assert generate.UID != 0
+    assert users == [f"{UID}:{UID}"]
+    assert UID != 0
 
 
 def test_what_the_dockerfile_copies_exists_and_is_in_the_context():

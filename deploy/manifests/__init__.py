@@ -1,0 +1,1 @@
+"""The pieces `make manifests` (deploy/generate.py) builds the Kubernetes manifests from."""
