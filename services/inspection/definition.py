@@ -2,6 +2,19 @@
 
 from services.chassis.context import ServiceDefinition
 from services.inspection import grpc_api
+from services.inspection.config import make_providers, read_config
+from services.inspection.jobs import jobs_command
 from services.inspection.models import Base
+from services.inspection.seed import seed_demo_command
 
-DEFINITION = ServiceDefinition(name="inspection", metadata=Base.metadata, bindings=grpc_api.bindings)
+DEFINITION = ServiceDefinition(
+    name="inspection",
+    metadata=Base.metadata,
+    bindings=grpc_api.bindings,
+    config=read_config,
+    providers=make_providers,
+    commands={
+        "seed-demo": ("load the demo reference data and filed institutions (idempotent)", seed_demo_command),
+        "jobs": ("end the not-recognised disposals whose period has run out (idempotent)", jobs_command),
+    },
+)

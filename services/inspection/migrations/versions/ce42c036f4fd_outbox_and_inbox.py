@@ -1,4 +1,4 @@
-"""outbox and inbox
+"""outbox and inbox, and the attachment tables
 
 Revision ID: ce42c036f4fd
 Revises: 
@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from services.chassis.documents.migrations import create_attachment_tables, drop_attachment_tables
 from services.chassis.migrations import create_message_tables, drop_message_tables
 
 revision: str = 'ce42c036f4fd'
@@ -18,7 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     create_message_tables(op)
+    create_attachment_tables(op)
 
 
 def downgrade() -> None:
+    drop_attachment_tables(op)
     drop_message_tables(op)

@@ -1,0 +1,13 @@
+"""The gRPC servicers, one per service of the protos: request -> plain values -> use case -> view."""
+
+from __future__ import annotations
+
+from services.chassis.server import ServiceBinding
+from services.inspection.config import InspectionContext
+from services.inspection.grpc_api.reference import ReferenceServicer
+
+SERVICERS = (ReferenceServicer,)
+
+
+def bindings(context: InspectionContext) -> list[ServiceBinding]:
+    return [ServiceBinding.of(servicer(context)) for servicer in SERVICERS]
