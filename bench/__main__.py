@@ -1,6 +1,7 @@
 """`make bench`: run every benchmark module (bench/bench_*.py) in turn, or those named.
 
-``python -m bench gateway identity`` runs bench_gateway.py and bench_identity.py only.
+``python -m bench gateway identity`` runs bench_gateway.py and bench_identity.py only. The goals the
+benchmarks checked are printed again at the end, each met or not.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import importlib
 import sys
 import time
 from pathlib import Path
+
+from bench import goals
 
 
 def main(argv: list[str]) -> int:
@@ -23,6 +26,7 @@ def main(argv: list[str]) -> int:
             failed.append(name)
             print(f"benchmark {name} failed: {exc!r}", flush=True)
         print(f"({name}: {time.monotonic() - started:.0f}s)", flush=True)
+    goals.print_summary()
     return 1 if failed else 0
 
 

@@ -4,6 +4,16 @@ hash rate, and access-token verification beside a bare ``jwt.decode``, each meas
 Runs identity on a fresh local PostgreSQL database. Each login checks the password (one argon2id
 verification), spends an SMS code and issues a token pair, so the password hash is the floor it is
 compared with. ``BENCH_IDENTITY_LOGINS`` sets the logins per run.
+
+Goal: a token's verification at first sight (no cache) at least 0.9x a bare ``jwt.decode`` of it.
+Profiled (pyinstrument, 20,000 first-sight verifications): half the time is the Ed25519
+signature check, which the floor pays too; the rest was PyJWT's parsing, and it parsed the
+token twice, ``jwt.get_unverified_header`` for the ``kid`` (10% of the call) and then
+``jwt.decode``, with its options merged again on every call. Now the ``kid`` comes from the
+header segment alone through a small cache (one identity key signs every token with the same
+header), the options are merged once in a ``jwt.PyJWT`` of the verifier's own, and a verifier
+without a cache does not copy the claims it returns: 0.81x -> 0.93-1.0x. The full reading of
+the token's form runs only on the paths that refuse it, so its refusals say what they said.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ import jwt
 from argon2 import PasswordHasher
 from google.protobuf import json_format
 
+from bench import goals
 from bench.report import Figure, print_figure, print_header, repeat
 from protos.identity.v1 import directory_pb2, directory_pb2_grpc, sessions_pb2, sessions_pb2_grpc
 from services.chassis import testing
@@ -28,6 +39,7 @@ LOGINS = int(os.environ.get("BENCH_IDENTITY_LOGINS", "40"))
 CLIENT_THREADS = 4
 VERIFICATIONS = 5000
 RUNS = 3
+VERIFICATION_RUNS = 7
 
 
 def _start(url: str):
@@ -110,11 +122,14 @@ def _verification_rates(stub, directory, context, password: str) -> tuple[Figure
             jwt.decode(token, key, algorithms=["EdDSA"], audience=AUDIENCE, issuer=ISSUER)
         return VERIFICATIONS / (time.perf_counter() - started)
 
-    return (Figure("TokenVerifier.verify, token seen before", repeat(lambda: verify_rate(verifier), RUNS),
-                   "verifications/s"),
-            Figure("TokenVerifier.verify, first sight", repeat(lambda: verify_rate(first_sight), RUNS),
-                   "verifications/s"),
-            Figure("raw jwt.decode (EdDSA)", repeat(decode_rate, RUNS), "decodes/s"))
+    cached, first, decode = [], [], []
+    for _ in range(VERIFICATION_RUNS):  # interleaved, so a busy moment of the machine hits both alike
+        first.append(verify_rate(first_sight))
+        decode.append(decode_rate())
+        cached.append(verify_rate(verifier))
+    return (Figure("TokenVerifier.verify, token seen before", cached, "verifications/s"),
+            Figure("TokenVerifier.verify, first sight", first, "verifications/s"),
+            Figure("raw jwt.decode (EdDSA)", decode, "decodes/s"))
 
 
 def main() -> None:
@@ -134,6 +149,7 @@ def main() -> None:
         cached, first, decode = _verification_rates(stub, directory, context, password)
         print_figure(first, decode)
         print_figure(cached, decode)
+        goals.check("token verification, first sight", first, decode, at_least=0.9)
         channel.close()
     finally:
         if running is not None:

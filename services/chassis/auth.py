@@ -9,6 +9,8 @@ them hammer identity.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextvars
 import json
 import logging
@@ -18,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -115,6 +118,31 @@ def require_role(*roles: str) -> Caller:
 
 
 JwksFetcher = Callable[[], Mapping[str, Any]]
+REQUIRED_CLAIMS = ("exp", "iat", "sub", "jti", "iss", "aud")
+
+
+@lru_cache(maxsize=64)
+def _key_choice(header_segment: str) -> tuple[Any, Any] | None:
+    """``(kid, alg)`` of a token's header segment, or None when this quick reading cannot tell.
+
+    Cached: every token one identity key signs carries the same header, so at first sight of a
+    token only its payload and signature are new. The choice only picks the key: ``jwt.decode``
+    reads the header again, strictly, and the signature covers it.
+    """
+    try:
+        header = json.loads(base64.urlsafe_b64decode(header_segment + "=" * (-len(header_segment) % 4)))
+    except (ValueError, binascii.Error, RecursionError):
+        return None
+    return (header.get("kid"), header.get("alg")) if isinstance(header, dict) else None
+
+
+def _malformed(token: str) -> bool:
+    """PyJWT's own reading of the token's form (segments, base64, header): only asked on the paths that refuse."""
+    try:
+        jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        return True
+    return False
 
 
 class TokenVerifier:
@@ -138,6 +166,9 @@ class TokenVerifier:
         self._attempted_at: float | None = None
         self._last_fetch_error: Exception | None = None
         self._lock = threading.Lock()
+        # Options merged once, not on every call. A PyJWK key admits only its own algorithm, so a
+        # token cannot pick a weaker way to be checked.
+        self._decoder = jwt.PyJWT(options={"require": list(REQUIRED_CLAIMS)})
 
     def _refresh(self) -> None:
         self._attempted_at = self._clock()
@@ -183,6 +214,8 @@ class TokenVerifier:
                 raise Unauthenticated("访问令牌已过期", reason="TOKEN_EXPIRED")
             return dict(cached)
         claims = self._verify_signed(token)
+        if not self._cache_size:
+            return claims  # decoded for this call alone: nobody else holds it
         with self._lock:
             self._verified[token] = claims
             while len(self._verified) > self._cache_size:
@@ -190,27 +223,27 @@ class TokenVerifier:
         return dict(claims)
 
     def _verify_signed(self, token: str) -> dict[str, Any]:
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise Unauthenticated("访问令牌格式错误") from exc
-        kid = header.get("kid")
-        algorithm = header.get("alg")
+        choice = _key_choice(token.partition(".")[0])
+        if choice is None:
+            try:
+                header = jwt.get_unverified_header(token)
+            except jwt.PyJWTError as exc:
+                raise Unauthenticated("访问令牌格式错误") from exc
+            choice = (header.get("kid"), header.get("alg"))
+        kid, algorithm = choice
         if not isinstance(kid, str) or not kid or algorithm not in ALGORITHMS:
             raise Unauthenticated("访问令牌格式错误")
-        key = self._key_for(kid)
+        key = self._keys.get(kid)
+        if key is None:
+            # A malformed token is refused as such before it can make us fetch the JWKS.
+            if _malformed(token):
+                raise Unauthenticated("访问令牌格式错误")
+            key = self._key_for(kid)
         try:
-            return jwt.decode(
-                token,
-                key,
-                # Only the algorithm the key itself is for: a token cannot pick a weaker way to be checked.
-                algorithms=[key.algorithm_name],
-                audience=AUDIENCE,
-                issuer=ISSUER,
-                leeway=self._leeway,
-                options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
-            )
+            return self._decoder.decode(token, key, audience=AUDIENCE, issuer=ISSUER, leeway=self._leeway)
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("访问令牌已过期", reason="TOKEN_EXPIRED") from exc
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
+            if _malformed(token):
+                raise Unauthenticated("访问令牌格式错误") from exc
             raise Unauthenticated("访问令牌无效") from exc

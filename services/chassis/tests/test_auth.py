@@ -1,3 +1,4 @@
+import json
 import time
 import uuid
 
@@ -165,6 +166,32 @@ def test_a_token_without_kid_is_refused():
     token = jwt.encode(claims(), minter._key, algorithm="EdDSA")
     with pytest.raises(Unauthenticated, match="格式错误"):
         TokenVerifier(Jwks(minter)).verify(token)
+
+
+@pytest.mark.parametrize("known_key", [True, False])
+def test_a_token_with_a_good_header_and_a_broken_body_is_malformed_without_fetching_keys(known_key):
+    minter = TokenMinter()
+    jwks = Jwks(minter)
+    verifier = TokenVerifier(jwks)
+    if known_key:
+        verifier.verify(minter.mint("acc-1"))
+    header, _payload, signature = minter.mint("acc-1").split(".")
+    if not known_key:
+        header = jwt.utils.base64url_encode(b'{"alg":"EdDSA","kid":"not-published"}').decode()
+    fetches = jwks.fetches
+    for broken in (f"{header}.!!!.{signature}", f"{header}.{signature}"):
+        with pytest.raises(Unauthenticated, match="格式错误"):
+            verifier.verify(broken)
+    assert jwks.fetches == fetches
+
+
+def test_a_tampered_payload_is_invalid_not_malformed():
+    minter = TokenMinter()
+    verifier = TokenVerifier(Jwks(minter))
+    header, _payload, signature = minter.mint("acc-1").split(".")
+    forged = jwt.utils.base64url_encode(json.dumps(claims(sub="someone-else")).encode()).decode()
+    with pytest.raises(Unauthenticated, match="访问令牌无效"):
+        verifier.verify(f"{header}.{forged}.{signature}")
 
 
 def test_anonymous_callers_must_log_in_first():
