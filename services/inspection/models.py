@@ -115,6 +115,9 @@ class Filing(Base):
     id: Mapped[str] = _id()
     application_number: Mapped[str] = mapped_column(String(32), unique=True)
     organization_id: Mapped[str] = mapped_column(String(64), index=True)
+    # The organisation while this filing is its live one (in progress or accepted), NULL once refused or
+    # revoked: an institution has one live filing, however two applications race.
+    live_organization_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     status: Mapped[str] = status_column(FILING, length=24, index=True)
     certificate_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -206,6 +209,8 @@ class FilingChange(Base):
     filing_id: Mapped[str] = _filing_ref()
     organization_id: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = status_column(FILING_CHANGE, length=16, index=True)
+    # The filing while this change waits for customs: one pending change per filing.
+    pending_filing_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     new_values: Mapped[str] = mapped_column(Text)
     old_values: Mapped[str] = mapped_column(Text)
     review_opinion: Mapped[str] = mapped_column(Text, default="")

@@ -63,7 +63,9 @@ def seed_reference(context: InspectionContext) -> dict[str, int]:
 def _demo_filing(application_number: str, certificate_number: str, name: str, country: str, address: str,
                  contact: str, phone: str, email: str) -> Filing:
     now = utcnow()
-    filing = Filing(application_number=application_number, organization_id=f"demo-{application_number.lower()}",
+    organization_id = f"demo-{application_number.lower()}"
+    filing = Filing(application_number=application_number, organization_id=organization_id,
+                    live_organization_id=organization_id,
                     status=DRAFT, certificate_number=certificate_number, name=name, country=country,
                     address=address, legal_representative=contact, contact_name=contact, phone=phone, email=email,
                     id_type="PASSPORT", id_number="C01X00T47", created_by="seed", created_at=now, updated_at=now,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from services.chassis.server import ServiceBinding
 from services.inspection.config import InspectionContext
+from services.inspection.grpc_api.filings import FilingChangeServicer, FilingServicer
 from services.inspection.grpc_api.reference import ReferenceServicer
 
-SERVICERS = (ReferenceServicer,)
+SERVICERS = (ReferenceServicer, FilingServicer, FilingChangeServicer)
 
 
 def bindings(context: InspectionContext) -> list[ServiceBinding]:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
 import grpc
 from google.protobuf.message import Message
 
+from services.chassis import wire
 from services.chassis.http_metadata import set_http_status
 from services.inspection.config import InspectionContext
 
 CREATED = 201
+T = TypeVar("T")
 
 
 class Servicer:
@@ -31,3 +35,9 @@ def given(request: Message, names: Iterable[str]) -> dict[str, str]:
 
 def every(request: Message, names: Iterable[str]) -> dict[str, str]:
     return {name: getattr(request, name) for name in names}
+
+
+def plain(cls: type[T], request: Message, **overrides: Any) -> T:
+    """A use case's input dataclass filled from the request fields of the same names."""
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in overrides]  # type: ignore[arg-type]
+    return cls(**wire.fields_of(request, names), **overrides)

@@ -1,8 +1,8 @@
 """the inspection schema
 
-Revision ID: f36a00da52bb
+Revision ID: b2779b9b6be9
 Revises: ce42c036f4fd
-Create Date: 2026-12-01 19:52:22.058439
+Create Date: 2026-12-01 19:57:51.386312
 """
 from collections.abc import Sequence
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = 'f36a00da52bb'
+revision: str = 'b2779b9b6be9'
 down_revision: str | Sequence[str] | None = 'ce42c036f4fd'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -35,6 +35,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('application_number', sa.String(length=32), nullable=False),
     sa.Column('organization_id', sa.String(length=64), nullable=False),
+    sa.Column('live_organization_id', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=24), nullable=False),
     sa.Column('certificate_number', sa.String(length=40), nullable=True),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -57,7 +58,8 @@ def upgrade() -> None:
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('application_number'),
-    sa.UniqueConstraint('certificate_number')
+    sa.UniqueConstraint('certificate_number'),
+    sa.UniqueConstraint('live_organization_id')
     )
     op.create_index(op.f('ix_filings_organization_id'), 'filings', ['organization_id'], unique=False)
     op.create_index(op.f('ix_filings_status'), 'filings', ['status'], unique=False)
@@ -229,6 +231,7 @@ def upgrade() -> None:
     sa.Column('filing_id', sa.String(length=32), nullable=False),
     sa.Column('organization_id', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('pending_filing_id', sa.String(length=32), nullable=True),
     sa.Column('new_values', sa.Text(), nullable=False),
     sa.Column('old_values', sa.Text(), nullable=False),
     sa.Column('review_opinion', sa.Text(), nullable=False),
@@ -237,7 +240,8 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['filing_id'], ['filings.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('pending_filing_id')
     )
     op.create_index(op.f('ix_filing_changes_filing_id'), 'filing_changes', ['filing_id'], unique=False)
     op.create_index(op.f('ix_filing_changes_organization_id'), 'filing_changes', ['organization_id'], unique=False)
