@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from services.chassis.server import ServiceBinding
 from services.inspection.config import InspectionContext
+from services.inspection.grpc_api.commissions import CommissionServicer
 from services.inspection.grpc_api.filings import FilingChangeServicer, FilingServicer
 from services.inspection.grpc_api.reference import ReferenceServicer
 
-SERVICERS = (ReferenceServicer, FilingServicer, FilingChangeServicer)
+SERVICERS = (ReferenceServicer, FilingServicer, FilingChangeServicer, CommissionServicer)
 
 
 def bindings(context: InspectionContext) -> list[ServiceBinding]:
