@@ -1,7 +1,20 @@
 """How the ccc_exemption service is put together."""
 
 from services.ccc_exemption import grpc_api
+from services.ccc_exemption.config import make_providers, read_config
+from services.ccc_exemption.jobs import jobs_command
 from services.ccc_exemption.models import Base
+from services.ccc_exemption.seed import seed_demo_command
 from services.chassis.context import ServiceDefinition
 
-DEFINITION = ServiceDefinition(name="ccc_exemption", metadata=Base.metadata, bindings=grpc_api.bindings)
+DEFINITION = ServiceDefinition(
+    name="ccc_exemption",
+    metadata=Base.metadata,
+    bindings=grpc_api.bindings,
+    config=read_config,
+    providers=make_providers,
+    commands={
+        "seed-demo": ("load the HS catalogue, bureaus, delegation table and ports (idempotent)", seed_demo_command),
+        "jobs": ("delete drafts ten days after they were first saved (idempotent)", jobs_command),
+    },
+)

@@ -73,6 +73,14 @@ class Divisions:
         """A county-level division, or a prefecture-level city that has none under it (东莞市)."""
         return code in self._counties or (code in self._cities and code not in self._cities_with_counties)
 
+    def children(self, parent_code: str = "") -> list[Division]:
+        """The provinces (no parent), a province's prefecture-level divisions, or a city's counties."""
+        if not parent_code:
+            return list(self._provinces.values())
+        if parent_code in self._provinces:
+            return [city for city, province in self._cities.values() if province == parent_code]
+        return [county for county, city in self._counties.values() if city == parent_code]
+
     def name_of(self, code: str) -> str:
         division = self.province(code) or self.city(code) or self.county(code)
         return division.name if division else ""

@@ -63,7 +63,10 @@ REGISTRY: tuple[ServiceSpec, ...] = (
                 schedule=((("jobs",), 3600),)),
     ServiceSpec("ccc_exemption", 50055, "/v1/ccc", "免于CCC认证", scope="ccc_exemption",
                 # The CIQ bureau's posts decide; customs ports write certificates off.
-                agencies=(Agency("CNCA"), Agency("CIQ", r"\w{2,12}"), Agency("CUSTOMS", r"\w{2,12}"))),
+                agencies=(Agency("CNCA"), Agency("CIQ", r"\w{2,12}"), Agency("CUSTOMS", r"\w{2,12}")),
+                seeds=("seed-demo",),
+                # Drafts are deleted ten days after they were first saved.
+                schedule=((("jobs",), 3600),)),
     ServiceSpec("origin_cert", 50056, "/v1/origin", "原产地证书", scope="origin_cert",
                 agencies=(Agency("CCPIT", r"\w{1,32}"),)),
 )

@@ -1,0 +1,1 @@
+"""Use cases, one module per resource: plain values in, results out, one unit of work each."""
