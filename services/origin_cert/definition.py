@@ -1,7 +1,23 @@
 """How the origin_cert service is put together."""
 
+from __future__ import annotations
+
 from services.chassis.context import ServiceDefinition
-from services.origin_cert import grpc_api
+from services.chassis.documents.config import DocumentsConfig
+from services.origin_cert import grpc_api, seed
+from services.origin_cert.config import OriginCertProviders, make_providers, read_config
 from services.origin_cert.models import Base
 
-DEFINITION = ServiceDefinition(name="origin_cert", metadata=Base.metadata, bindings=grpc_api.bindings)
+DEFINITION: ServiceDefinition[DocumentsConfig, OriginCertProviders] = ServiceDefinition(
+    name="origin_cert",
+    metadata=Base.metadata,
+    bindings=grpc_api.bindings,
+    config=read_config,
+    providers=make_providers,
+    commands={
+        "seed-demo": ("load the reference data: branches, countries, certificate types, sample tariffs (idempotent)",
+                      seed.seed_demo_command),
+        "import-tariffs": ("import full tariff schedules from a CSV file "
+                           "(importing_country,agreement,hs_code,rate,year)", seed.import_tariffs_command),
+    },
+)
