@@ -68,7 +68,9 @@ REGISTRY: tuple[ServiceSpec, ...] = (
                 # Drafts are deleted ten days after they were first saved.
                 schedule=((("jobs",), 3600),)),
     ServiceSpec("origin_cert", 50056, "/v1/origin", "原产地证书", scope="origin_cert",
-                agencies=(Agency("CCPIT", r"\w{1,32}"),)),
+                # CCPIT branches pre-review and issue; customs users check certificates with more fields.
+                agencies=(Agency("CCPIT", r"\w{1,32}"), Agency("CUSTOMS", r"\w{2,12}")),
+                seeds=("seed-demo",)),
 )
 
 SERVICES: tuple[str, ...] = tuple(spec.name for spec in REGISTRY)
