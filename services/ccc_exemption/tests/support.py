@@ -77,7 +77,7 @@ class CccHarness:
         return self.call(enterprise, "UpdateApplication", applications_pb.UpdateApplicationRequest(
             id=created.id, **fields))
 
-    def add_product(self, enterprise: Actor, application_id: str, *, code: str = "8471410000",
+    def add_product(self, enterprise: Actor, application_id: str, *, code: str = "8471411000",
                     quantity: str = "10", standard: str = "10", **fields: Any) -> products_pb.Product:
         form = self.call(enterprise, "GetHsCode", _hs(code, application_id))
         values = {"hs_code": code, "name": "工业控制计算机", "model": "IPC-610H", "brand": "研华",
