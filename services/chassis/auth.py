@@ -85,13 +85,22 @@ def current_caller() -> Caller:
     return _current.get()
 
 
+def act_as(caller: Caller) -> contextvars.Token:
+    """Make ``caller`` current until :func:`stop_acting` with the token answered (what :func:`acting_as` does)."""
+    return _current.set(caller)
+
+
+def stop_acting(token: contextvars.Token) -> None:
+    _current.reset(token)
+
+
 @contextmanager
 def acting_as(caller: Caller) -> Iterator[Caller]:
-    token = _current.set(caller)
+    token = act_as(caller)
     try:
         yield caller
     finally:
-        _current.reset(token)
+        stop_acting(token)
 
 
 def require_authenticated() -> Caller:
@@ -155,6 +164,8 @@ class TokenVerifier:
         # Verified claims by token: a client sends the same token with every request for its
         # lifetime, and checking the signature again each time is most of the cost of a call.
         self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        # The caller each (token, client address, user agent) stands for, made once: a call then allocates none.
+        self._callers: dict[tuple[str, str | None, str | None], Caller] = {}
         self._cache_size = cache_size
         self._wall_clock = wall_clock
         self._refetch_interval = refetch_interval
@@ -221,6 +232,21 @@ class TokenVerifier:
             while len(self._verified) > self._cache_size:
                 self._verified.popitem(last=False)
         return dict(claims)
+
+    def caller(self, token: str, client_ip: str | None = None, user_agent: str | None = None) -> Caller:
+        """The caller ``token`` stands for (as :meth:`verify` checks it), the same object while it is valid."""
+        key = (token, client_ip, user_agent)
+        known = self._callers.get(key)
+        if known is not None and self._wall_clock() <= known.claims["exp"] + self._leeway:
+            return known
+        self._callers.pop(key, None)
+        caller = Caller.from_claims(self.verify(token), client_ip=client_ip, user_agent=user_agent)
+        if self._cache_size:
+            with self._lock:
+                self._callers[key] = caller
+                while len(self._callers) > self._cache_size:
+                    del self._callers[next(iter(self._callers))]
+        return caller
 
     def _verify_signed(self, token: str) -> dict[str, Any]:
         choice = _key_choice(token.partition(".")[0])

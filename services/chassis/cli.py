@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from services.chassis import migrations
 from services.chassis.auth import TokenVerifier
 from services.chassis.context import ServiceContext, ServiceDefinition, build_context
-from services.chassis.interceptors import AuthInterceptor, ErrorInterceptor
+from services.chassis.interceptors import chassis_interceptors
 from services.chassis.server import RunningServer, run_until_signalled, start_server
 
 
@@ -24,7 +24,6 @@ def migrate(definition: ServiceDefinition, context: ServiceContext) -> None:
 def serve(definition: ServiceDefinition, context: ServiceContext, *, port: int | None = None) -> RunningServer:
     """Start the service's gRPC server (not blocking) and register it for discovery."""
     from services.chassis.discovery import register_for_discovery
-    from services.chassis.telemetry import server_interceptors
 
     stop_hooks = [definition.before_serving(context)] if definition.before_serving else []
     verifier = (definition.token_verifier or identity_jwks_verifier)(context)
@@ -33,7 +32,7 @@ def serve(definition: ServiceDefinition, context: ServiceContext, *, port: int |
         host=context.settings.grpc_host,
         port=context.settings.grpc_port if port is None else port,
         workers=context.settings.grpc_workers,
-        interceptors=[*server_interceptors(), AuthInterceptor(verifier), ErrorInterceptor()],
+        interceptors=chassis_interceptors(verifier),
     )
     running.on_stop.extend(stop_hooks)
     # Leave discovery as soon as stopping starts, before in-flight calls drain.

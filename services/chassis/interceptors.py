@@ -4,19 +4,27 @@ A handler's behaviour runs inside a *scope* (a context manager: the caller made
 current, errors translated). For streaming responses the scope is entered again
 around each step of the response iterator, because the handler's body runs there,
 after the handler function itself has returned.
+
+A service's server runs every call through :func:`chassis_interceptors`: the request id,
+the access log line, the caller and the errors folded into one :class:`ChassisInterceptor`
+that wraps each method's handler once and reuses it (the call's metadata is read from its
+context, not captured per call), and OpenTelemetry's own interceptor in front only when
+spans are exported. The single interceptors below stay for servers that want one of them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager as ContextManager
 from typing import Any
 
 import grpc
 
-from services.chassis.auth import ANONYMOUS, Caller, TokenVerifier, acting_as
+from services.chassis.auth import ANONYMOUS, Caller, TokenVerifier, act_as, acting_as, stop_acting
 from services.chassis.errors import DomainError, Unauthenticated
 from services.chassis.grpc_errors import abort_with_error
 
@@ -124,18 +132,23 @@ class AuthInterceptor(grpc.ServerInterceptor):
 
     def _caller(self, authorization: str | None, client_ip: str | None,
                 user_agent: str | None) -> Caller | DomainError:
-        if not authorization:
-            return Caller(client_ip=client_ip, user_agent=user_agent) if client_ip or user_agent else ANONYMOUS
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return Unauthenticated("Authorization 头须为 Bearer 令牌")
-        if self._verifier is None:
-            return Unauthenticated("此服务不接受访问令牌")
-        try:
-            claims = self._verifier.verify(token.strip())
-        except DomainError as error:
-            return error
-        return Caller.from_claims(claims, client_ip=client_ip, user_agent=user_agent)
+        return caller_of(self._verifier, authorization, client_ip, user_agent)
+
+
+def caller_of(verifier: TokenVerifier | None, authorization: str | None, client_ip: str | None,
+              user_agent: str | None) -> Caller | DomainError:
+    """The caller an ``authorization`` value stands for, or the error that refuses the call."""
+    if not authorization:
+        return Caller(client_ip=client_ip, user_agent=user_agent) if client_ip or user_agent else ANONYMOUS
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return Unauthenticated("Authorization 头须为 Bearer 令牌")
+    if verifier is None:
+        return Unauthenticated("此服务不接受访问令牌")
+    try:
+        return verifier.caller(token.strip(), client_ip, user_agent)
+    except DomainError as error:
+        return error
 
 
 INTERNAL_MESSAGE = "服务内部错误，请稍后重试"
@@ -165,15 +178,200 @@ class ErrorInterceptor(grpc.ServerInterceptor):
         def translated(context):
             try:
                 yield
-            except DomainError as error:
-                abort_with_error(context, error)
             except Exception as error:
-                if context.code() is not None:  # context.abort() was called: let it through
-                    raise
-                if isinstance(error, grpc.RpcError) and _code_of(error) in _UPSTREAM_DOWN:
-                    log.warning("upstream call failed in %s: %s", method, error.code())
-                    context.abort(grpc.StatusCode.UNAVAILABLE, UPSTREAM_UNAVAILABLE_MESSAGE)
-                log.exception("unhandled error in %s", method)
-                context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
+                abort_for(error, context, method)
 
         return wrap_handler_in_scope(continuation(handler_call_details), handler_call_details, translated)
+
+
+def abort_for(error: Exception, context: grpc.ServicerContext, method: str) -> None:
+    """End the call with the status ``error`` stands for; raises (``context.abort``), or re-raises it."""
+    if isinstance(error, DomainError):
+        abort_with_error(context, error)
+    if context.code() is not None:  # context.abort() was called: let it through
+        raise error
+    if isinstance(error, grpc.RpcError) and _code_of(error) in _UPSTREAM_DOWN:
+        log.warning("upstream call failed in %s: %s", method, error.code())
+        context.abort(grpc.StatusCode.UNAVAILABLE, UPSTREAM_UNAVAILABLE_MESSAGE)
+    log.exception("unhandled error in %s", method)
+    context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
+
+
+# Told of every finished call: its method, final status and duration in seconds (metrics, say).
+CallObserver = Callable[[str, grpc.StatusCode, float], None]
+
+_CALL_KEYS = frozenset({"authorization", "x-forwarded-for", "grpcgateway-user-agent", "user-agent", "x-request-id",
+                        "traceparent", "tracestate"})
+
+
+class ChassisInterceptor(grpc.ServerInterceptor):
+    """Request id, access log line, caller and error translation of every call, in one wrapper per method.
+
+    What the interceptors RequestIdInterceptor, AccessLogInterceptor, AuthInterceptor and
+    ErrorInterceptor do in that order, with one difference: the access line names the caller
+    the call ran as (from outside the caller's scope it could only say anonymous). The wrapped
+    handler of a method is made once and reused, so a call allocates its own state only. An
+    incoming W3C trace context is made current for the call without a span of ours, so logs
+    and onward messages still carry its trace id; the spans themselves are OpenTelemetry's
+    interceptor's work, in front of this one when they are exported.
+    """
+
+    def __init__(self, verifier: TokenVerifier | None, *, observers: Sequence[CallObserver] = ()):
+        # Imported here: telemetry imports this module.
+        from opentelemetry import context as otel_context
+        from opentelemetry import propagate
+
+        from services.chassis import telemetry
+
+        self._verifier = verifier
+        self._observers = tuple(observers)
+        self._bind_request_id, self._reset_request_id = telemetry.bind_request_id, telemetry.reset_request_id
+        self._access_log = telemetry.access_log
+        self._extract, self._attach, self._detach = propagate.extract, otel_context.attach, otel_context.detach
+        # Method -> (the handler it was made for, the wrapped handler).
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        known = self._wrapped.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        wrapped = self._wrap(handler, method)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+        for attribute, factory, streams_responses in _SHAPES:
+            behavior = getattr(handler, attribute)
+            if behavior is not None:
+                wrapper = self._streaming if streams_responses else self._unary
+                return factory(wrapper(behavior, method), request_deserializer=handler.request_deserializer,
+                               response_serializer=handler.response_serializer)
+        return handler
+
+    def _read(self, context: grpc.ServicerContext) -> tuple[str, Any, dict[str, str]]:
+        """The call's request id (the caller's, or a new one), its trace context (None without one), its metadata."""
+        found: dict[str, str] = {}
+        for key, value in context.invocation_metadata() or ():
+            if key in _CALL_KEYS and key not in found:
+                found[key] = value
+        trace = self._extract(found) if "traceparent" in found else None
+        return found.get("x-request-id") or uuid.uuid4().hex, trace, found
+
+    def _bind(self, request_id: str, trace: Any) -> tuple[Any, Any]:
+        return self._bind_request_id(request_id), (self._attach(trace) if trace is not None else None)
+
+    def _unbind(self, tokens: tuple[Any, Any]) -> None:
+        if tokens[1] is not None:
+            self._detach(tokens[1])
+        self._reset_request_id(tokens[0])
+
+    def _caller(self, metadata: dict[str, str]) -> Caller | DomainError:
+        forwarded_for = metadata.get("x-forwarded-for")
+        client_ip = forwarded_for.split(",")[0].strip() if forwarded_for else None
+        user_agent = metadata.get("grpcgateway-user-agent") or metadata.get("user-agent")
+        return caller_of(self._verifier, metadata.get("authorization"), client_ip, user_agent)
+
+    def _finish(self, context: grpc.ServicerContext, method: str, started: float, caller: Any) -> None:
+        """The call's access line (while its request id is bound) and its observers."""
+        if not self._observers and not self._access_log.isEnabledFor(logging.INFO):
+            return
+        code = context.code() or grpc.StatusCode.OK
+        seconds = time.perf_counter() - started
+        if self._access_log.isEnabledFor(logging.INFO):
+            account_id = caller.account_id if isinstance(caller, Caller) else None
+            self._access_log.info("%s %s", method, code.name, extra={"fields": {
+                "grpcMethod": method, "grpcCode": code.name, "durationMs": round(seconds * 1000, 2),
+                "accountId": account_id}})
+        for observe in self._observers:
+            observe(method, code, seconds)
+
+    def _unary(self, behavior: Behavior, method: str) -> Behavior:
+        def call(request, context):
+            started = time.perf_counter()
+            request_id, trace, metadata = self._read(context)
+            tokens = self._bind(request_id, trace)
+            caller = None
+            try:
+                caller = self._caller(metadata)
+                if isinstance(caller, DomainError):
+                    abort_with_error(context, caller)
+                caller_token = act_as(caller)
+                try:
+                    return behavior(request, context)
+                except Exception as error:
+                    abort_for(error, context, method)
+                finally:
+                    stop_acting(caller_token)
+            finally:
+                try:
+                    self._finish(context, method, started, caller)
+                finally:
+                    self._unbind(tokens)
+
+        return call
+
+    def _streaming(self, behavior: Behavior, method: str) -> Behavior:
+        def call(request, context):
+            started = time.perf_counter()
+            request_id, trace, metadata = self._read(context)
+            tokens = self._bind(request_id, trace)
+            caller = None
+            try:
+                caller = self._caller(metadata)
+                if isinstance(caller, DomainError):
+                    abort_with_error(context, caller)
+                with acting_as(caller):
+                    try:
+                        responses = iter(behavior(request, context))
+                    except Exception as error:
+                        abort_for(error, context, method)
+            except BaseException:
+                self._finish(context, method, started, caller)
+                raise
+            finally:
+                self._unbind(tokens)
+            return self._steps(responses, context, method, started, caller, request_id, trace)
+
+        return call
+
+    def _steps(self, responses: Iterator[Any], context: grpc.ServicerContext, method: str, started: float,
+               caller: Caller, request_id: str, trace: Any) -> Iterator[Any]:
+        """Each response computed as the caller, with the call's request id; the access line once, at the end."""
+        try:
+            while True:
+                tokens = self._bind(request_id, trace)
+                caller_token = act_as(caller)
+                try:
+                    item = next(responses)
+                except StopIteration:
+                    return
+                except Exception as error:
+                    abort_for(error, context, method)
+                finally:
+                    stop_acting(caller_token)
+                    self._unbind(tokens)
+                yield item
+        finally:
+            tokens = self._bind(request_id, trace)
+            try:
+                self._finish(context, method, started, caller)
+            finally:
+                self._unbind(tokens)
+
+
+def chassis_interceptors(verifier: TokenVerifier | None, *, observers: Sequence[CallObserver] = (),
+                         tracing: bool | None = None) -> list[grpc.ServerInterceptor]:
+    """What a service's server runs every call through: OpenTelemetry's span first, only when spans are
+    exported (``tracing`` None: when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set), then the chassis' own work."""
+    from services.chassis.telemetry import tracing_exported
+
+    folded = ChassisInterceptor(verifier, observers=observers)
+    if not (tracing_exported() if tracing is None else tracing):
+        return [folded]
+    from opentelemetry.instrumentation.grpc import server_interceptor
+
+    return [server_interceptor(), folded]

@@ -244,6 +244,7 @@ def test_a_token_seen_before_is_answered_from_the_cache_until_it_expires(monkeyp
         raise AssertionError("the signature was checked again")
 
     monkeypatch.setattr(jwt, "decode", no_signature_check)
+    monkeypatch.setattr(jwt.PyJWT, "decode", no_signature_check)
     assert verifier.verify(token) == first
     wall.now += 60 + 10  # past exp and the leeway
     with pytest.raises(Unauthenticated) as refused:
@@ -267,3 +268,28 @@ def test_a_caller_changing_the_returned_claims_does_not_change_the_cache():
     token = minter.mint("acc-1")
     verifier.verify(token)["sub"] = "someone-else"
     assert verifier.verify(token)["sub"] == "acc-1"
+
+
+def test_a_token_stands_for_one_caller_object_per_address_and_agent_until_it_expires():
+    minter = TokenMinter()
+    wall = Clock()
+    wall.now = time.time()
+    verifier = TokenVerifier(Jwks(minter), wall_clock=wall)
+    token = minter.mint("acc-1", org="org-1", roles=("OWNER",), ttl_seconds=60)
+    caller = verifier.caller(token, "203.0.113.9", "probe/1.0")
+    assert (caller.account_id, caller.organization_id, caller.roles, caller.client_ip, caller.user_agent) == (
+        "acc-1", "org-1", {"OWNER"}, "203.0.113.9", "probe/1.0")
+    assert verifier.caller(token, "203.0.113.9", "probe/1.0") is caller
+    assert verifier.caller(token, "198.51.100.1", "probe/1.0").client_ip == "198.51.100.1"
+    wall.now += 60 + 10
+    with pytest.raises(Unauthenticated) as refused:
+        verifier.caller(token, "203.0.113.9", "probe/1.0")
+    assert refused.value.reason == "TOKEN_EXPIRED"
+
+
+def test_the_caller_cache_keeps_only_the_most_recent_callers():
+    minter = TokenMinter()
+    verifier = TokenVerifier(Jwks(minter), cache_size=2)
+    for index in range(5):
+        verifier.caller(minter.mint(f"acc-{index}"))
+    assert len(verifier._callers) == 2

@@ -8,7 +8,13 @@ from google.rpc import error_details_pb2
 from services.chassis.auth import current_caller
 from services.chassis.errors import FieldViolation, InvalidArgument, NotFound, ResourceExhausted
 from services.chassis.grpc_errors import status_from_rpc_error
-from services.chassis.interceptors import INTERNAL_MESSAGE, AuthInterceptor, ErrorInterceptor
+from services.chassis.interceptors import (
+    INTERNAL_MESSAGE,
+    AuthInterceptor,
+    ChassisInterceptor,
+    ErrorInterceptor,
+    chassis_interceptors,
+)
 from services.chassis.telemetry import RequestIdInterceptor, current_request_id
 from services.chassis.testing import TokenMinter
 from services.chassis.tests import probe
@@ -72,16 +78,23 @@ def stream_aborts(_request, context):
     context.abort(grpc.StatusCode.OUT_OF_RANGE, "servicer chose this")
 
 
-@pytest.fixture(scope="module")
-def channel():
-    binding = probe.binding(
+def _binding():
+    return probe.binding(
         unary={"WhoAmI": whoami, "Invalid": invalid, "Exhausted": exhausted, "Boom": boom, "Aborts": aborts,
                "UpstreamDown": upstream_down},
         streams={"StreamWhoAmI": stream_whoami, "StreamNotFound": stream_not_found, "StreamBoom": stream_boom,
                  "StreamAborts": stream_aborts},
     )
-    interceptors = [RequestIdInterceptor(), AuthInterceptor(MINTER.verifier()), ErrorInterceptor()]
-    with probe.serving([binding], interceptors) as running, \
+
+
+# The single interceptors, and the one a service runs (the same work folded into one).
+@pytest.fixture(scope="module", params=["single", "folded"])
+def channel(request):
+    if request.param == "single":
+        interceptors = [RequestIdInterceptor(), AuthInterceptor(MINTER.verifier()), ErrorInterceptor()]
+    else:
+        interceptors = chassis_interceptors(MINTER.verifier(), tracing=False)
+    with probe.serving([_binding()], interceptors) as running, \
             grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
         yield channel
 
@@ -211,3 +224,81 @@ def test_a_status_without_details_is_still_rebuilt_from_the_failed_call(channel)
     assert status.code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
     assert status.message == "servicer chose this"
     assert list(status.details) == []
+
+
+@pytest.fixture
+def folded():
+    """A server with the folded interceptor alone, its access lines captured."""
+    observed = []
+    interceptors = chassis_interceptors(MINTER.verifier(), tracing=False,
+                                        observers=[lambda *call: observed.append(call)])
+    assert [type(i) for i in interceptors] == [ChassisInterceptor]
+    with probe.serving([_binding()], interceptors) as running, \
+            grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        yield channel, observed
+
+
+class _AccessLines(logging.Handler):
+    """The access log's lines as their fields, with the request id bound while each was logged."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines: list[dict] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append({**record.fields, "requestId": current_request_id()})
+
+
+@pytest.fixture
+def access_lines():
+    logger = logging.getLogger("tongban.access")
+    handler, level = _AccessLines(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield handler.lines
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def test_the_folded_interceptor_logs_one_line_per_call_naming_the_caller_and_tells_its_observers(folded, access_lines):
+    channel, observed = folded
+    token = MINTER.mint("acc-5", org="org-5")
+    probe.unary(channel, "WhoAmI", metadata=[*bearer(token), ("x-request-id", "req-5")])
+    failure(lambda: probe.unary(channel, "Invalid", metadata=[("x-request-id", "req-6")]))
+    failure(lambda: probe.unary(channel, "WhoAmI", metadata=bearer("garbage")))
+    probe.stream(channel, "StreamWhoAmI", metadata=[*bearer(token), ("x-request-id", "req-7")])
+    lines = access_lines
+    assert [(line["grpcMethod"].rsplit("/", 1)[1], line["grpcCode"], line["accountId"], line["requestId"])
+            for line in lines[:2]] == [("WhoAmI", "OK", "acc-5", "req-5"),
+                                       ("Invalid", "INVALID_ARGUMENT", None, "req-6")]
+    assert (lines[2]["grpcCode"], lines[2]["accountId"], len(lines[2]["requestId"])) == ("UNAUTHENTICATED", None, 32)
+    assert [(line["grpcMethod"].rsplit("/", 1)[1], line["requestId"]) for line in lines[3:]] == [
+        ("StreamWhoAmI", "req-7")]
+    assert [(method.rsplit("/", 1)[1], code) for method, code, _seconds in observed] == [
+        ("WhoAmI", grpc.StatusCode.OK), ("Invalid", grpc.StatusCode.INVALID_ARGUMENT),
+        ("WhoAmI", grpc.StatusCode.UNAUTHENTICATED), ("StreamWhoAmI", grpc.StatusCode.OK)]
+    assert all(seconds >= 0 for _method, _code, seconds in observed)
+
+
+def test_the_folded_interceptor_continues_an_incoming_trace_without_spans_of_its_own():
+    from opentelemetry import trace
+
+    seen = {}
+
+    def traced(_request, _context):
+        seen["trace"] = format(trace.get_current_span().get_span_context().trace_id, "032x")
+        return b""
+
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    binding = probe.binding({"Traced": traced})
+    with probe.serving([binding], chassis_interceptors(None, tracing=False)) as running, \
+            grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        probe.unary(channel, "Traced", metadata=[("traceparent", f"00-{trace_id}-00f067aa0ba902b7-01")])
+        assert seen["trace"] == trace_id
+        probe.unary(channel, "Traced")
+        assert seen["trace"] == "0" * 32
+
+
+def test_tracing_puts_opentelemetry_in_front_of_the_folded_interceptor():
+    interceptors = chassis_interceptors(None, tracing=True)
+    assert len(interceptors) == 2 and isinstance(interceptors[1], ChassisInterceptor)
