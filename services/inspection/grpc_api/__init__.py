@@ -6,9 +6,16 @@ from services.chassis.server import ServiceBinding
 from services.inspection.config import InspectionContext
 from services.inspection.grpc_api.commissions import CommissionServicer
 from services.inspection.grpc_api.filings import FilingChangeServicer, FilingServicer
+from services.inspection.grpc_api.oversight import (
+    AnnualReportServicer,
+    CheckServicer,
+    DisposalServicer,
+    QualityIssueServicer,
+)
 from services.inspection.grpc_api.reference import ReferenceServicer
 
-SERVICERS = (ReferenceServicer, FilingServicer, FilingChangeServicer, CommissionServicer)
+SERVICERS = (ReferenceServicer, FilingServicer, FilingChangeServicer, CommissionServicer, QualityIssueServicer,
+             CheckServicer, DisposalServicer, AnnualReportServicer)
 
 
 def bindings(context: InspectionContext) -> list[ServiceBinding]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from services.chassis.db import aware
 from services.chassis.documents.attachments import Download, attachment_not_found
 from services.chassis.documents.content import AttachmentKinds, Upload, check_upload
 from services.chassis.documents.store import StoredAttachment
@@ -92,3 +94,10 @@ def count(context: InspectionContext, session: Session, holder: Holder, record_i
     """How many of the record's attachments are of ``kinds`` (what an action may require first)."""
     return sum(1 for a in context.providers.attachments.list(session, holder.record_type, record_id)
                if a.kind in kinds)
+
+
+def uploaded_since(context: InspectionContext, session: Session, holder: Holder, record_id: str, kind: str,
+                   since: datetime) -> int:
+    """How many attachments of ``kind`` came after ``since``: what a repeated submission must bring anew."""
+    found = context.providers.attachments.list(session, holder.record_type, record_id, kind)
+    return sum(1 for a in found if aware(a.uploaded_at) >= aware(since))

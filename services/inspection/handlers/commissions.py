@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -30,10 +29,11 @@ from services.inspection.domain.commissions import (
     ENTERPRISE_KINDS,
     INSTITUTION_KINDS,
 )
-from services.inspection.domain.fields import CHINA, check_fields, json_name, parse_date, stripped, today
+from services.inspection.domain.fields import check_fields, json_name, stripped, today
 from services.inspection.domain.states import ACCEPTED, COMMISSION, DRAFT, IN_PROGRESS, SUBMITTED, SUPPLEMENT
 from services.inspection.handlers.access import Viewer, missing, require_member, require_viewer
 from services.inspection.handlers.attachments import Holder, count
+from services.inspection.handlers.periods import created_between
 from services.inspection.handlers.standing import refuse_if_disposed
 from services.inspection.models import Commission, Filing, GoodsItem, ReferenceItem
 
@@ -195,11 +195,8 @@ def get_commission(context: InspectionContext, commission_id: str) -> Commission
 def list_commissions(context: InspectionContext, query: CommissionQuery, page_size: int,
                      page_token: str) -> Page[Commission]:
     viewer = require_viewer()
-    violations = Violations()
-    start = parse_date(query.created_from, "createdFrom", "委托时间（起）", violations, required=False)
-    end = parse_date(query.created_to, "createdTo", "委托时间（止）", violations, required=False)
-    violations.raise_if_any("查询条件有误")
-    select_ = _visible_query(viewer)
+    select_ = created_between(_visible_query(viewer), Commission.created_at, query.created_from, query.created_to,
+                              "委托时间")
     exact = {"number": Commission.number, "entry_customs": Commission.entry_customs_code,
              "destination": Commission.destination_code, "usage": Commission.usage_code,
              "filing_id": Commission.filing_id, "status": Commission.status}
@@ -210,10 +207,6 @@ def list_commissions(context: InspectionContext, query: CommissionQuery, page_si
         select_ = select_.where(contains(Commission.consignee, query.consignee.strip()))
     if query.enterprise_name.strip():
         select_ = select_.where(contains(Commission.enterprise_name, query.enterprise_name.strip()))
-    if start:
-        select_ = select_.where(Commission.created_at >= datetime.combine(start, time(), CHINA))
-    if end:
-        select_ = select_.where(Commission.created_at < datetime.combine(end + timedelta(days=1), time(), CHINA))
     with context.unit_of_work(read_only=True) as uow:
         return paginate(uow.session, select_.order_by(Commission.created_at.desc(), Commission.id), page_size,
                         page_token)
