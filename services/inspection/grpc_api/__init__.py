@@ -13,9 +13,10 @@ from services.inspection.grpc_api.oversight import (
     QualityIssueServicer,
 )
 from services.inspection.grpc_api.reference import ReferenceServicer
+from services.inspection.grpc_api.todos import TodoServicer
 
 SERVICERS = (ReferenceServicer, FilingServicer, FilingChangeServicer, CommissionServicer, QualityIssueServicer,
-             CheckServicer, DisposalServicer, AnnualReportServicer)
+             CheckServicer, DisposalServicer, AnnualReportServicer, TodoServicer)
 
 
 def bindings(context: InspectionContext) -> list[ServiceBinding]:
