@@ -7,20 +7,18 @@ from protos.origin_cert.v1 import (
     certificates_pb2_grpc,
     checks_pb2_grpc,
     parties_pb2_grpc,
-    pre_reviews_pb2_grpc,
     questionnaires_pb2_grpc,
-    tariffs_pb2_grpc,
     todo_pb2_grpc,
     verifications_pb2_grpc,
 )
 from services.chassis.server import ServiceBinding
 from services.origin_cert.config import OriginCertContext
 from services.origin_cert.grpc_api.enterprise import EnterpriseServicer, ReferenceServicer
+from services.origin_cert.grpc_api.pre_reviews import PreReviewServicer, TariffServicer
 
-SERVICERS = (ReferenceServicer, EnterpriseServicer)
+SERVICERS = (ReferenceServicer, EnterpriseServicer, PreReviewServicer, TariffServicer)
 # Declared and served (so health checks answer SERVING) while their use cases are being built.
-PENDING = (pre_reviews_pb2_grpc.PreReviewServiceServicer, tariffs_pb2_grpc.TariffServiceServicer,
-           certificates_pb2_grpc.CertificateServiceServicer,
+PENDING = (certificates_pb2_grpc.CertificateServiceServicer,
            certificate_review_pb2_grpc.CertificateReviewServiceServicer, checks_pb2_grpc.CheckServiceServicer,
            verifications_pb2_grpc.VerificationServiceServicer, parties_pb2_grpc.PartyServiceServicer,
            questionnaires_pb2_grpc.QuestionnaireServiceServicer, todo_pb2_grpc.TodoServiceServicer)
