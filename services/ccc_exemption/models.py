@@ -145,16 +145,12 @@ class ApplicationStep(Base):
     at: Mapped[datetime] = _moment()
 
 
-class Product(Base):
-    __tablename__ = "products"
+class ProductColumns:
+    """What an application's product and a certificate's product both say about it."""
 
-    id: Mapped[str] = _id()
-    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
     sequence: Mapped[int] = mapped_column(Integer)
     hs_code: Mapped[str] = mapped_column(String(10))
     hs_name: Mapped[str] = mapped_column(String(200))
-    # JSON: [[name, value], ...] in the order the code lists them.
-    characteristics: Mapped[str] = mapped_column(Text, default="[]")
     name: Mapped[str] = mapped_column(String(100))
     model: Mapped[str] = mapped_column(String(100))
     brand: Mapped[str] = mapped_column(String(100), default="")
@@ -164,6 +160,15 @@ class Product(Base):
     standard_quantity: Mapped[Decimal] = mapped_column(Quantity)
     standard_unit: Mapped[str] = mapped_column(String(8))
     final_use_code: Mapped[str] = mapped_column(String(6))
+
+
+class Product(ProductColumns, Base):
+    __tablename__ = "products"
+
+    id: Mapped[str] = _id()
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    # JSON: [[name, value], ...] in the order the code lists them.
+    characteristics: Mapped[str] = mapped_column(Text, default="[]")
     created_at: Mapped[datetime] = _moment()
     updated_at: Mapped[datetime] = _moment()
 
@@ -198,24 +203,12 @@ class CertificateVersion(Base):
     created_at: Mapped[datetime] = _moment()
 
 
-class CertificateProduct(Base):
+class CertificateProduct(ProductColumns, Base):
     __tablename__ = "certificate_products"
 
     id: Mapped[str] = _id()
     certificate_id: Mapped[str] = mapped_column(ForeignKey("certificates.id"), index=True)
     product_id: Mapped[str] = mapped_column(String(32))
-    sequence: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(100))
-    hs_code: Mapped[str] = mapped_column(String(10))
-    hs_name: Mapped[str] = mapped_column(String(200))
-    model: Mapped[str] = mapped_column(String(100))
-    brand: Mapped[str] = mapped_column(String(100), default="")
-    manufacturer: Mapped[str] = mapped_column(String(100))
-    quantity: Mapped[Decimal] = mapped_column(Quantity)
-    quantity_unit: Mapped[str] = mapped_column(String(8))
-    standard_quantity: Mapped[Decimal] = mapped_column(Quantity)
-    standard_unit: Mapped[str] = mapped_column(String(8))
-    final_use_code: Mapped[str] = mapped_column(String(6))
     # Written off so far (核销与预核销确认之和): only ever raised by a guarded UPDATE.
     written_off_quantity: Mapped[Decimal] = mapped_column(Quantity, default=ZERO)
     written_off_standard_quantity: Mapped[Decimal] = mapped_column(Quantity, default=ZERO)

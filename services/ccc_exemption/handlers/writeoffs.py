@@ -150,6 +150,11 @@ def take(session: Session, certificate: Certificate, items: Sequence[Item]) -> N
                     .values(write_off_begun=True).execution_options(synchronize_session=False))
 
 
+def _certificate_for(session: Session, staff: Staff, certificate_id: str) -> Certificate:
+    """A WRITE_OFF post sees every bureau's certificates (manual §2.8)."""
+    return load_certificate(session, Viewer(staff.caller, staff), certificate_id, field="certificateId")
+
+
 def _port(session: Session, code: str, *, required: bool) -> Port | None:
     code = clean(code)
     if not code:
@@ -243,10 +248,9 @@ def confirm_pre_write_off(context: CccContext, certificate_id: str, pre_id: str,
                           items: Sequence[ItemInput]) -> PreWriteOffView:
     """The port bureau's WRITE_OFF post writes off what it found, which may differ from what was submitted."""
     staff = require_post(WRITE_OFF)
-    viewer = Viewer(staff.caller, staff)
     with context.unit_of_work() as uow:
         session = uow.session
-        certificate = load_certificate(session, viewer, certificate_id, field="certificateId")
+        certificate = _certificate_for(session, staff, certificate_id)
         pre = session.get(PreWriteOff, pre_id, with_for_update=True) if pre_id else None
         if pre is None or pre.certificate_id != certificate.id:
             raise NotFound("预核销申请不存在", reason="PRE_WRITE_OFF_NOT_FOUND", metadata={"field": "id"})
@@ -278,10 +282,9 @@ def create_write_off(context: CccContext, certificate_id: str, port_code: str,
                      items: Sequence[ItemInput]) -> WriteOffView:
     """Any bureau's WRITE_OFF post (or a customs port's) writes off directly."""
     staff = require_post(WRITE_OFF)
-    viewer = Viewer(staff.caller, staff)
     with context.unit_of_work() as uow:
         session = uow.session
-        certificate = load_certificate(session, viewer, certificate_id, field="certificateId")
+        certificate = _certificate_for(session, staff, certificate_id)
         port = _port(session, port_code or (staff.code if staff.kind == CUSTOMS else ""), required=False)
         _no_open_modification(session, certificate)
         checked = check_items(session, certificate, items)
