@@ -55,6 +55,15 @@ def _filing_ref() -> Mapped[str]:
     return mapped_column(String(32), ForeignKey("filings.id"), index=True)
 
 
+class _Applied:
+    """Who started an application (a filing, a commission), and when it was saved and submitted."""
+
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+    submitted_at: Mapped[datetime | None] = _when()
+
+
 # --- reference data -------------------------------------------------------------------------------
 
 
@@ -107,7 +116,7 @@ class Regulation(Base):
 # --- filings --------------------------------------------------------------------------------------
 
 
-class Filing(Base):
+class Filing(_Applied, Base):
     """An institution's filing (备案申请) and, once accepted, its filed record."""
 
     __tablename__ = "filings"
@@ -132,10 +141,6 @@ class Filing(Base):
     # Customs' last word: the supplement notice or the reason it was not accepted.
     review_opinion: Mapped[str] = mapped_column(Text, default="")
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _created()
-    submitted_at: Mapped[datetime | None] = _when()
     reviewed_at: Mapped[datetime | None] = _when()
     accepted_at: Mapped[datetime | None] = _when()
     revoked_at: Mapped[datetime | None] = _when()
@@ -223,7 +228,7 @@ class FilingChange(Base):
 # --- commissions ----------------------------------------------------------------------------------
 
 
-class Commission(Base):
+class Commission(_Applied, Base):
     """业务委托: the consignee enterprise's commission to a filed institution."""
 
     __tablename__ = "commissions"
@@ -256,10 +261,6 @@ class Commission(Base):
     return_reason: Mapped[str] = mapped_column(Text, default="")
     result_certificate_number: Mapped[str] = mapped_column(String(40), default="")
     result_valid_until: Mapped[date | None] = mapped_column(Date)
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _created()
-    submitted_at: Mapped[datetime | None] = _when()
     accepted_at: Mapped[datetime | None] = _when()
     returned_at: Mapped[datetime | None] = _when()
     completed_at: Mapped[datetime | None] = _when()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.chassis.errors import InvalidArgument
 from services.inspection.domain.fields import Field
 from services.inspection.domain.states import IN_FORCE, MATERIALS_SUBMITTED
 
@@ -60,3 +61,19 @@ def commission_refusal(kind: str, end_date: date | None) -> str:
         until = f"（处置到期时间：{end_date.isoformat()}）" if end_date else ""
         return f"该装运前检验机构处于“不予认可装运前检验结果”处置期间{until}，在处置时间范围内无法被企业委托受理"
     return "该装运前检验机构处于“限期整改”处置期间，在处置时间范围内无法被企业委托受理"
+
+
+def opinion_of(opinion: str, *, required: bool) -> str:
+    """Customs' opinion, stripped; a 400 naming ``opinion`` when it is required and missing, or malformed."""
+    opinion = opinion.strip()
+    if (required or opinion) and (problem := OPINION.problem(opinion)):
+        raise InvalidArgument.for_field("opinion", problem)
+    return opinion
+
+
+def submission_of(text: str) -> str:
+    """The institution's explanation of what it submits (反馈说明), stripped; a 400 naming ``text``."""
+    text = text.strip()
+    if problem := SUBMISSION.problem(text):
+        raise InvalidArgument.for_field("text", problem)
+    return text

@@ -26,8 +26,8 @@ from services.inspection.domain.fields import (
 )
 from services.inspection.domain.oversight import REPORT_FIELDS, REPORT_REQUIREMENTS
 from services.inspection.domain.states import ANNUAL_REPORT, OPEN, SUBMITTED
-from services.inspection.handlers.access import Viewer, require_customs, require_member, require_viewer
-from services.inspection.handlers.oversight import OversightQuery, filed, listed, opened, visible
+from services.inspection.handlers.access import Viewer, require_customs, require_member
+from services.inspection.handlers.oversight import OversightQuery, filed, listed, opened, shown, visible
 from services.inspection.models import AnnualReport, ReferenceItem
 
 WHAT, NOT_FOUND = "年度报告", "ANNUAL_REPORT_NOT_FOUND"
@@ -132,8 +132,7 @@ def submit_report(context: InspectionContext, report_id: str) -> AnnualReport:
 
 
 def get_report(context: InspectionContext, report_id: str) -> AnnualReport:
-    with context.unit_of_work(read_only=True) as uow:
-        return _find(uow.session, require_viewer(), report_id)
+    return shown(context, _find, report_id)
 
 
 def list_reports(context: InspectionContext, query: OversightQuery, year: int, page_size: int,

@@ -20,11 +20,19 @@ from services.inspection import events
 from services.inspection.config import InspectionContext
 from services.inspection.domain import numbers
 from services.inspection.domain.fields import check_fields, stripped
-from services.inspection.domain.oversight import CHECK_FIELDS, CHECK_KINDS, DOCUMENT, ONSITE, OPINION, SUBMISSION
+from services.inspection.domain.oversight import (
+    CHECK_FIELDS,
+    CHECK_KINDS,
+    DOCUMENT,
+    ONSITE,
+    OPINION,
+    opinion_of,
+    submission_of,
+)
 from services.inspection.domain.states import CHECK, PASSED, PENDING_SUBMISSION, SUBMITTED, SUPPLEMENT_REQUIRED
-from services.inspection.handlers.access import Viewer, require_customs, require_member, require_viewer
+from services.inspection.handlers.access import Viewer, require_customs, require_member
 from services.inspection.handlers.attachments import Holder, uploaded_since
-from services.inspection.handlers.oversight import OversightQuery, filed, listed, opened, visible
+from services.inspection.handlers.oversight import OversightQuery, filed, listed, opened, shown, visible
 from services.inspection.models import CheckStep, SupervisionCheck
 
 WHAT, NOT_FOUND = "监督检查", "CHECK_NOT_FOUND"
@@ -113,9 +121,7 @@ def create_check(context: InspectionContext, filing_id: str, kind: str, values: 
 def submit_check(context: InspectionContext, check_id: str, text: str) -> CheckView:
     """The institution's files (or supplement) and its explanation (反馈说明), for customs to judge."""
     viewer = require_member()
-    text = text.strip()
-    if problem := SUBMISSION.problem(text):
-        raise InvalidArgument.for_field("text", problem)
+    text = submission_of(text)
     with context.unit_of_work() as uow:
         session = uow.session
         check = _find(session, viewer, check_id, lock=True)
@@ -135,9 +141,7 @@ def submit_check(context: InspectionContext, check_id: str, text: str) -> CheckV
 def decide_check(context: InspectionContext, check_id: str, passed: bool, opinion: str) -> CheckView:
     """Customs passes what was submitted, or requires a supplement (with its opinion)."""
     viewer = require_customs()
-    opinion = opinion.strip()
-    if (not passed or opinion) and (problem := OPINION.problem(opinion)):
-        raise InvalidArgument.for_field("opinion", problem)
+    opinion = opinion_of(opinion, required=not passed)
     with context.unit_of_work() as uow:
         session = uow.session
         check = _find(session, viewer, check_id, lock=True)
@@ -155,8 +159,8 @@ def decide_check(context: InspectionContext, check_id: str, passed: bool, opinio
 
 
 def get_check(context: InspectionContext, check_id: str) -> CheckView:
-    with context.unit_of_work(read_only=True) as uow:
-        return _view(uow.session, _find(uow.session, require_viewer(), check_id))
+    return shown(context, lambda session, viewer, record_id: _view(session, _find(session, viewer, record_id)),
+                 check_id)
 
 
 def list_checks(context: InspectionContext, query: OversightQuery, kind: str, page_size: int,

@@ -14,7 +14,6 @@ from services.chassis.db import utcnow
 from services.chassis.documents.content import AttachmentKind, AttachmentKinds
 from services.chassis.errors import FailedPrecondition, InvalidArgument, PermissionDenied, Violations
 from services.chassis.paging import Page
-from services.chassis.uow import UnitOfWork
 from services.inspection import events
 from services.inspection.config import InspectionContext
 from services.inspection.domain import numbers
@@ -23,10 +22,10 @@ from services.inspection.domain.oversight import (
     DISPOSAL_FIELDS,
     DISPOSAL_KINDS,
     NOT_RECOGNIZED,
-    OPINION,
     RECTIFICATION,
     REVOKE_FILING,
-    SUBMISSION,
+    opinion_of,
+    submission_of,
 )
 from services.inspection.domain.states import (
     DISPOSAL,
@@ -37,9 +36,9 @@ from services.inspection.domain.states import (
     MATERIALS_SUBMITTED,
     REVOKED,
 )
-from services.inspection.handlers.access import Viewer, require_customs, require_member, require_viewer
+from services.inspection.handlers.access import Viewer, require_customs, require_member
 from services.inspection.handlers.attachments import Holder, uploaded_since
-from services.inspection.handlers.oversight import OversightQuery, filed, listed, opened, visible
+from services.inspection.handlers.oversight import OversightQuery, filed, listed, opened, shown, visible
 from services.inspection.models import Disposal
 
 WHAT, NOT_FOUND = "处置", "DISPOSAL_NOT_FOUND"
@@ -118,9 +117,7 @@ def impose(context: InspectionContext, data: DisposalInput) -> Disposal:
 def submit_materials(context: InspectionContext, disposal_id: str, text: str) -> Disposal:
     """The institution's rectification materials (整改材料) and its explanation, for customs to judge."""
     viewer = require_member()
-    text = text.strip()
-    if problem := SUBMISSION.problem(text):
-        raise InvalidArgument.for_field("text", problem)
+    text = submission_of(text)
     with context.unit_of_work() as uow:
         session = uow.session
         disposal = _find(session, viewer, disposal_id, lock=True)
@@ -138,51 +135,41 @@ def submit_materials(context: InspectionContext, disposal_id: str, text: str) ->
         return disposal
 
 
-def _decide(uow: UnitOfWork, disposal: Disposal, target: str, opinion: str) -> None:
-    DISPOSAL.move(disposal, target)
-    disposal.opinion = opinion
-    if target == LIFTED:
-        disposal.closed_at = utcnow()
-        uow.publish(events.notice_to_organization("inspection.disposal.lifted", disposal.organization_id,
-                                                  _params(disposal)))
-    else:
-        uow.publish(events.notice_to_organization("inspection.disposal.supplement_required",
-                                                  disposal.organization_id, {
-            "institutionName": disposal.institution_name, "disposalNumber": disposal.number, "opinion": opinion}))
+def _decide(context: InspectionContext, disposal_id: str, target: str, opinion: str) -> Disposal:
+    """Customs' word on a disposal: lift it, or send the rectification materials back."""
+    viewer = require_customs()
+    with context.unit_of_work() as uow:
+        disposal = _find(uow.session, viewer, disposal_id, lock=True)
+        if target == LIFTED and disposal.kind == RECTIFICATION and disposal.status == IN_FORCE:
+            raise FailedPrecondition("检验机构尚未提交整改材料，审核通过后方可撤销限期整改处置",
+                                     reason="DISPOSAL_STATE_INVALID", metadata={"status": disposal.status})
+        DISPOSAL.move(disposal, target)
+        disposal.opinion = opinion
+        if target == LIFTED:
+            disposal.closed_at = utcnow()
+            uow.publish(events.notice_to_organization("inspection.disposal.lifted", disposal.organization_id,
+                                                      _params(disposal)))
+        else:
+            uow.publish(events.notice_to_organization("inspection.disposal.supplement_required",
+                                                      disposal.organization_id, {
+                "institutionName": disposal.institution_name, "disposalNumber": disposal.number,
+                "opinion": opinion}))
+        uow.commit()
+        return disposal
 
 
 def lift(context: InspectionContext, disposal_id: str, opinion: str) -> Disposal:
     """撤销处置: rectification once its materials are in; not recognised at any time before it ends."""
-    viewer = require_customs()
-    opinion = opinion.strip()
-    if opinion and (problem := OPINION.problem(opinion)):
-        raise InvalidArgument.for_field("opinion", problem)
-    with context.unit_of_work() as uow:
-        disposal = _find(uow.session, viewer, disposal_id, lock=True)
-        if disposal.kind == RECTIFICATION and disposal.status == IN_FORCE:
-            raise FailedPrecondition("检验机构尚未提交整改材料，审核通过后方可撤销限期整改处置",
-                                     reason="DISPOSAL_STATE_INVALID", metadata={"status": disposal.status})
-        _decide(uow, disposal, LIFTED, opinion)
-        uow.commit()
-        return disposal
+    return _decide(context, disposal_id, LIFTED, opinion_of(opinion, required=False))
 
 
 def require_supplement(context: InspectionContext, disposal_id: str, opinion: str) -> Disposal:
     """The rectification materials do not do: the institution supplements them; the disposal stays."""
-    viewer = require_customs()
-    opinion = opinion.strip()
-    if problem := OPINION.problem(opinion):
-        raise InvalidArgument.for_field("opinion", problem)
-    with context.unit_of_work() as uow:
-        disposal = _find(uow.session, viewer, disposal_id, lock=True)
-        _decide(uow, disposal, IN_FORCE, opinion)
-        uow.commit()
-        return disposal
+    return _decide(context, disposal_id, IN_FORCE, opinion_of(opinion, required=True))
 
 
 def get_disposal(context: InspectionContext, disposal_id: str) -> Disposal:
-    with context.unit_of_work(read_only=True) as uow:
-        return _find(uow.session, require_viewer(), disposal_id)
+    return shown(context, _find, disposal_id)
 
 
 def list_disposals(context: InspectionContext, query: OversightQuery, kind: str, page_size: int,

@@ -16,7 +16,7 @@ from services.chassis.paging import Page, paginate
 from services.inspection import events
 from services.inspection.config import InspectionContext
 from services.inspection.domain.filings import CHANGEABLE, check_filing, normalized
-from services.inspection.domain.oversight import OPINION
+from services.inspection.domain.oversight import opinion_of
 from services.inspection.domain.states import ACCEPTED, APPROVED, FILING, FILING_CHANGE, PENDING, REJECTED
 from services.inspection.handlers.access import Viewer, missing, require_customs, require_member, require_viewer
 from services.inspection.handlers.filings import countries, visible_filing
@@ -114,10 +114,7 @@ def reject_change(context: InspectionContext, change_id: str, reason: str) -> Ch
 
 def _decide(context: InspectionContext, change_id: str, target: str, opinion: str) -> ChangeView:
     viewer = require_customs()
-    opinion = opinion.strip()
-    problem = OPINION.problem(opinion) if target == REJECTED or opinion else None
-    if problem:
-        raise InvalidArgument.for_field("opinion", problem)
+    opinion = opinion_of(opinion, required=target == REJECTED)
     with context.unit_of_work() as uow:
         view = _visible(uow.session, viewer, change_id, lock=True)
         change, filing = view.change, view.filing

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from services.chassis.db import contains, new_id, utcnow
 from services.chassis.documents.content import AttachmentKind, AttachmentKinds
-from services.chassis.errors import AlreadyExists, Conflict, FailedPrecondition, PermissionDenied, Violations
+from services.chassis.errors import (
+    AlreadyExists,
+    Conflict,
+    FailedPrecondition,
+    InvalidArgument,
+    PermissionDenied,
+    Violations,
+)
 from services.chassis.paging import Page, paginate
 from services.inspection import events
 from services.inspection.config import InspectionContext
@@ -31,7 +38,7 @@ from services.inspection.domain.filings import (
     check_filing,
     normalized,
 )
-from services.inspection.domain.oversight import NOT_RECOGNIZED, OPINION
+from services.inspection.domain.oversight import NOT_RECOGNIZED, opinion_of
 from services.inspection.domain.states import (
     ACCEPTED,
     DRAFT,
@@ -231,14 +238,9 @@ def _review(context: InspectionContext, filing_id: str, target: str, opinion: st
             template: str, params: Callable[[Filing, str], dict[str, str]],
             certificate_number: str = "") -> FilingView:
     viewer = require_customs()
-    opinion = opinion.strip()
-    violations = Violations()
-    problem = OPINION.problem(opinion) if opinion_required or opinion else None
-    if problem:
-        violations.add("opinion", problem)
     if certificate_number and (problem := certificate_problem(certificate_number)):
-        violations.add("certificateNumber", problem)
-    violations.raise_if_any("审核意见有误")
+        raise InvalidArgument.for_field("certificateNumber", problem)
+    opinion = opinion_of(opinion, required=opinion_required)
     with context.unit_of_work() as uow:
         session = uow.session
         filing = visible_filing(session, viewer, filing_id, lock=True)

@@ -6,7 +6,7 @@ Every function that reads takes the session of the caller's unit of work; none o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -76,3 +76,9 @@ def listed(context: InspectionContext, model: Any, text_columns: Sequence[Any], 
         statement = statement.where(model.filing_id == query.filing_id)
     with context.unit_of_work(read_only=True) as uow:
         return paginate(uow.session, statement.order_by(model.created_at.desc(), model.id), page_size, page_token)
+
+
+def shown(context: InspectionContext, find: Callable[[Session, Viewer, str], T], record_id: str) -> T:
+    """One record for whoever may see it (a query: read-only)."""
+    with context.unit_of_work(read_only=True) as uow:
+        return find(uow.session, require_viewer(), record_id)

@@ -15,9 +15,9 @@ from services.inspection.domain import numbers
 from services.inspection.domain.fields import check_fields, stripped
 from services.inspection.domain.oversight import QUALITY_ISSUE_FIELDS, REPLY_FIELDS
 from services.inspection.domain.states import OPEN, QUALITY_ISSUE, REPLIED
-from services.inspection.handlers.access import Viewer, require_customs, require_member, require_viewer
+from services.inspection.handlers.access import Viewer, require_customs, require_member
 from services.inspection.handlers.attachments import Holder
-from services.inspection.handlers.oversight import OversightQuery, filed, listed, opened, visible
+from services.inspection.handlers.oversight import OversightQuery, filed, listed, opened, shown, visible
 from services.inspection.models import QualityIssue
 
 WHAT, NOT_FOUND = "质量问题", "QUALITY_ISSUE_NOT_FOUND"
@@ -69,8 +69,7 @@ def reply(context: InspectionContext, issue_id: str, text: str) -> QualityIssue:
 
 
 def get_issue(context: InspectionContext, issue_id: str) -> QualityIssue:
-    with context.unit_of_work(read_only=True) as uow:
-        return _find(uow.session, require_viewer(), issue_id)
+    return shown(context, _find, issue_id)
 
 
 def list_issues(context: InspectionContext, query: OversightQuery, page_size: int,

@@ -33,12 +33,12 @@ def pdf(kind: str, record_id: str, name: str = "contract.pdf") -> resources_pb.U
 
 def drafted(harness: InspectionHarness, enterprise: Actor, filing_id: str) -> pb.Commission:
     """A draft with one goods line and its contract."""
-    draft = harness.call(enterprise, "CreateCommission", commission_request(filing_id))
-    harness.call(enterprise, "AddGoods", goods_request(draft.id))
-    harness.call(enterprise, "UploadCommissionAttachment", pdf("CONTRACT", draft.id))
+    draft = harness.act(enterprise, "CreateCommission", commission_request(filing_id))
+    harness.act(enterprise, "AddGoods", goods_request(draft.id))
+    harness.act(enterprise, "UploadCommissionAttachment", pdf("CONTRACT", draft.id))
     return draft
 
 
 def submitted(harness: InspectionHarness, enterprise: Actor, filing_id: str) -> pb.Commission:
     draft = drafted(harness, enterprise, filing_id)
-    return harness.call(enterprise, "SubmitCommission", pb.SubmitCommissionRequest(id=draft.id))
+    return harness.act(enterprise, "SubmitCommission", pb.SubmitCommissionRequest(id=draft.id))

@@ -17,19 +17,19 @@ def filing_request(name: str = "德国装运前检验有限公司", **overrides:
 
 
 def fill_sub_tables(harness: InspectionHarness, institution: Actor, filing_id: str) -> None:
-    harness.call(institution, "AddDepartment", pb.AddDepartmentRequest(
+    harness.act(institution, "AddDepartment", pb.AddDepartmentRequest(
         id=filing_id, name="检验部", head="Klaus Becker", staff_count=12, responsibilities="实施装运前检验"))
-    harness.call(institution, "AddEquipment", pb.AddEquipmentRequest(
+    harness.act(institution, "AddEquipment", pb.AddEquipmentRequest(
         id=filing_id, name="超声波测厚仪", model="UTG-200", quantity=3, purpose="壁厚检测",
         calibrated_until="2027-12-31"))
-    harness.call(institution, "AddCertification", pb.AddCertificationRequest(
+    harness.act(institution, "AddCertification", pb.AddCertificationRequest(
         id=filing_id, name="ISO/IEC 17020", certificate_number="D-IS-12345", issuer="DAkkS", valid_until="2028-06-30"))
 
 
 def applied(harness: InspectionHarness, institution: Actor, name: str | None = None) -> pb.Filing:
-    created = harness.call(institution, "CreateFiling", filing_request(name or institution.name))
+    created = harness.act(institution, "CreateFiling", filing_request(name or institution.name))
     fill_sub_tables(harness, institution, created.id)
-    return harness.call(institution, "SubmitFiling", pb.SubmitFilingRequest(id=created.id))
+    return harness.act(institution, "SubmitFiling", pb.SubmitFilingRequest(id=created.id))
 
 
 def filed(harness: InspectionHarness, institution: Actor | None = None, name: str = "示范检验机构") -> tuple[Actor,
@@ -37,5 +37,5 @@ def filed(harness: InspectionHarness, institution: Actor | None = None, name: st
     """An institution whose filing customs accepted."""
     institution = institution or harness.institution(name)
     submitted = applied(harness, institution)
-    accepted = harness.call(harness.customs(), "AcceptFiling", pb.AcceptFilingRequest(id=submitted.id))
+    accepted = harness.act(harness.customs(), "AcceptFiling", pb.AcceptFilingRequest(id=submitted.id))
     return institution, accepted

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from services.chassis.testing.identity import IdentityStandIn, StandInAccount, StandInOrganization
 from services.chassis.testing.service import Refusal, ServiceHarness
+from services.inspection.definition import DEFINITION
 
 _serial = itertools.count(1)
 SCOPE = "inspection"
@@ -26,23 +27,21 @@ class Actor:
     agency: str = ""
 
 
-class InspectionHarness:
-    """Calls as an actor (``None``: anonymous) through the chassis harness, which does the calling."""
+def _token(actor: Actor | None) -> str | None:
+    return actor.token if actor else None
 
-    def __init__(self, service: ServiceHarness, identity: IdentityStandIn):
-        self.service = service
-        self.identity = identity
-        self.context = service.context
-        self.minter = service.minter
 
-    def close(self) -> None:
-        self.service.close()
+class InspectionHarness(ServiceHarness):
+    """The chassis harness serving inspection with identity stood in; it calls as an actor (``None``: anonymous)."""
 
-    def call(self, actor: Actor | None, method: str, request: Any, *, with_call: bool = False) -> Any:
-        return self.service.call(method, request, actor.token if actor else None, with_call=with_call)
+    def __init__(self, database_url: str):
+        super().__init__(DEFINITION, database_url, identity=IdentityStandIn().start())
+
+    def act(self, actor: Actor | None, method: str, request: Any) -> Any:
+        return self.call(method, request, _token(actor))
 
     def fails(self, actor: Actor | None, method: str, request: Any) -> Refusal:
-        return self.service.refused(method, request, actor.token if actor else None)
+        return self.refused(method, request, _token(actor))
 
     # --- actors -----------------------------------------------------------------------
 

@@ -14,17 +14,17 @@ from services.inspection.tests.filing_support import applied, filed, filing_requ
 
 def test_an_institution_drafts_fills_applies_is_asked_for_supplements_and_is_accepted(inspection):
     institution, customs = inspection.institution("汉堡检验公司"), inspection.customs()
-    draft = inspection.call(institution, "CreateFiling", filing_request("汉堡检验公司"))
+    draft = inspection.act(institution, "CreateFiling", filing_request("汉堡检验公司"))
     assert draft.status == pb.Filing.DRAFT and draft.application_number.startswith("BA")
     assert draft.certificate_number == "" and draft.id_number == "C01**0T47"
     fill_sub_tables(inspection, institution, draft.id)
     mark = inspection.mark()
-    submitted = inspection.call(institution, "SubmitFiling", pb.SubmitFilingRequest(id=draft.id))
+    submitted = inspection.act(institution, "SubmitFiling", pb.SubmitFilingRequest(id=draft.id))
     assert submitted.status == pb.Filing.SUBMITTED
     [to_customs] = inspection.notices("inspection.filing.submitted", after=mark)
     assert to_customs["recipients"] == [{"agency": "CUSTOMS:0000"}]
 
-    supplement = inspection.call(customs, "RequestFilingSupplement", resources_pb.OpinionRequest(
+    supplement = inspection.act(customs, "RequestFilingSupplement", resources_pb.OpinionRequest(
         id=draft.id, opinion="请补充检测设备的校准证书"))
     assert supplement.status == pb.Filing.SUPPLEMENT_REQUIRED
     [notice] = inspection.notices("inspection.filing.supplement_required", after=mark)
@@ -32,10 +32,10 @@ def test_an_institution_drafts_fills_applies_is_asked_for_supplements_and_is_acc
     assert notice["recipients"] == [{"organizationId": institution.organization_id, "scope": "inspection"}]
     assert set(notice["channels"]) == {"IN_SITE", "SMS", "EMAIL"}
 
-    edited = inspection.call(institution, "UpdateFiling", pb.UpdateFilingRequest(id=draft.id, phone="+49 40 1111111"))
+    edited = inspection.act(institution, "UpdateFiling", pb.UpdateFilingRequest(id=draft.id, phone="+49 40 1111111"))
     assert edited.phone == "+49 40 1111111" and edited.name == "汉堡检验公司"
-    inspection.call(institution, "SubmitFiling", pb.SubmitFilingRequest(id=draft.id))
-    accepted = inspection.call(customs, "AcceptFiling", pb.AcceptFilingRequest(id=draft.id))
+    inspection.act(institution, "SubmitFiling", pb.SubmitFilingRequest(id=draft.id))
+    accepted = inspection.act(customs, "AcceptFiling", pb.AcceptFilingRequest(id=draft.id))
     assert accepted.status == pb.Filing.ACCEPTED and accepted.certificate_number.startswith("ZJB")
     [told] = inspection.notices("inspection.filing.accepted", after=mark)
     assert told["params"]["certificateNumber"] == accepted.certificate_number
@@ -46,7 +46,7 @@ def test_each_accepted_filing_gets_the_next_certificate_number_of_the_year(inspe
     _, first = filed(inspection, name="第一检验机构")
     _, second = filed(inspection, name="第二检验机构")
     assert int(second.certificate_number[-4:]) == int(first.certificate_number[-4:]) + 1
-    given = inspection.call(inspection.customs(), "AcceptFiling", pb.AcceptFilingRequest(
+    given = inspection.act(inspection.customs(), "AcceptFiling", pb.AcceptFilingRequest(
         id=applied(inspection, inspection.institution("编号机构")).id, certificate_number="ZJB-DE-0099"))
     assert given.certificate_number == "ZJB-DE-0099"
     taken = inspection.fails(inspection.customs(), "AcceptFiling", pb.AcceptFilingRequest(
@@ -66,23 +66,23 @@ def test_bad_fields_of_a_draft_are_refused_each_named(inspection):
 
 def test_a_filing_cannot_be_applied_for_without_its_sub_tables(inspection):
     institution = inspection.institution()
-    draft = inspection.call(institution, "CreateFiling", filing_request())
+    draft = inspection.act(institution, "CreateFiling", filing_request())
     refusal = inspection.fails(institution, "SubmitFiling", pb.SubmitFilingRequest(id=draft.id))
     assert set(refusal.fields) == {"departments", "equipment", "certifications"}
 
 
 def test_sub_table_rows_are_checked_and_removed_while_the_filing_is_a_draft(inspection):
     institution = inspection.institution()
-    draft = inspection.call(institution, "CreateFiling", filing_request())
+    draft = inspection.act(institution, "CreateFiling", filing_request())
     bad = inspection.fails(institution, "AddPastInspection", pb.AddPastInspectionRequest(
         id=draft.id, year=2001, goods_category="", batch_count=-1, goods_value="1e5", currency="USD"))
     assert set(bad.fields) == {"year", "goodsCategory", "batchCount", "goodsValue"}
-    row = inspection.call(institution, "AddPastInspection", pb.AddPastInspectionRequest(
+    row = inspection.act(institution, "AddPastInspection", pb.AddPastInspectionRequest(
         id=draft.id, year=2025, goods_category="金属加工机床", batch_count=40, goods_value="1250000.50",
         currency="EUR"))
     assert row.goods_value == "1250000.50"
-    inspection.call(institution, "DeletePastInspection", pb.DeleteRowRequest(id=draft.id, row_id=row.id))
-    assert not inspection.call(institution, "GetFiling", pb.GetFilingRequest(id=draft.id)).inspections
+    inspection.act(institution, "DeletePastInspection", pb.DeleteRowRequest(id=draft.id, row_id=row.id))
+    assert not inspection.act(institution, "GetFiling", pb.GetFilingRequest(id=draft.id)).inspections
     gone = inspection.fails(institution, "DeletePastInspection", pb.DeleteRowRequest(id=draft.id, row_id=row.id))
     assert gone.code == grpc.StatusCode.NOT_FOUND
 
@@ -99,12 +99,12 @@ def test_a_submitted_filing_is_no_longer_edited(inspection):
 
 def test_another_institutions_filing_is_missing_to_it(inspection):
     owner, other = inspection.institution(), inspection.institution("其他机构")
-    draft = inspection.call(owner, "CreateFiling", filing_request())
+    draft = inspection.act(owner, "CreateFiling", filing_request())
     for method, request in (("GetFiling", pb.GetFilingRequest(id=draft.id)),
                             ("UpdateFiling", pb.UpdateFilingRequest(id=draft.id, phone="+1 555 1234")),
                             ("SubmitFiling", pb.SubmitFilingRequest(id=draft.id))):
         assert inspection.fails(other, method, request).code == grpc.StatusCode.NOT_FOUND
-    assert draft.id not in {f.id for f in inspection.call(other, "ListFilings", pb.ListFilingsRequest()).filings}
+    assert draft.id not in {f.id for f in inspection.act(other, "ListFilings", pb.ListFilingsRequest()).filings}
 
 
 def test_customs_actions_are_refused_to_an_institution_and_to_an_enterprise(inspection):
@@ -119,7 +119,7 @@ def test_only_an_overseas_institution_files_and_only_once(inspection):
     refusal = inspection.fails(inspection.enterprise(), "CreateFiling", filing_request())
     assert refusal.code == grpc.StatusCode.PERMISSION_DENIED and refusal.reason == "INSTITUTION_ONLY"
     institution = inspection.institution()
-    inspection.call(institution, "CreateFiling", filing_request())
+    inspection.act(institution, "CreateFiling", filing_request())
     again = inspection.fails(institution, "CreateFiling", filing_request())
     assert again.code == grpc.StatusCode.ALREADY_EXISTS and "未完成的备案申请" in again.message
 
@@ -127,10 +127,10 @@ def test_only_an_overseas_institution_files_and_only_once(inspection):
 def test_a_refused_filing_lets_the_institution_file_anew(inspection):
     institution = inspection.institution()
     submitted = applied(inspection, institution)
-    refused = inspection.call(inspection.customs(), "RefuseFiling", resources_pb.OpinionRequest(id=submitted.id,
+    refused = inspection.act(inspection.customs(), "RefuseFiling", resources_pb.OpinionRequest(id=submitted.id,
                                                                                      opinion="资质不符合要求"))
     assert refused.status == pb.Filing.NOT_ACCEPTED and refused.review_opinion == "资质不符合要求"
-    assert inspection.call(institution, "CreateFiling", filing_request()).status == pb.Filing.DRAFT
+    assert inspection.act(institution, "CreateFiling", filing_request()).status == pb.Filing.DRAFT
     no_reason = inspection.fails(inspection.customs(), "RefuseFiling", resources_pb.OpinionRequest(id=submitted.id))
     assert set(no_reason.fields) == {"opinion"}
 
@@ -138,34 +138,34 @@ def test_a_refused_filing_lets_the_institution_file_anew(inspection):
 def test_an_approved_change_takes_effect_and_a_rejected_one_leaves_the_filing_as_it_was(inspection):
     institution, accepted = filed(inspection, name="变更检验机构")
     customs = inspection.customs()
-    change = inspection.call(institution, "CreateFilingChange", pb.CreateFilingChangeRequest(
+    change = inspection.act(institution, "CreateFilingChange", pb.CreateFilingChangeRequest(
         id=accepted.id, address="Neuer Wall 10, 20354 Hamburg", phone=accepted.phone))
     assert change.status == pb.FilingChange.PENDING
     assert [(c.field, c.new_value) for c in change.changes] == [("address", "Neuer Wall 10, 20354 Hamburg")]
-    assert inspection.call(institution, "GetFiling", pb.GetFilingRequest(id=accepted.id)).pending_change_id == change.id
+    assert inspection.act(institution, "GetFiling", pb.GetFilingRequest(id=accepted.id)).pending_change_id == change.id
     second = inspection.fails(institution, "CreateFilingChange", pb.CreateFilingChangeRequest(id=accepted.id,
                                                                                              email="a@b.de"))
     assert second.code == grpc.StatusCode.ALREADY_EXISTS
     mark = inspection.mark()
-    approved = inspection.call(customs, "ApproveFilingChange", resources_pb.OpinionRequest(id=change.id))
+    approved = inspection.act(customs, "ApproveFilingChange", resources_pb.OpinionRequest(id=change.id))
     assert approved.status == pb.FilingChange.APPROVED
-    now = inspection.call(institution, "GetFiling", pb.GetFilingRequest(id=accepted.id))
+    now = inspection.act(institution, "GetFiling", pb.GetFilingRequest(id=accepted.id))
     assert now.address == "Neuer Wall 10, 20354 Hamburg" and now.pending_change_id == ""
     assert inspection.notices("inspection.filing_change.approved", after=mark)
 
-    rejected_change = inspection.call(institution, "CreateFilingChange", pb.CreateFilingChangeRequest(
+    rejected_change = inspection.act(institution, "CreateFilingChange", pb.CreateFilingChangeRequest(
         id=accepted.id, email="new@example.de"))
-    rejected = inspection.call(customs, "RejectFilingChange", resources_pb.OpinionRequest(id=rejected_change.id,
+    rejected = inspection.act(customs, "RejectFilingChange", resources_pb.OpinionRequest(id=rejected_change.id,
                                                                                opinion="邮箱未经核实"))
     assert rejected.status == pb.FilingChange.REJECTED
-    assert inspection.call(institution, "GetFiling", pb.GetFilingRequest(id=accepted.id)).email == accepted.email
+    assert inspection.act(institution, "GetFiling", pb.GetFilingRequest(id=accepted.id)).email == accepted.email
     decided = inspection.fails(customs, "ApproveFilingChange", resources_pb.OpinionRequest(id=rejected_change.id))
     assert decided.code == grpc.StatusCode.FAILED_PRECONDITION
 
 
 def test_only_an_accepted_filing_files_a_change_and_only_of_something_new(inspection):
     institution = inspection.institution()
-    draft = inspection.call(institution, "CreateFiling", filing_request())
+    draft = inspection.act(institution, "CreateFiling", filing_request())
     refusal = inspection.fails(institution, "CreateFilingChange", pb.CreateFilingChangeRequest(id=draft.id,
                                                                                               email="x@y.de"))
     assert refusal.code == grpc.StatusCode.FAILED_PRECONDITION
@@ -177,11 +177,11 @@ def test_only_an_accepted_filing_files_a_change_and_only_of_something_new(inspec
 
 def test_an_institution_lists_its_changes_and_customs_lists_all(inspection):
     institution, accepted = filed(inspection, name="列表机构")
-    change = inspection.call(institution, "CreateFilingChange", pb.CreateFilingChangeRequest(
+    change = inspection.act(institution, "CreateFilingChange", pb.CreateFilingChangeRequest(
         id=accepted.id, contact_name="Neue Kontaktperson"))
-    own = inspection.call(institution, "ListFilingChanges", pb.ListFilingChangesRequest())
+    own = inspection.act(institution, "ListFilingChanges", pb.ListFilingChangesRequest())
     assert [c.id for c in own.filing_changes] == [change.id]
-    pending = inspection.call(inspection.customs(), "ListFilingChanges", pb.ListFilingChangesRequest(
+    pending = inspection.act(inspection.customs(), "ListFilingChanges", pb.ListFilingChangesRequest(
         status=pb.FilingChange.PENDING, page_size=200))
     assert change.id in {c.id for c in pending.filing_changes}
     other = inspection.institution("旁观机构")
@@ -191,19 +191,19 @@ def test_an_institution_lists_its_changes_and_customs_lists_all(inspection):
 
 def test_filing_materials_are_kept_while_the_filing_is_edited_and_seen_by_customs(inspection):
     institution = inspection.institution()
-    draft = inspection.call(institution, "CreateFiling", filing_request())
+    draft = inspection.act(institution, "CreateFiling", filing_request())
     upload = resources_pb.UploadAttachmentRequest(id=draft.id, kind="QUALIFICATION", file=common_pb.FileUpload(
         file_name="accreditation.pdf", content_type="application/pdf", content=MINIMAL_PDF))
-    stored = inspection.call(institution, "UploadFilingAttachment", upload)
+    stored = inspection.act(institution, "UploadFilingAttachment", upload)
     assert stored.kind == "QUALIFICATION" and stored.content_type == "application/pdf"
     exe = inspection.fails(institution, "UploadFilingAttachment", resources_pb.UploadAttachmentRequest(
         id=draft.id, kind="OTHER", file=common_pb.FileUpload(file_name="x.pdf", content=EXECUTABLE)))
     assert set(exe.fields) == {"file"}
     fill_sub_tables(inspection, institution, draft.id)
-    inspection.call(institution, "SubmitFiling", pb.SubmitFilingRequest(id=draft.id))
+    inspection.act(institution, "SubmitFiling", pb.SubmitFilingRequest(id=draft.id))
     late = inspection.fails(institution, "UploadFilingAttachment", upload)
     assert late.code == grpc.StatusCode.FAILED_PRECONDITION
-    listed = inspection.call(inspection.customs(), "ListFilingAttachments",
+    listed = inspection.act(inspection.customs(), "ListFilingAttachments",
                              resources_pb.ListAttachmentsRequest(id=draft.id))
     assert [a.id for a in listed.attachments] == [stored.id]
     other = inspection.fails(inspection.institution("他人"), "ListFilingAttachments",
