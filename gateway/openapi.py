@@ -17,7 +17,8 @@ from typing import Any
 from google.protobuf import descriptor, descriptor_pb2
 from google.protobuf.descriptor import FieldDescriptor
 
-from gateway.transcoder import HTTP_BODY, Route, is_file_field, is_repeated, is_scalar_like, resolve_field_path
+from gateway.fields import HTTP_BODY, is_file_field, is_repeated, is_scalar_like, resolve_field_path
+from gateway.transcoder import Route
 
 log = logging.getLogger(__name__)
 

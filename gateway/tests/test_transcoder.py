@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.transcoder import (
-    FilePart,
-    HttpRequest,
-    RouteTable,
-    TemplateSyntaxError,
-    TranscodingError,
-    parse_template,
-)
+from gateway.templates import TemplateSyntaxError, parse_template
+from gateway.transcoder import FilePart, HttpRequest, RouteTable, TranscodingError
 from protos.testing.v1 import echo_pb2
 
 TABLE = RouteTable.from_modules([echo_pb2])

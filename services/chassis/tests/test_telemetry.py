@@ -1,6 +1,7 @@
 import io
 import json
 import logging
+import re
 
 import grpc
 import pytest
@@ -162,3 +163,9 @@ def test_every_call_leaves_one_access_log_line_with_its_status_duration_and_requ
     assert access["Found"]["grpcCode"] == "OK" and access["Found"]["requestId"] == "req-access-1"
     assert access["Missing"]["grpcCode"] == "NOT_FOUND"
     assert all(line["durationMs"] >= 0 for line in access.values())
+
+
+def test_log_times_are_rfc3339_in_utc_with_milliseconds(json_log):
+    logging.getLogger("tongban.tests").warning("a line")
+    stamp = json.loads(json_log.getvalue().splitlines()[-1])["time"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", stamp), stamp
