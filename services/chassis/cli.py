@@ -24,6 +24,7 @@ def migrate(definition: ServiceDefinition, context: ServiceContext) -> None:
 def serve(definition: ServiceDefinition, context: ServiceContext, *, port: int | None = None) -> RunningServer:
     """Start the service's gRPC server (not blocking) and register it for discovery."""
     from services.chassis.discovery import register_for_discovery
+    from services.chassis.metrics import metrics_port, record_call, serve_metrics
 
     stop_hooks = [definition.before_serving(context)] if definition.before_serving else []
     verifier = (definition.token_verifier or identity_jwks_verifier)(context)
@@ -32,15 +33,20 @@ def serve(definition: ServiceDefinition, context: ServiceContext, *, port: int |
         host=context.settings.grpc_host,
         port=context.settings.grpc_port if port is None else port,
         workers=context.settings.grpc_workers,
-        interceptors=chassis_interceptors(verifier),
+        interceptors=chassis_interceptors(verifier, observers=[record_call]),
     )
     running.on_stop.extend(stop_hooks)
+    metrics_server = serve_metrics(definition.name, metrics_port(definition.name))
+    if metrics_server is not None:
+        running.on_stop.append(metrics_server.stop)
     # Leave discovery as soon as stopping starts, before in-flight calls drain.
     running.on_draining.append(register_for_discovery(context.settings, running.port, running.service_names))
     return running
 
 
 def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> int:
+    from services.chassis.metrics import metrics_port, serve_metrics
+    from services.chassis.registry import REGISTRY
     from services.chassis.telemetry import configure_logging, configure_tracing
 
     parser = argparse.ArgumentParser(prog=f"python -m services.{definition.name}")
@@ -69,6 +75,10 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
                                  context.settings.database_url, args.message)
         return 0
     configure_tracing(definition.name)
+    workers = next((entry.workers for entry in REGISTRY if entry.name == definition.name), ())
+    if command == "relay" or command in workers:
+        # Long-running like serve, and in its own pod in Kubernetes: answers scrapes on the same port.
+        serve_metrics(definition.name, metrics_port(definition.name))
     if command == "relay":
         from services.chassis.relay import run_relay
 

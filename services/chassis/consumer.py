@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ from services.chassis.amqp import (
 )
 from services.chassis.db import utcnow
 from services.chassis.messages import InboundMessage
+from services.chassis.metrics import WatchedGauge, meter
 from services.chassis.telemetry import REQUEST_ID_HEADER, bind_request_id, extract_context, reset_request_id
 from services.chassis.topology import declare_queue, declare_topology, parking_queue
 from services.chassis.uow import UnitOfWork
@@ -42,6 +44,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)
+
+_consumed = meter("tongban.consumer").create_counter(
+    "messaging.consumer.messages", description="Messages a consumer finished with, by queue and outcome "
+    "(processed, duplicate, parked, requeued)")
+PARKING_DEPTH = WatchedGauge("messaging.parking.depth", "Messages waiting in a parking lot")
+# How often a consumer asks the broker how full its parking lots are (a passive declare each).
+PARKING_CHECK_SECONDS = 15.0
 
 
 # What must happen after the commit, outside the transaction (calling an SMS gateway for a
@@ -165,6 +174,8 @@ class _ConsumerSession:
         self.subscriptions = subscriptions
         self.stop = stop
         self.database_backoff = Backoff(initial=0.5, maximum=5.0)
+        # Parking lot -> messages in it, as last asked of the broker.
+        self.parked: dict[str, int] = {}
 
     def run(self, connection: pika.BlockingConnection, on_ready: Callable[[], None]) -> None:
         channel = connection.channel()
@@ -178,9 +189,22 @@ class _ConsumerSession:
             channel.basic_qos(prefetch_count=subscription.prefetch)
             channel.basic_consume(subscription.queue, self._dispatcher(subscription), auto_ack=False)
         on_ready()
+        checked_at = 0.0
         while not self.stop.is_set():
+            if time.monotonic() - checked_at >= PARKING_CHECK_SECONDS:
+                self._count_parked(channel)
+                checked_at = time.monotonic()
             connection.process_data_events(time_limit=0.5)
         channel.close()
+
+    def _count_parked(self, channel: Any) -> None:
+        """How many messages wait in each parking lot, asked on the consuming channel's own thread."""
+        for subscription in self.subscriptions:
+            queue = parking_queue(subscription.queue)
+            self.parked[queue] = channel.queue_declare(queue, passive=True).method.message_count
+
+    def _count(self, subscription: Subscription, outcome: str) -> None:
+        _consumed.add(1, {"consumer": self.consumer_name, "queue": subscription.queue, "outcome": outcome})
 
     def _dispatcher(self, subscription: Subscription) -> Callable[..., None]:
         def on_message(channel: Any, method: Any, properties: Any, body: bytes) -> None:
@@ -195,6 +219,7 @@ class _ConsumerSession:
             log.error("parking a malformed message from %s on %s: %s", subscription.queue,
                       parking_queue(subscription.queue), exc)
             channel.basic_reject(tag, requeue=False)
+            self._count(subscription, "parked")
             return
         with message_context(message, self.consumer_name):
             try:
@@ -204,17 +229,20 @@ class _ConsumerSession:
                 log.warning("database unavailable while handling message %s (%s); requeued, pausing %.1f s",
                             message.message_id, describe(exc), delay)
                 channel.basic_nack(tag, requeue=True)
+                self._count(subscription, "requeued")
                 self.stop.wait(delay)
                 return
             except Exception:
                 log.exception("handler %s failed on message %s (%s); parked on %s", self.consumer_name,
                               message.message_id, message.routing_key, parking_queue(subscription.queue))
                 channel.basic_reject(tag, requeue=False)
+                self._count(subscription, "parked")
                 return
             self.database_backoff.reset()
             if not processed:
                 log.info("message %s was already processed by %s; dropped", message.message_id, self.consumer_name)
             channel.basic_ack(tag)
+            self._count(subscription, "processed" if processed else "duplicate")
 
 
 def run_consumer(context: ServiceContext, consumer_name: str, subscriptions: Sequence[Subscription],
@@ -236,6 +264,8 @@ def run_consumer(context: ServiceContext, consumer_name: str, subscriptions: Seq
     parameters = connection_parameters(url, client_name=f"tongban-consumer-{consumer_name}")
     backoff = reconnect_backoff or Backoff()
     session = _ConsumerSession(context, consumer_name, subscriptions, stop, declare)
+    unwatch = PARKING_DEPTH.watch(lambda: [(count, {"consumer": consumer_name, "queue": queue})
+                                           for queue, count in session.parked.items()])
     failing_since_logged = False
 
     def ready() -> None:
@@ -247,22 +277,25 @@ def run_consumer(context: ServiceContext, consumer_name: str, subscriptions: Seq
         if on_ready is not None:
             on_ready()
 
-    while not stop.is_set():
-        connection = None
-        try:
-            connection = pika.BlockingConnection(parameters)
-            session.run(connection, ready)
-        except (pika.exceptions.AMQPError, OSError) as exc:
-            delay = backoff.next_delay()
-            if not failing_since_logged:
-                log.error("consumer %s lost RabbitMQ at %s (%s); reconnecting with back-off",
-                          consumer_name, redacted(url), describe(exc))
-                failing_since_logged = True
-            stop.wait(delay)
-        finally:
-            if connection is not None and connection.is_open:
-                try:
-                    connection.close()
-                except (pika.exceptions.AMQPError, OSError):
-                    log.debug("closing the consumer connection failed", exc_info=True)
+    try:
+        while not stop.is_set():
+            connection = None
+            try:
+                connection = pika.BlockingConnection(parameters)
+                session.run(connection, ready)
+            except (pika.exceptions.AMQPError, OSError) as exc:
+                delay = backoff.next_delay()
+                if not failing_since_logged:
+                    log.error("consumer %s lost RabbitMQ at %s (%s); reconnecting with back-off",
+                              consumer_name, redacted(url), describe(exc))
+                    failing_since_logged = True
+                stop.wait(delay)
+            finally:
+                if connection is not None and connection.is_open:
+                    try:
+                        connection.close()
+                    except (pika.exceptions.AMQPError, OSError):
+                        log.debug("closing the consumer connection failed", exc_info=True)
+    finally:
+        unwatch()
     return 0

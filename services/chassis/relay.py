@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import grpc
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from services.chassis.amqp import (
 )
 from services.chassis.db import is_postgresql, read_only_session, utcnow
 from services.chassis.messages import InboundMessage
+from services.chassis.metrics import LAG_BUCKETS, WatchedGauge, meter
 
 if TYPE_CHECKING:
     from services.chassis.context import DirectDelivery, ServiceContext
@@ -48,6 +49,14 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 500
 POLL_INTERVAL_SECONDS = 0.2
 MAX_ROW_RETRY_DELAY_SECONDS = 60.0
+
+_meter = meter("tongban.relay")
+_lag = _meter.create_histogram("outbox.relay.lag", unit="s", explicit_bucket_boundaries_advisory=LAG_BUCKETS,
+                               description="From the commit that wrote a message to its delivery (broker ack)")
+_published = _meter.create_counter("outbox.published", description="Outbox messages delivered, by exchange and route")
+_failed = _meter.create_counter("outbox.failed", description="Outbox delivery attempts that failed (kept for a retry)")
+OUTBOX_DEPTH = WatchedGauge("outbox.depth", "Outbox messages not yet delivered")
+OUTBOX_OLDEST_AGE = WatchedGauge("outbox.oldest.age", "How long the oldest undelivered message has waited", unit="s")
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,9 @@ class Relay:
         """Relay until ``stop`` is set: the next batch at once while busy, a short poll when idle."""
         log.info("relaying the %s outbox to %s", self.context.settings.service, redacted(self.url))
         database_backoff = Backoff(initial=0.5, maximum=10.0)
+        # Read at scrape time, from the database: what waits is there, whoever relays it.
+        unwatch = [OUTBOX_DEPTH.watch(lambda: [(self.backlog()[0], self._labels)]),
+                   OUTBOX_OLDEST_AGE.watch(lambda: [(_age(self.backlog()[1]), self._labels)])]
         try:
             while not stop.is_set():
                 try:
@@ -183,12 +195,27 @@ class Relay:
                 else:
                     stop.wait(poll_interval)
         finally:
+            for stop_watching in unwatch:
+                stop_watching()
             self.close()
         log.info("relay stopped")
         return 0
 
     def close(self) -> None:
         self.publisher.close()
+
+    @property
+    def _labels(self) -> dict[str, str]:
+        return {"service": self.context.settings.service}
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many messages wait in the outbox, and when the oldest of them was committed."""
+        outbox = self.outbox
+        with self.context.session_factory() as session:
+            read_only_session(session)
+            count, oldest = session.execute(
+                select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.sent_at.is_(None))).one()
+        return int(count), oldest
 
     # -- the broker ---------------------------------------------------------------------
 
@@ -247,7 +274,21 @@ class Relay:
             outcomes = self.publisher.publish_batch(row.publication() for row in rows)
         else:
             outcomes = self._deliver_directly(rows)
+        self._measure(rows, outcomes, "broker" if broker else "direct")
         return outcomes
+
+    def _measure(self, rows: list[OutboxRow], outcomes: Outcomes, route: str) -> None:
+        now = datetime.now(UTC)
+        service = self.context.settings.service
+        for row in rows:
+            if row.id not in outcomes:
+                continue
+            attributes = {"service": service, "exchange": row.exchange, "route": route}
+            if outcomes[row.id] is None:
+                _published.add(1, attributes)
+                _lag.record(max(0.0, _age(row.created_at, now)), attributes)
+            else:
+                _failed.add(1, attributes)
 
     def _deliver_directly(self, rows: list[OutboxRow]) -> Outcomes:
         outcomes: Outcomes = {}
@@ -287,6 +328,14 @@ class Relay:
         for error, row_ids in by_error.items():
             log.warning("%d outbox message(s) not delivered, kept for a retry (rows %s): %s", len(row_ids),
                         ", ".join(map(str, row_ids[:10])) + (" ..." if len(row_ids) > 10 else ""), error)
+
+
+def _age(moment: datetime | None, now: datetime | None = None) -> float:
+    """Seconds since ``moment`` (naive means UTC, as SQLite answers); 0 for none."""
+    if moment is None:
+        return 0.0
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return ((now or datetime.now(UTC)) - moment).total_seconds()
 
 
 def run_relay(context: ServiceContext, direct_deliveries: Mapping[str, DirectDelivery | None] | None = None,
