@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.ccc_exemption.config import CccContext
 from services.ccc_exemption.domain.reference import EXEMPTION_CLAUSES, SYSTEM, TRADE_MODES
-from services.ccc_exemption.handlers.records import next_serial
+from services.ccc_exemption.handlers.records import china_today, next_serial
 from services.ccc_exemption.models import (
     Application,
     Bureau,
@@ -69,7 +69,7 @@ def render_version(context: CccContext, session: Session, certificate: Certifica
         trade_mode=TRADE_MODES.get(application.trade_mode, ""),
         final_use_location=place_text(application.final_use_code),
         valid_from=certificate.valid_from, valid_until=certificate.valid_until, bureau=bureau.name,
-        issued_on=certificate.issued_at.date(), version=certificate.version,
+        issued_on=china_today(certificate.issued_at), version=certificate.version,
         products=[ExemptProduct(p.name, p.hs_code, p.model, quantity_text(p.quantity), p.quantity_unit, p.brand,
                                 p.manufacturer) for p in products])
     config = context.providers.config

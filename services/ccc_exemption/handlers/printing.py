@@ -1,8 +1,12 @@
-"""打印申请: a submitted application as a PDF, drawn with the documents chassis' sheet, table and pages."""
+"""打印申请: a submitted application as a PDF, drawn with the documents chassis' sheet and table."""
 
 from __future__ import annotations
 
+import io
+import itertools
+
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 
 from services.ccc_exemption.config import CccContext
@@ -11,8 +15,9 @@ from services.ccc_exemption.domain.states import DRAFT
 from services.ccc_exemption.handlers.access import load_application, require_viewer
 from services.ccc_exemption.handlers.applications import RECORD_TYPE
 from services.ccc_exemption.handlers.issue import place_text, quantity_text
+from services.ccc_exemption.handlers.records import china_today
 from services.ccc_exemption.models import Bureau, Product
-from services.chassis.documents.certificates.common import Marking, date_text, render_pages
+from services.chassis.documents.certificates.common import MAX_PAGES, date_text
 from services.chassis.documents.certificates.layout import MARGIN, PAGE_HEIGHT, PAGE_WIDTH, Column, Sheet, table
 from services.chassis.errors import FailedPrecondition
 
@@ -43,7 +48,7 @@ def print_application(context: CccContext, application_id: str) -> tuple[str, by
         ("最终使用地", f"{place_text(application.final_use_code)} {application.final_use_address}".strip()),
         ("联系人", f"{application.contact_name} {application.contact_phone} {application.contact_email}".strip()),
         ("受理检验检疫局", bureau.name if bureau else ""),
-        ("提交时间", date_text(application.submitted_at.date() if application.submitted_at else None)),
+        ("提交时间", date_text(china_today(application.submitted_at) if application.submitted_at else None)),
         ("电子附件", "、".join(a.file_name for a in attachments) or "无"),
     ]
     placed = {"count": 0}
@@ -60,18 +65,31 @@ def print_application(context: CccContext, application_id: str) -> tuple[str, by
             sheet.paragraph(MARGIN + 38 * mm, y - 1.2 * mm, width - 40 * mm, value, 8.5, bottom=y - 6.5 * mm)
             y -= 7 * mm
         sheet.text(MARGIN, y - 6 * mm, "申请附表：免办产品", 10)
-        placed["count"] = table(sheet, MARGIN, y - 8 * mm, width, 34 * mm, COLUMNS, rows)
+        placed["count"] = table(sheet, MARGIN, y - 8 * mm, width, 20 * mm, COLUMNS, rows)
         return placed["count"] < len(rows)
 
     def continuation(sheet: Sheet) -> bool:
         start = placed["count"]
         sheet.text(MARGIN, PAGE_HEIGHT - MARGIN - 6 * mm, f"{TITLE}（续） {application.number}", 11)
-        placed["count"] = start + max(table(sheet, MARGIN, PAGE_HEIGHT - MARGIN - 10 * mm, width, 34 * mm, COLUMNS,
+        placed["count"] = start + max(table(sheet, MARGIN, PAGE_HEIGHT - MARGIN - 10 * mm, width, 20 * mm, COLUMNS,
                                             rows[start:]), 1)
         return placed["count"] < len(rows)
 
-    config = context.providers.config
-    # The QR code leads to the application itself (to its viewers, after login), not to a public check.
-    marking = Marking(application.number, application.number[-6:],
-                      f"{config.public_url}/v1/ccc/applications/{application.id}", bureau.name if bureau else "")
-    return f"{application.number}.pdf", render_pages(TITLE, marking, first, continuation)
+    return f"{application.number}.pdf", _pages(application.number, first, continuation)
+
+
+def _pages(number: str, first, continuation) -> bytes:
+    """The pages with the chassis sheet, numbered; no certificate footer (an application has no check code)."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=0, pageCompression=1)
+    canvas.setTitle(f"{TITLE} {number}")
+    drawers = itertools.chain([first], itertools.repeat(continuation, MAX_PAGES - 1))
+    for page, draw in enumerate(drawers, start=1):
+        sheet = Sheet(canvas)
+        more = draw(sheet)
+        sheet.text(PAGE_WIDTH / 2, 12 * mm, f"申请单号 {number}  第 {page} 页", 8, align="center")
+        canvas.showPage()
+        if not more:
+            break
+    canvas.save()
+    return buffer.getvalue()

@@ -134,3 +134,14 @@ def test_each_post_sees_what_waits_at_it_in_its_to_do(ccc):
     assert listed.total_size == after["APPLICATION1"]
     only_follow_up = ccc.call(ccc.bureau("320000", "FOLLOW_UP"), "ListTodos", todo_pb.ListTodosRequest()).todos
     assert [t.kind for t in only_follow_up] == ["USE_RECORD"]
+
+
+def test_cnca_sees_every_bureaus_submitted_applications_but_takes_no_step(ccc):
+    enterprise = ccc.enterprise()
+    draft = ccc.draft(enterprise)
+    shenzhen = ccc.submitted(enterprise, location="440305")
+    cnca = ccc.staff("CNCA", "ACCEPTANCE")
+    assert ccc.call(cnca, "GetApplication", pb.GetApplicationRequest(id=shenzhen.id)).bureau.code == SHENZHEN
+    assert ccc.fails(cnca, "GetApplication", pb.GetApplicationRequest(id=draft.id)).code == grpc.StatusCode.NOT_FOUND
+    assert ccc.fails(cnca, "ReviewAcceptance", review_pb.ReviewRequest(
+        id=shenzhen.id, decision=review_pb.ReviewRequest.PASS)).code == grpc.StatusCode.PERMISSION_DENIED
