@@ -98,3 +98,10 @@ def test_the_filed_institutions_query_lists_the_demo_institutions_as_normal(insp
     [institution] = found.institutions
     assert institution.name.startswith("德国示范装运前检验") and institution.disposal_status == "正常"
     assert institution.disposal_ends_on == ""
+
+
+def test_a_control_character_in_any_request_string_is_a_bad_field_not_a_server_error(inspection):
+    refusal = inspection.fails(None, "ListRules", pb.ListRulesRequest(name="机\x00床"))
+    assert refusal.code == grpc.StatusCode.INVALID_ARGUMENT and set(refusal.fields) == {"name"}
+    by_id = inspection.fails(inspection.customs(), "GetRegulation", pb.GetRegulationRequest(id="a\x00b"))
+    assert set(by_id.fields) == {"id"}
