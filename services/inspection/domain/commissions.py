@@ -17,6 +17,10 @@ from services.inspection.domain.fields import Field, check_fields
 CENT = Decimal("0.01")
 QUANTITY_PLACES = 3
 PRICE_PLACES = 4
+# Bounds that keep a commission's sums within their columns (200 lines at the most).
+MAX_QUANTITY = Decimal("1e10")
+MAX_PRICE = Decimal("1e12")
+MAX_AMOUNT = Decimal("1e13")
 
 COMMISSION_FIELDS = {
     "consignee": Field("收货人", 200),
@@ -84,9 +88,12 @@ def check_goods(goods: GoodsInput, currencies: set[str], violations: Violations,
     if currency and len(currency) == 3 and currency not in currencies:
         violations.add(prefix + "currency", "请从列表中选择币制")
     f.check_year(goods.manufacture_year, prefix + "manufactureYear", "制造年份", violations)
-    quantity = f.parse_decimal(goods.quantity, prefix + "quantity", "数量", violations, places=QUANTITY_PLACES)
+    quantity = f.parse_decimal(goods.quantity, prefix + "quantity", "数量", violations, places=QUANTITY_PLACES,
+                               maximum=MAX_QUANTITY)
     price = f.parse_decimal(goods.unit_price, prefix + "unitPrice", "单价", violations, places=PRICE_PLACES,
-                            positive=False)
+                            positive=False, maximum=MAX_PRICE)
+    if quantity is not None and price is not None and line_amount(quantity, price) >= MAX_AMOUNT:
+        violations.add(prefix + "unitPrice", "金额（数量×单价）过大")
     if len(violations.items) > before or quantity is None or price is None:
         return None
     return GoodsLine(name=goods.name.strip(), hs_code=goods.hs_code.strip(), model=goods.model.strip(),

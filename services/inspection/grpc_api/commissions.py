@@ -10,7 +10,7 @@ from services.chassis import wire
 from services.chassis.documents.wire import upload_of
 from services.inspection.domain.commissions import GoodsInput
 from services.inspection.grpc_api.attachments import AttachmentCalls
-from services.inspection.grpc_api.common import Servicer, created, every, given, plain
+from services.inspection.grpc_api.common import Servicer, created, enum_of, every, given, plain
 from services.inspection.handlers import acceptance, commissions, goods
 from services.inspection.views import commissions as views
 
@@ -26,7 +26,7 @@ class CommissionServicer(Servicer, commissions_pb2_grpc.CommissionServiceService
 
     def ListCommissions(self, request, context):
         query = plain(commissions.CommissionQuery, request,
-                      status=wire.enum_name(pb.Commission.Status, request.status))
+                      status=enum_of(pb.Commission.Status, request.status, "status"))
         page = commissions.list_commissions(self._context, query, request.page_size, request.page_token)
         return pb.ListCommissionsResponse(commissions=[views.commission(c) for c in page.items],
                                           **wire.page_fields(page))

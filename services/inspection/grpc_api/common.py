@@ -10,6 +10,7 @@ import grpc
 from google.protobuf.message import Message
 
 from services.chassis import wire
+from services.chassis.errors import InvalidArgument
 from services.chassis.http_metadata import set_http_status
 from services.inspection.config import InspectionContext
 
@@ -41,3 +42,11 @@ def plain(cls: type[T], request: Message, **overrides: Any) -> T:
     """A use case's input dataclass filled from the request fields of the same names."""
     names = [f.name for f in dataclasses.fields(cls) if f.name not in overrides]  # type: ignore[arg-type]
     return cls(**wire.fields_of(request, names), **overrides)
+
+
+def enum_of(enum: Any, value: int, field: str) -> str:
+    """An enum's name ("" when not given); a number the enum lacks (possible over gRPC) is a 400 naming ``field``."""
+    try:
+        return wire.enum_name(enum, value)
+    except ValueError:
+        raise InvalidArgument.for_field(field, "取值无效") from None

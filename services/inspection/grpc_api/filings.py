@@ -9,7 +9,7 @@ from protos.inspection.v1 import filings_pb2_grpc
 from services.chassis import wire
 from services.inspection.domain.filings import CHANGEABLE, FILING_FIELDS
 from services.inspection.grpc_api.attachments import AttachmentCalls
-from services.inspection.grpc_api.common import Servicer, created, every, given, plain
+from services.inspection.grpc_api.common import Servicer, created, enum_of, every, given, plain
 from services.inspection.handlers import filing_changes, filing_rows, filings
 from services.inspection.views import filings as views
 
@@ -19,7 +19,7 @@ TEXT_FIELDS = tuple(name for name in FILING_FIELDS if name != "id_type")
 def _with_id_type(request, values: dict[str, str]) -> dict[str, str]:
     """The ID type travels as an enum: its name, when given."""
     if request.id_type:
-        values["id_type"] = wire.enum_name(pb.IdType, request.id_type)
+        values["id_type"] = enum_of(pb.IdType, request.id_type, "idType")
     return values
 
 
@@ -29,11 +29,11 @@ class FilingServicer(Servicer, filings_pb2_grpc.FilingServiceServicer):
         self._attachments = AttachmentCalls(context, filings.FILING_ATTACHMENTS)
 
     def CreateFiling(self, request, context):
-        values = {**every(request, TEXT_FIELDS), "id_type": wire.enum_name(pb.IdType, request.id_type)}
+        values = {**every(request, TEXT_FIELDS), "id_type": enum_of(pb.IdType, request.id_type, "idType")}
         return created(context, views.filing_view(filings.create_filing(self._context, values)))
 
     def ListFilings(self, request, context):
-        page = filings.list_filings(self._context, wire.enum_name(pb.Filing.Status, request.status),
+        page = filings.list_filings(self._context, enum_of(pb.Filing.Status, request.status, "status"),
                                     request.certificate_number, request.name, request.page_size, request.page_token)
         return pb.ListFilingsResponse(filings=[views.filing(f) for f in page.items], **wire.page_fields(page))
 
@@ -109,7 +109,7 @@ class FilingChangeServicer(Servicer, filings_pb2_grpc.FilingChangeServiceService
 
     def ListFilingChanges(self, request, context):
         page = filing_changes.list_changes(self._context, request.filing_id,
-                                           wire.enum_name(pb.FilingChange.Status, request.status), request.page_size,
+                                           enum_of(pb.FilingChange.Status, request.status, "status"), request.page_size,
                                            request.page_token)
         return pb.ListFilingChangesResponse(filing_changes=[views.filing_change(v) for v in page.items],
                                             **wire.page_fields(page))

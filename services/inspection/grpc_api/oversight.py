@@ -15,14 +15,14 @@ from protos.inspection.v1 import (
 from services.chassis import wire
 from services.inspection.domain.oversight import QUALITY_ISSUE_FIELDS, REPORT_FIELDS
 from services.inspection.grpc_api.attachments import AttachmentCalls
-from services.inspection.grpc_api.common import Servicer, created, every, given, plain
+from services.inspection.grpc_api.common import Servicer, created, enum_of, every, given, plain
 from services.inspection.handlers import annual_reports, checks, disposals, quality
 from services.inspection.handlers.oversight import OversightQuery
 from services.inspection.views import oversight as views
 
 
 def _query(request, status_enum) -> OversightQuery:
-    return plain(OversightQuery, request, status=wire.enum_name(status_enum, request.status))
+    return plain(OversightQuery, request, status=enum_of(status_enum, request.status, "status"))
 
 
 class _WithAttachments(Servicer):
@@ -71,13 +71,14 @@ class CheckServicer(_WithAttachments, checks_pb2_grpc.CheckServiceServicer):
     def CreateCheck(self, request, context):
         results = checks_pb2.CreateCheckRequest.OnsiteResult
         passed = {results.PASS: True, results.REQUIRE_SUPPLEMENT: False}.get(request.onsite_result)
-        view = checks.create_check(self._context, request.filing_id, wire.enum_name(checks_pb2.CheckKind, request.kind),
-                                   every(request, ("title", "requirements")), passed, request.opinion)
+        kind = enum_of(checks_pb2.CheckKind, request.kind, "kind")
+        view = checks.create_check(self._context, request.filing_id, kind, every(request, ("title", "requirements")),
+                                   passed, request.opinion)
         return created(context, views.check(view))
 
     def ListChecks(self, request, context):
         page = checks.list_checks(self._context, _query(request, checks_pb2.Check.Status),
-                                  wire.enum_name(checks_pb2.CheckKind, request.kind), request.page_size,
+                                  enum_of(checks_pb2.CheckKind, request.kind, "kind"), request.page_size,
                                   request.page_token)
         return checks_pb2.ListChecksResponse(checks=[views.check(c) for c in page.items], **wire.page_fields(page))
 
@@ -110,12 +111,12 @@ class DisposalServicer(_WithAttachments, disposals_pb2_grpc.DisposalServiceServi
     holder = disposals.DISPOSAL_ATTACHMENTS
 
     def CreateDisposal(self, request, context):
-        data = plain(disposals.DisposalInput, request, kind=wire.enum_name(disposals_pb2.DisposalKind, request.kind))
+        data = plain(disposals.DisposalInput, request, kind=enum_of(disposals_pb2.DisposalKind, request.kind, "kind"))
         return created(context, views.disposal(disposals.impose(self._context, data)))
 
     def ListDisposals(self, request, context):
         page = disposals.list_disposals(self._context, _query(request, disposals_pb2.Disposal.Status),
-                                        wire.enum_name(disposals_pb2.DisposalKind, request.kind), request.page_size,
+                                        enum_of(disposals_pb2.DisposalKind, request.kind, "kind"), request.page_size,
                                         request.page_token)
         return disposals_pb2.ListDisposalsResponse(disposals=[views.disposal(d) for d in page.items],
                                                    **wire.page_fields(page))
@@ -152,7 +153,7 @@ class AnnualReportServicer(Servicer, annual_reports_pb2_grpc.AnnualReportService
         return created(context, views.annual_report(report))
 
     def ListAnnualReports(self, request, context):
-        query = OversightQuery(status=wire.enum_name(annual_reports_pb2.AnnualReport.Status, request.status),
+        query = OversightQuery(status=enum_of(annual_reports_pb2.AnnualReport.Status, request.status, "status"),
                                filing_id=request.filing_id)
         page = annual_reports.list_reports(self._context, query, request.year, request.page_size, request.page_token)
         return annual_reports_pb2.ListAnnualReportsResponse(

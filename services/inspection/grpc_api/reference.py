@@ -8,13 +8,13 @@ from protos.inspection.v1 import reference_pb2 as pb
 from protos.inspection.v1 import reference_pb2_grpc
 from services.chassis import wire
 from services.inspection.domain.reference import REGULATION_FIELDS, RULE_FIELDS
-from services.inspection.grpc_api.common import Servicer, created, every, given
+from services.inspection.grpc_api.common import Servicer, created, enum_of, every, given
 from services.inspection.handlers import institutions, reference
 from services.inspection.views import reference as views
 
 
 def _regulation(request, values: dict[str, str], published_on: str) -> reference.RegulationInput:
-    return reference.RegulationInput(values, wire.enum_name(pb.RegulationKind, request.kind), published_on)
+    return reference.RegulationInput(values, enum_of(pb.RegulationKind, request.kind, "kind"), published_on)
 
 
 class ReferenceServicer(Servicer, reference_pb2_grpc.ReferenceServiceServicer):
@@ -35,7 +35,7 @@ class ReferenceServicer(Servicer, reference_pb2_grpc.ReferenceServiceServicer):
 
     def ListRegulations(self, request, context):
         page = reference.list_regulations(
-            self._context, request.title, wire.enum_name(pb.RegulationKind, request.kind), request.published_from,
+            self._context, request.title, enum_of(pb.RegulationKind, request.kind, "kind"), request.published_from,
             request.published_to, request.page_size, request.page_token)
         return pb.ListRegulationsResponse(regulations=[views.regulation(r) for r in page.items],
                                           **wire.page_fields(page))
@@ -56,7 +56,7 @@ class ReferenceServicer(Servicer, reference_pb2_grpc.ReferenceServiceServicer):
         return empty_pb2.Empty()
 
     def ListReferenceItems(self, request, context):
-        page = reference.list_items(self._context, wire.enum_name(pb.ReferenceList, request.list), request.name,
+        page = reference.list_items(self._context, enum_of(pb.ReferenceList, request.list, "list"), request.name,
                                     request.page_size, request.page_token)
         return pb.ListReferenceItemsResponse(reference_items=[views.reference_item(i) for i in page.items],
                                              **wire.page_fields(page))

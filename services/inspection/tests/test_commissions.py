@@ -167,3 +167,13 @@ def test_the_enterprise_queries_its_commissions_by_the_manuals_fields(inspection
     assert ids(created_from="2000-01-01", created_to="2000-12-31") == []
     bad = inspection.fails(enterprise, "ListCommissions", pb.ListCommissionsRequest(created_from="yesterday"))
     assert set(bad.fields) == {"createdFrom"}
+
+
+def test_amounts_too_large_for_a_commission_and_unknown_enum_numbers_are_bad_fields(inspection):
+    _, filing = filed(inspection, name="上限检验机构")
+    enterprise = inspection.enterprise()
+    draft = inspection.act(enterprise, "CreateCommission", commission_request(filing.id))
+    huge = inspection.fails(enterprise, "AddGoods", goods_request(draft.id, quantity="9999999999", unit_price="5000"))
+    assert set(huge.fields) == {"unitPrice"}
+    unknown = inspection.fails(enterprise, "ListCommissions", pb.ListCommissionsRequest(status=42))
+    assert set(unknown.fields) == {"status"}
