@@ -7,7 +7,8 @@
 ``<SERVICE>_SIGNING_KEY_FILE``   the signer's PEM private key (a mounted Secret); with ``..._CERT_FILE`` its
                                  certificate, ``..._CHAIN_FILE`` the intermediates, ``..._KEY_PASSWORD`` if encrypted
 ``<SERVICE>_SIGNING_TRUST_FILE`` PEM roots a certificate may chain to when verified: the current and retired ones
-``<SERVICE>_SIGNING_DIR``        dev only: where the development CA and signers are made (``var/signing/<service>``)
+``<SERVICE>_SIGNING_DIR``        dev only: where the development CA and signers are made
+                                 (``$TONGBAN_VAR_DIR/signing/<service>``, ``var/`` by default)
 ``TONGBAN_PUBLIC_URL``           where the public reaches the gateway, for the QR code's check link
 """
 
@@ -77,8 +78,13 @@ class DocumentsConfig:
             public_url=env.url("TONGBAN_PUBLIC_URL", public_default, schemes=("http", "https")).rstrip("/"),
             signer_files=signer_files,
             signing_dir=None if signer_files else Path(env.str(f"{prefix}_SIGNING_DIR",
-                                                             str(REPO_ROOT / "var" / "signing" / service))),
+                                                             str(_var_dir(env) / "signing" / service))),
         )
+
+
+def _var_dir(env: Env) -> Path:
+    """Where `make run` keeps its state (``TONGBAN_VAR_DIR``), so each stack has its own development CA."""
+    return Path(env.str("TONGBAN_VAR_DIR", str(REPO_ROOT / "var")))
 
 
 def _signer_files(env: Env, prefix: str, key_file: str | None, cert_file: str | None) -> ProductionSigner | None:
