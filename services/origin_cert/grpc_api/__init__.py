@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from protos.origin_cert.v1 import (
-    certificate_review_pb2_grpc,
-    certificates_pb2_grpc,
-    checks_pb2_grpc,
-    parties_pb2_grpc,
     questionnaires_pb2_grpc,
     todo_pb2_grpc,
     verifications_pb2_grpc,
 )
 from services.chassis.server import ServiceBinding
 from services.origin_cert.config import OriginCertContext
+from services.origin_cert.grpc_api.certificates import CertificateReviewServicer, CertificateServicer, CheckServicer
 from services.origin_cert.grpc_api.enterprise import EnterpriseServicer, ReferenceServicer
+from services.origin_cert.grpc_api.exchange import PartyServicer
 from services.origin_cert.grpc_api.pre_reviews import PreReviewServicer, TariffServicer
 
-SERVICERS = (ReferenceServicer, EnterpriseServicer, PreReviewServicer, TariffServicer)
+SERVICERS = (ReferenceServicer, EnterpriseServicer, PreReviewServicer, TariffServicer, CertificateServicer,
+             CertificateReviewServicer, CheckServicer, PartyServicer)
 # Declared and served (so health checks answer SERVING) while their use cases are being built.
-PENDING = (certificates_pb2_grpc.CertificateServiceServicer,
-           certificate_review_pb2_grpc.CertificateReviewServiceServicer, checks_pb2_grpc.CheckServiceServicer,
-           verifications_pb2_grpc.VerificationServiceServicer, parties_pb2_grpc.PartyServiceServicer,
+PENDING = (verifications_pb2_grpc.VerificationServiceServicer,
            questionnaires_pb2_grpc.QuestionnaireServiceServicer, todo_pb2_grpc.TodoServiceServicer)
 
 

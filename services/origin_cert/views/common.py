@@ -36,6 +36,11 @@ def decimal_text(value: Decimal | None) -> str:
     return wire.decimal_text(value)
 
 
+def plain(value: Decimal | None) -> str:
+    """A stored decimal without its padding: ``18400.0000`` -> ``18400``, ``1250.5000`` -> ``1250.5``."""
+    return wire.decimal_text(value.normalize()) if value is not None else ""
+
+
 def history_pb(steps: Iterable[RecordStep]) -> list[common_pb2.AuditEntry]:
     return [common_pb2.AuditEntry(actor_id=s.actor_id, actor_name=s.actor_name, action=s.action,
                                   from_state=s.from_state, to_state=s.to_state, note=s.note,

@@ -7,7 +7,7 @@ from services.chassis import wire
 from services.origin_cert.domain.values import ValueContent
 from services.origin_cert.handlers.pre_reviews import MaterialInput, PreReviewInput, PreReviewView
 from services.origin_cert.models import Material, PreReview, Reminder
-from services.origin_cert.views.common import amount, decimal_text, history_pb
+from services.origin_cert.views.common import amount, decimal_text, history_pb, plain
 
 
 def pre_review_input(request: pb.SavePreReviewRequest) -> PreReviewInput:
@@ -24,17 +24,16 @@ def pre_review_input(request: pb.SavePreReviewRequest) -> PreReviewInput:
 
 
 def value_content_pb(content: ValueContent) -> pb.ValueContent:
-    return pb.ValueContent(non_originating_value=decimal_text(content.non_originating_value.normalize()),
-                           originating_value=decimal_text(content.originating_value.normalize()),
+    return pb.ValueContent(non_originating_value=plain(content.non_originating_value),
+                           originating_value=plain(content.originating_value),
                            fob_value_content=decimal_text(content.fob_percent),
                            exw_value_content=decimal_text(content.exw_percent))
 
 
 def _material_pb(m: Material) -> pb.Material:
     return pb.Material(name=m.name, hs_code=m.hs_code, origin_country=m.origin_country, originating=m.originating,
-                       unit_price=decimal_text(m.unit_price.normalize()),
-                       usage_ratio=decimal_text(m.usage_ratio.normalize()),
-                       value=decimal_text((m.unit_price * m.usage_ratio).normalize()))
+                       unit_price=plain(m.unit_price), usage_ratio=plain(m.usage_ratio),
+                       value=plain(m.unit_price * m.usage_ratio))
 
 
 def pre_review_pb(view: PreReviewView) -> pb.PreReview:
@@ -43,8 +42,7 @@ def pre_review_pb(view: PreReviewView) -> pb.PreReview:
         id=p.id, number=p.number, version=p.version, previous_id=p.previous_id or "",
         organization_id=p.organization_id, product_name=p.product_name, product_name_en=p.product_name_en,
         hs_code=p.hs_code, ecfa=p.ecfa, unit=p.unit, currency=p.currency,
-        exw_price=decimal_text(p.exw_price.normalize() if p.exw_price is not None else None),
-        fob_price=decimal_text(p.fob_price.normalize() if p.fob_price is not None else None),
+        exw_price=plain(p.exw_price), fob_price=plain(p.fob_price),
         wholly_obtained=p.wholly_obtained, materials=[_material_pb(m) for m in view.materials],
         value_content=value_content_pb(view.content), status=p.status, rejection_reason=p.rejection_reason,
         void_source=p.void_source, void_reason=p.void_reason, tariff_version=p.tariff_version,
