@@ -58,7 +58,7 @@ REGISTRY: tuple[ServiceSpec, ...] = (
                 # After a reporting window closes: cases for missing ledgers, purchases reconciled with sales.
                 schedule=((("jobs",), 600),)),
     ServiceSpec("inspection", 50054, "/v1/inspection", "进口旧机电产品装运前检验", scope="inspection",
-                agencies=(Agency("CUSTOMS", r"\w{2,12}"),), seeds=("seed-demo",),
+                agencies=(Agency("CUSTOMS", r"\w{2,12}"),), seeds=("seed-reference", "seed-demo"),
                 # Not-recognised periods that have run out end, and the institution is told.
                 schedule=((("jobs",), 3600),)),
     ServiceSpec("ccc_exemption", 50055, "/v1/ccc", "免于CCC认证", scope="ccc_exemption",

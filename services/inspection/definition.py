@@ -5,7 +5,7 @@ from services.inspection import grpc_api
 from services.inspection.config import make_providers, read_config
 from services.inspection.jobs import jobs_command
 from services.inspection.models import Base
-from services.inspection.seed import seed_demo_command
+from services.inspection.seed import seed_demo_command, seed_reference_command
 
 DEFINITION = ServiceDefinition(
     name="inspection",
@@ -14,7 +14,8 @@ DEFINITION = ServiceDefinition(
     config=read_config,
     providers=make_providers,
     commands={
-        "seed-demo": ("load the demo reference data and filed institutions (idempotent)", seed_demo_command),
+        "seed-reference": ("load the dropdown lists every deployment needs (idempotent)", seed_reference_command),
+        "seed-demo": ("load example rules, regulations and filed institutions (idempotent)", seed_demo_command),
         "jobs": ("end the not-recognised disposals whose period has run out (idempotent)", jobs_command),
     },
 )

@@ -1,8 +1,10 @@
-"""Demo reference data (``seed-demo``): the dropdown lists, business rules, regulations and two filed
-institutions, so the public queries answer something on a fresh stack.
+"""Reference and demo data, both idempotent: what is already there (by list and code, HS code and name,
+title, application number) is left as it is, so customs' edits survive a re-run.
 
-Idempotent: what is already there (by list and code, HS code and name, title, application number)
-is left as it is, so customs' edits survive a re-run. The official catalogues replace the demo rules.
+- ``seed-reference``: the dropdown lists (customs offices, destinations, usages, currencies, countries),
+  which every deployment needs;
+- ``seed-demo``: example business rules and regulations and two filed institutions, so the public
+  queries answer something on a fresh stack; in production the official catalogues replace them.
 """
 
 from __future__ import annotations
@@ -34,13 +36,20 @@ LISTS = {"CUSTOMS": CUSTOMS_OFFICES, "DESTINATION": DESTINATIONS, "USAGE": USAGE
          "COUNTRY": COUNTRIES}
 
 
-def seed_reference(context: InspectionContext) -> dict[str, int]:
-    """Insert what is missing; answers how many of each were added."""
+def seed_lists(context: InspectionContext) -> int:
+    """The dropdown entries that are missing; answers how many were added."""
     with context.unit_of_work() as uow:
-        session = uow.session
         rows = [{"id": new_id(), "list_code": list_code, "code": code, "name": name, "sort_order": order}
                 for list_code, entries in LISTS.items() for order, (code, name) in enumerate(entries)]
-        items = insert_ignoring_duplicates(session, ReferenceItem.__table__, rows, returning=ReferenceItem.id)
+        items = insert_ignoring_duplicates(uow.session, ReferenceItem.__table__, rows, returning=ReferenceItem.id)
+        uow.commit()
+    return len(items)
+
+
+def seed_examples(context: InspectionContext) -> dict[str, int]:
+    """The demo rules, regulations and filed institutions that are missing; answers how many of each."""
+    with context.unit_of_work() as uow:
+        session = uow.session
         rule_keys = select(BusinessRule.hs_code, BusinessRule.product_name)
         known_rules = {(hs, name) for hs, name in session.execute(rule_keys)}
         rules = [BusinessRule(hs_code=hs, product_name=name, category=category, requirement=requirement, basis=basis,
@@ -56,8 +65,7 @@ def seed_reference(context: InspectionContext) -> dict[str, int]:
         filings = [_demo_filing(*demo) for demo in DEMO_INSTITUTIONS if demo[0] not in known_filings]
         session.add_all([*rules, *regulations, *filings])
         uow.commit()
-    return {"reference items": len(items), "business rules": len(rules), "regulations": len(regulations),
-            "filed institutions": len(filings)}
+    return {"business rules": len(rules), "regulations": len(regulations), "filed institutions": len(filings)}
 
 
 def _demo_filing(application_number: str, certificate_number: str, name: str, country: str, address: str,
@@ -76,7 +84,18 @@ def _demo_filing(application_number: str, certificate_number: str, name: str, co
     return filing
 
 
+def seed_reference(context: InspectionContext) -> None:
+    """Both, as a fresh development stack has them."""
+    seed_lists(context)
+    seed_examples(context)
+
+
+def seed_reference_command(context: InspectionContext, _argv: Sequence[str]) -> int:
+    log.info("inspection reference lists: %d entries added", seed_lists(context))
+    return 0
+
+
 def seed_demo_command(context: InspectionContext, _argv: Sequence[str]) -> int:
-    added = seed_reference(context)
+    added = seed_examples(context)
     log.info("inspection demo data added: %s", ", ".join(f"{count} {what}" for what, count in added.items()))
     return 0
