@@ -70,6 +70,7 @@ def accept_commission(context: InspectionContext, commission_id: str) -> Commiss
 
 def return_commission(context: InspectionContext, commission_id: str, reason: str) -> CommissionView:
     """退回: 补充材料, with the reason the enterprise hears."""
+    require_member()  # authenticate before the reason is judged
     reason = reason.strip()
     if problem := REASON.problem(reason):
         raise InvalidArgument.for_field("reason", problem)
@@ -83,6 +84,7 @@ def return_commission(context: InspectionContext, commission_id: str, reason: st
 
 def complete_commission(context: InspectionContext, commission_id: str, result: Result) -> CommissionView:
     """检验结果: 检验完成 once a result attachment is there, with the certificate number and its validity."""
+    require_member()  # authenticate before the result is judged
     violations = Violations()
     number = result.certificate_number.strip().upper()
     if problem := CERTIFICATE.problem(number):

@@ -177,3 +177,8 @@ def test_amounts_too_large_for_a_commission_and_unknown_enum_numbers_are_bad_fie
     assert set(huge.fields) == {"unitPrice"}
     unknown = inspection.fails(enterprise, "ListCommissions", pb.ListCommissionsRequest(status=42))
     assert set(unknown.fields) == {"status"}
+
+
+def test_an_anonymous_caller_is_refused_before_its_fields_are_judged(inspection):
+    refusal = inspection.fails(None, "CompleteCommission", pb.CompleteCommissionRequest(id="x", valid_until="bad"))
+    assert refusal.code == grpc.StatusCode.UNAUTHENTICATED
