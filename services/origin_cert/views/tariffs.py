@@ -13,7 +13,7 @@ def _rate_pb(rate: Rate, comparison: Comparison) -> pb.TariffRate:
     cut = saving(comparison.mfn, rate) if rate.agreement != MFN else None
     return pb.TariffRate(agreement=rate.agreement,
                          agreement_name=comparison.names.get(rate.agreement, "最惠国税率"),
-                         hs_code=rate.hs_code, rate=wire.decimal_text(rate.rate.normalize()), rate_text=rate.rate_text,
+                         hs_code=rate.hs_code, rate=wire.decimal_text(rate.rate.normalize()), rate_text=rate.text,
                          year=rate.year, saving=wire.decimal_text(cut.normalize() if cut is not None else None))
 
 
