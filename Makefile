@@ -46,3 +46,4 @@ manifests: install
 clean:
 	rm -rf $(VENV) var $(GENERATED)
 	find protos -name '*_pb2*.py*' -delete
+	rm -f protos/descriptor_set.binpb

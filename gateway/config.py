@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.chassis.config import Env, service_address
 from services.chassis.registry import SERVICES
+
+# In dev a front end served from this machine may call the gateway from any port (Vite, webpack, a file server).
+DEV_CORS_ORIGINS = (r"^https?://localhost(:\d+)?$", r"^https?://127\.0\.0\.1(:\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,16 @@ class GatewaySettings:
     log_level: str = "INFO"
     peers: Mapping[str, str] | None = None
     consul_http_addr: str | None = None
+    # Origins a browser may call from: exact origins, or regular expressions (dev's localhost on any port).
+    cors_origins: tuple[str, ...] = DEV_CORS_ORIGINS
+    # Shared rate-limit counters for every worker and pod; None keeps them per worker process.
+    redis_url: str | None = None
+    # The address clients reach the gateway at, for the OpenAPI document's ``servers``; None: as the request came.
+    public_url: str | None = None
+    # Spans per request and per upstream call; None: when OTEL_EXPORTER_OTLP_ENDPOINT is set (spans go somewhere).
+    tracing: bool | None = None
+    # This instance's own folder: gunicorn's control socket and the workers' metrics sockets (None: a new one in /tmp).
+    run_dir: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> GatewaySettings:
@@ -49,6 +63,23 @@ class GatewaySettings:
             log_level=env.str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
             peers={name: service_address(env, name) for name in SERVICES},
             consul_http_addr=env.optional("CONSUL_HTTP_ADDR"),
+            cors_origins=_cors_origins(env),
+            redis_url=env.url("REDIS_URL", "", schemes=("redis", "rediss", "unix")) or None,
+            public_url=env.url("TONGBAN_PUBLIC_URL", "", schemes=("http", "https")).rstrip("/") or None,
+            run_dir=env.optional("GATEWAY_RUN_DIR"),
         )
         env.check()
         return settings
+
+
+def _cors_origins(env: Env) -> tuple[str, ...]:
+    """``GATEWAY_CORS_ORIGINS`` (comma-separated origins); unset: dev's localhost, nothing elsewhere."""
+    configured = tuple(o.strip().rstrip("/") for o in env.str("GATEWAY_CORS_ORIGINS", "").split(",") if o.strip())
+    for origin in configured:
+        if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+            env.problems.append(f"GATEWAY_CORS_ORIGINS: {origin!r} is not an origin like https://portal.example.cn")
+    if "*" in configured:
+        env.problems.append("GATEWAY_CORS_ORIGINS: '*' cannot be used with credentials; list the origins")
+    if configured:
+        return configured
+    return DEV_CORS_ORIGINS if env.str("TONGBAN_ENV", "dev") != "prod" else ()

@@ -50,8 +50,18 @@ const el = (tag, attrs = {}, ...children) => {
   return node;
 };
 const refName = ref => ref.replace("#/components/schemas/", "");
+// A nullable field is {anyOf: [schema, {type: "null"}]}: show the schema, marked as possibly null.
+function plain(schema) {
+  if (schema && schema.anyOf) {
+    const inner = schema.anyOf.find(s => s.type !== "null");
+    return inner ? { ...inner, description: schema.description, nullable: true } : schema;
+  }
+  return schema;
+}
 function typeText(schema) {
+  schema = plain(schema);
   if (!schema) return "any";
+  if (schema.nullable) return typeText({ ...schema, nullable: false }) + " | null";
   if (schema.$ref) return refName(schema.$ref).split(".").pop();
   if (schema.type === "array") return typeText(schema.items) + "[]";
   if (schema.enum) return "enum";
@@ -60,6 +70,7 @@ function typeText(schema) {
   return schema.format ? t + " (" + schema.format + ")" : t;
 }
 function schemaView(schema, depth, seen) {
+  schema = plain(schema);
   if (!schema) return el("span", { class: "muted" }, "—");
   let target = schema, name = null;
   if (schema.$ref) { name = refName(schema.$ref); target = spec.components.schemas[name] || {}; }
@@ -71,7 +82,8 @@ function schemaView(schema, depth, seen) {
   }
   if (name && seen.includes(name)) return el("span", { class: "type" }, name + "（递归）");
   const table = el("table", {}, el("tr", {}, el("th", {}, "字段"), el("th", {}, "类型"), el("th", {}, "说明")));
-  for (const [field, prop] of Object.entries(target.properties)) {
+  for (const [field, declared] of Object.entries(target.properties)) {
+    const prop = plain(declared);
     const desc = el("td", { class: "desc" }, prop.description || "");
     const inner = prop.$ref || (prop.items && prop.items.$ref) || (prop.additionalProperties && prop.additionalProperties.$ref);
     const enumValues = prop.enum || (prop.items && prop.items.enum);
@@ -83,7 +95,7 @@ function schemaView(schema, depth, seen) {
       }, { once: false });
       desc.append(nested);
     }
-    table.append(el("tr", {}, el("td", {}, el("code", {}, field)), el("td", { class: "type" }, typeText(prop)), desc));
+    table.append(el("tr", {}, el("td", {}, el("code", {}, field)), el("td", { class: "type" }, typeText(declared)), desc));
   }
   const box = el("div");
   if (name) box.append(el("div", { class: "type" }, name));
@@ -96,7 +108,8 @@ function operationView(path, verb, op) {
     el("span", { class: "path" }, path), el("span", { class: "muted" }, op.summary || ""));
   const body = el("div", { class: "body" });
   if (op.description) body.append(el("p", { class: "desc" }, op.description));
-  body.append(el("div", { class: "muted" }, "gRPC：", el("code", {}, op["x-grpc-method"] || op.operationId)));
+  body.append(el("div", { class: "muted" }, "gRPC：", el("code", {}, op["x-grpc-method"] || op.operationId),
+    op.security && !op.security.length ? "（无需登录）" : "（需 Bearer 令牌）"));
   if (op.parameters && op.parameters.length) {
     const table = el("table", {}, el("tr", {}, el("th", {}, "参数"), el("th", {}, "位置"), el("th", {}, "类型"), el("th", {}, "说明")));
     for (const p of op.parameters) {

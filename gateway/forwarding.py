@@ -2,7 +2,7 @@
 
 In: ``authorization``, ``grpc-metadata-*`` (prefix stripped), ``x-forwarded-for`` with the
 client address appended, ``x-forwarded-host``, ``user-agent`` as ``grpcgateway-user-agent``,
-W3C ``traceparent``/``tracestate`` and ``x-request-id``. A client ``Grpc-Timeout`` becomes
+W3C ``traceparent``/``tracestate`` (or the gateway's own span's) and ``x-request-id``. A client ``Grpc-Timeout`` becomes
 the deadline, never longer than the gateway's own.
 
 Out: response metadata as ``Grpc-Metadata-<key>`` headers, except the keys a service uses
@@ -15,8 +15,6 @@ import base64
 import binascii
 import re
 from collections.abc import Iterable, Mapping
-
-from opentelemetry import propagate
 
 from services.chassis.http_metadata import CONTENT_DISPOSITION_KEY, HTTP_CODE_KEY
 from services.chassis.telemetry import REQUEST_ID_HEADER
@@ -53,10 +51,11 @@ def deadline_for(headers: Mapping[str, str], cap_seconds: float) -> float:
 
 
 def request_metadata(headers: Iterable[tuple[str, str]], *, client_address: str | None, host: str | None,
-                     request_id: str) -> list[tuple[str, str | bytes]]:
+                     request_id: str, trace_headers: bool = True) -> list[tuple[str, str | bytes]]:
+    """The call's metadata; ``trace_headers`` passes the client's trace context on as it came (when the gateway
+    makes no spans; with spans, OpenTelemetry's client interceptor writes the gateway's own)."""
     metadata: list[tuple[str, str | bytes]] = []
     forwarded_for = None
-    incoming_trace: dict[str, str] = {}
     for name, value in headers:
         key = name.lower()
         if key == "authorization":
@@ -67,8 +66,8 @@ def request_metadata(headers: Iterable[tuple[str, str]], *, client_address: str 
             forwarded_for = value
         elif key == "user-agent":
             metadata.append(("grpcgateway-user-agent", value))
-        elif key in TRACE_HEADERS:
-            incoming_trace[key] = value
+        elif key in TRACE_HEADERS and trace_headers:
+            metadata.append((key, value))
     if client_address:
         forwarded_for = f"{forwarded_for}, {client_address}" if forwarded_for else client_address
     if forwarded_for:
@@ -76,7 +75,6 @@ def request_metadata(headers: Iterable[tuple[str, str]], *, client_address: str 
     if host:
         metadata.append(("x-forwarded-host", host))
     metadata.append((REQUEST_ID_HEADER, request_id))
-    metadata.extend(_trace_metadata(incoming_trace))
     return metadata
 
 
@@ -89,15 +87,6 @@ def _client_metadata(header: str, key: str, value: str) -> tuple[str, str | byte
         except binascii.Error as exc:
             raise BadHeader(header, f"请求头 {header} 须为 base64 编码") from exc
     return key, value
-
-
-def _trace_metadata(incoming: Mapping[str, str]) -> list[tuple[str, str]]:
-    """The current span's context (a child of the client's when Flask is instrumented), else the client's own."""
-    carrier: dict[str, str] = {}
-    propagate.inject(carrier)
-    if "traceparent" not in carrier:
-        carrier = dict(incoming)
-    return [(k, v) for k, v in carrier.items() if k in TRACE_HEADERS]
 
 
 def response_headers(metadata: Iterable[tuple[str, str | bytes]]) -> list[tuple[str, str]]:

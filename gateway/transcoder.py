@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from google.api import annotations_pb2, http_pb2
@@ -82,6 +83,11 @@ class Route:
     body: str  # "" none, "*" all, else a top-level field name
     response_body: str
     binding_index: int = 0
+
+    @cached_property
+    def span_name(self) -> str:
+        """``POST /v1/rare-earth/ledgers/{kind}/imports``: the route template, as spans and metrics name it."""
+        return f"{self.http_method} {self.template.text}"
 
     @property
     def service(self) -> descriptor.ServiceDescriptor:
@@ -300,11 +306,24 @@ class RouteTable:
     def from_modules(cls, modules: Iterable[Any]) -> RouteTable:
         return cls.from_services(services_of_modules(modules))
 
+    # (HTTP method, segments in the path) -> the routes that can match it, most specific first.
+    _candidates: dict[tuple[str, int], list[Route]] = field(default_factory=dict, init=False, repr=False)
+
+    def _routes_for(self, method: str, segments: int) -> list[Route]:
+        """Only templates with that many segments (or a ``**`` tail that reaches it) can match a path."""
+        key = (method, segments)
+        found = self._candidates.get(key)
+        if found is None:
+            found = [r for r in self.routes if r.http_method == method and (
+                len(r.template.segments) == segments
+                or (r.template.has_tail_wildcard and segments >= len(r.template.segments) - 1))]
+            if len(self._candidates) < 4096:  # bounded: path lengths are the client's choice
+                self._candidates[key] = found
+        return found
+
     def match(self, http_method: str, raw_path: str) -> tuple[Route, dict[str, str]] | None:
         method = "GET" if http_method == "HEAD" else http_method
-        for route in self.routes:
-            if route.http_method != method:
-                continue
+        for route in self._routes_for(method, raw_path.count("/")):
             variables = route.template.match(raw_path)
             if variables is not None:
                 return route, variables

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from gateway.app import create_app
 from gateway.config import GatewaySettings
 from gateway.tests.conftest import dead_address
-from gateway.tests.echo_server import DOWNLOAD_NAME, DOWNLOAD_TYPE
+from gateway.tests.echo_server import DOWNLOAD_NAME, DOWNLOAD_TYPE, FakeIdentity, start_echo_server
 from protos.testing.v1 import echo_pb2
 from services.chassis.tests.consul_stand_in import StandInAgent, instance
 
@@ -315,13 +315,31 @@ def test_readyz_reports_every_upstream_serving(client):
     }
 
 
-def test_readyz_is_503_naming_the_upstream_that_is_down(make_client, echo_address):
+def test_readyz_is_503_until_the_gateway_has_identitys_keys(make_client, echo_address):
     client = make_client({"testing": echo_address, "identity": dead_address()})
     response = client.get("/readyz")
     assert response.status_code == 503
-    upstreams = response.get_json()["upstreams"]
-    assert upstreams["testing"] == {"tongban.testing.v1.EchoService": "SERVING"}
-    assert upstreams["identity"]["tongban.identity.v1.DirectoryService"] != "SERVING"
+    body = response.get_json()
+    assert (body["status"], body["identityKeys"]) == ("NOT_SERVING", 0)
+    assert body["upstreams"]["testing"] == {"tongban.testing.v1.EchoService": "SERVING"}
+    assert body["upstreams"]["identity"]["tongban.identity.v1.DirectoryService"] != "SERVING"
+
+
+def test_once_it_has_the_keys_the_gateway_stays_ready_and_verifies_tokens_with_identity_down(
+        make_client, echo_address, keys):
+    identity = FakeIdentity(keys.jwks)
+    server = start_echo_server(identity=identity)
+    client = make_client({"testing": echo_address, "identity": f"127.0.0.1:{server.port}"})
+    try:
+        assert client.get("/readyz").status_code == 200
+    finally:
+        server.stop(0)
+    assert client.get("/readyz").status_code == 200
+    # The keys the probe fetched are the ones the verifier uses: identity was asked once.
+    token = keys.current.mint("acct-ready")
+    response = client.get("/v1/echo/inspect", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200 and response.get_json()["callerAccountId"] == "acct-ready"
+    assert identity.fetches == 1
 
 
 def test_docs_page_is_self_contained_and_reads_openapi(client):

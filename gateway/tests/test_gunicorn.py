@@ -138,15 +138,18 @@ def test_openapi_over_http_lists_the_echo_routes(gateway):
     assert "post" in document["paths"]["/v1/echo/things/{id}:approve"]
 
 
-def test_upstream_down_is_503_and_readyz_names_it_over_http(gateway_without_upstream):
+def test_one_upstream_stopped_its_routes_503_the_others_200_and_the_gateway_stays_ready(gateway_without_upstream):
     response = requests.get(f"{gateway_without_upstream.url}/v1/echo/things/1", timeout=20)
     assert response.status_code == 503
     assert response.json()["code"] == 14
+    assert requests.get(f"{gateway_without_upstream.url}/v1/identity/jwks", timeout=20).status_code == 200
     ready = requests.get(f"{gateway_without_upstream.url}/readyz", timeout=20)
-    assert ready.status_code == 503
-    upstreams = ready.json()["upstreams"]
-    assert upstreams["identity"] == {"tongban.identity.v1.DirectoryService": "SERVING"}
-    assert upstreams["testing"]["tongban.testing.v1.EchoService"] != "SERVING"
+    assert ready.status_code == 200, ready.text
+    body = ready.json()
+    assert body["status"] == "SERVING" and body["identityKeys"] >= 1
+    # Still reported, without taking the gateway out of service.
+    assert body["upstreams"]["identity"] == {"tongban.identity.v1.DirectoryService": "SERVING"}
+    assert body["upstreams"]["testing"]["tongban.testing.v1.EchoService"] != "SERVING"
 
 
 def test_sigterm_stops_the_gateway_cleanly(echo_address):

@@ -1,8 +1,12 @@
-"""/openapi.json: derived from the same annotations and descriptors as the routes."""
+"""/openapi.json: derived from the same annotations and descriptors as the routes, and a valid OpenAPI 3.1 document."""
 
 from __future__ import annotations
 
 import pytest
+from openapi_spec_validator import validate
+
+from gateway.comments import proto_comments
+from protos.generate import DESCRIPTOR_SET
 
 
 @pytest.fixture(scope="module")
@@ -21,66 +25,140 @@ def schema(document, name):
     return document["components"]["schemas"][name]
 
 
+def operation(document, path, verb="get"):
+    return document["paths"][path][verb]
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    validate(document)
+
+
 def test_every_annotated_method_has_an_operation_and_grpc_only_methods_none(document):
     operations = {op["operationId"] for item in document["paths"].values() for op in item.values()}
-    assert {"EchoService_GetThing", "EchoService_GetThing_1", "EchoService_ListThings", "EchoService_CreateThing",
-            "EchoService_ApproveThing", "EchoService_DownloadFile", "EchoService_UploadFile"} <= operations
+    assert {"testing_EchoService_GetThing", "testing_EchoService_GetThing_1", "testing_EchoService_ListThings",
+            "testing_EchoService_CreateThing", "testing_EchoService_ApproveThing", "testing_EchoService_DownloadFile",
+            "testing_EchoService_UploadFile"} <= operations
     assert not any("Ping" in op for op in operations)
-    assert "IdentityService_ResolveRecipients" not in operations
+    assert "identity_DirectoryService_ResolveRecipients" not in operations
 
 
 def test_paths_name_their_variables_and_keep_custom_verbs(document):
     paths = document["paths"]
     assert set(paths["/v1/echo/things/{id}"]) == {"get", "delete"}
-    assert "post" in paths["/v1/echo/things/{id}:approve"]
-    update = paths["/v1/echo/{thing.name}"]["patch"]
+    approve = operation(document, "/v1/echo/things/{id}:approve", "post")
+    assert [(p["name"], p["in"]) for p in approve["parameters"]] == [("id", "path")]
+    update = operation(document, "/v1/echo/{thing.name}", "patch")
     name = next(p for p in update["parameters"] if p["in"] == "path")
     assert name["name"] == "thing.name" and name["required"] is True
     assert "shelves/*/things/*" in name["description"]
 
 
 def test_query_parameters_are_the_unbound_leaf_fields(document):
-    parameters = {p["name"]: p for p in document["paths"]["/v1/echo/{parent}/things"]["get"]["parameters"]}
+    parameters = {p["name"]: p for p in operation(document, "/v1/echo/{parent}/things")["parameters"]}
     assert {"pageSize", "pageToken", "color", "labels", "filter.minCount", "filter.dueBefore", "filter.colors",
             "filter.approved", "filter.size.width", "showDeleted"} <= set(parameters)
     assert parameters["parent"]["in"] == "path"
     assert parameters["color"]["schema"]["enum"] == ["COLOR_UNSPECIFIED", "RED", "GREEN", "BLUE"]
-    assert parameters["filter.minCount"]["schema"] == {"type": "string", "format": "int64"}
+    assert parameters["filter.minCount"]["schema"] == {"type": "string", "format": "int64",
+                                                      "pattern": r"^-?[0-9]{1,19}$"}
+    assert parameters["pageSize"]["schema"]["maximum"] == 2**31 - 1
     assert parameters["filter.dueBefore"]["schema"]["format"] == "date-time"
     assert parameters["labels"]["schema"]["type"] == "array"
 
 
 def test_request_body_and_response_schemas_come_from_the_messages(document):
-    create = document["paths"]["/v1/echo/{parent}/things"]["post"]
+    create = operation(document, "/v1/echo/{parent}/things", "post")
     assert create["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/tongban.testing.v1.Thing"}
     assert create["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("Thing")
-    assert create["responses"]["default"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "google.rpc.Status")
-    thing = schema(document, "tongban.testing.v1.Thing")["properties"]
-    assert thing["count"] == {"type": "string", "format": "int64"}
-    assert thing["dueTime"]["format"] == "date-time"
-    assert thing["size"] == {"$ref": "#/components/schemas/tongban.testing.v1.Dimensions"}
+    thing = schema(document, "tongban.testing.v1.Thing")
+    assert thing["additionalProperties"] is False
+    properties = thing["properties"]
+    assert properties["count"]["type"] == "string" and properties["count"]["format"] == "int64"
+    # Unset messages and timestamps are rendered as null, so their schemas allow it.
+    assert properties["dueTime"]["type"] == ["string", "null"] and properties["dueTime"]["format"] == "date-time"
+    assert properties["size"] == {"anyOf": [{"$ref": "#/components/schemas/tongban.testing.v1.Dimensions"},
+                                            {"type": "null"}]}
+    assert properties["title"] == {"type": "string"}
 
 
-def test_comments_in_the_protos_become_descriptions(document):
-    operation = document["paths"]["/v1/echo/things/{id}:approve"]["post"]
-    assert operation["summary"] == "An action with a custom verb and the whole request as the body."
+def test_a_star_body_leaves_out_the_fields_the_path_binds(document):
+    approve = operation(document, "/v1/echo/things/{id}:approve", "post")
+    body = approve["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert body == "tongban.testing.v1.ApproveThingRequest.Body"
+    assert set(schema(document, body)["properties"]) == {"comment", "version"}
+
+
+def test_comments_in_the_protos_become_summaries_and_descriptions(document):
+    approve = operation(document, "/v1/echo/things/{id}:approve", "post")
+    assert approve["summary"] == "An action with a custom verb and the whole request as the body."
+    assert approve["description"] == approve["summary"]
     thing = schema(document, "tongban.testing.v1.Thing")
     assert thing["description"] == "A thing on a shelf."
     assert thing["properties"]["name"]["description"] == "Resource name: shelves/{shelf}/things/{id}."
 
 
+def test_descriptions_are_read_from_the_descriptor_set_make_protos_writes(tmp_path):
+    comments = proto_comments(DESCRIPTOR_SET)
+    assert comments["tongban.testing.v1.Thing"] == "A thing on a shelf."
+    # Without the file the document still builds, only without descriptions.
+    assert proto_comments(tmp_path / "missing.binpb") == {}
+
+
+def test_a_public_method_needs_no_token_and_every_other_a_bearer_token(document):
+    assert operation(document, "/v1/echo/things/{id}")["security"] == []
+    assert operation(document, "/v1/echo/shelves/{shelf}/things/{id}")["security"] == []
+    assert operation(document, "/v1/echo/things/{id}", "delete")["security"] == [{"bearerAuth": []}]
+    assert "security" not in document
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_every_operation_declares_the_errors_it_can_give_as_google_rpc_status(document):
+    statuses = {"400", "401", "403", "404", "409", "429", "503", "504"}
+    for path, item in document["paths"].items():
+        for verb, op in item.items():
+            declared = set(op["responses"])
+            assert statuses <= declared, (verb, path)
+            assert ("413" in declared) == ("requestBody" in op), (verb, path)
+            assert "default" not in declared
+    responses = document["components"]["responses"]
+    for name in ("BadRequest", "Unauthenticated", "TooManyRequests", "Unavailable", "Timeout"):
+        assert responses[name]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/google.rpc.Status"}
+    assert "Retry-After" in responses["TooManyRequests"]["headers"]
+    assert schema(document, "google.rpc.Status")["required"] == ["code", "message", "details"]
+
+
+def test_a_create_may_answer_201_and_an_action_answers_200(document):
+    assert set(operation(document, "/v1/echo/{parent}/things", "post")["responses"]) >= {"200", "201"}
+    assert "201" not in operation(document, "/v1/echo/things/{id}:approve", "post")["responses"]
+    assert "201" not in operation(document, "/v1/echo/things/{id}")["responses"]
+
+
+def test_servers_name_the_address_the_document_was_asked_at(document):
+    assert document["servers"] == [{"url": "http://localhost"}]
+
+
+def test_servers_name_the_configured_public_address(echo_address):
+    from gateway.app import create_app
+    from gateway.tests.conftest import ECHO_MODULES, settings
+    from services.chassis.grpc_client import ChannelFactory
+
+    channels = ChannelFactory.static({"testing": echo_address, "identity": echo_address})
+    client = create_app(settings(public_url="https://api.tongban.example.cn"), ECHO_MODULES, channels).test_client()
+    assert client.get("/openapi.json").get_json()["servers"] == [{"url": "https://api.tongban.example.cn"}]
+
+
 def test_upload_offers_multipart_with_file_parts_and_download_is_binary(document):
-    upload = document["paths"]["/v1/echo/uploads"]["post"]["requestBody"]["content"]
+    upload = operation(document, "/v1/echo/uploads", "post")["requestBody"]["content"]
     form = upload["multipart/form-data"]["schema"]["properties"]
     assert form["content"]["contentMediaType"] == "application/octet-stream"
     assert form["attachments"]["type"] == "array"
     assert form["copies"]["type"] == "integer"
-    download = document["paths"]["/v1/echo/files/{path}"]["get"]["responses"]["200"]["content"]
+    download = operation(document, "/v1/echo/files/{path}")["responses"]["200"]["content"]
     assert "*/*" in download
 
 
 def test_response_body_route_documents_only_that_field(document):
-    labels = document["paths"]["/v1/echo/things/{id}/labels"]["get"]["responses"]["200"]
+    labels = operation(document, "/v1/echo/things/{id}/labels")["responses"]["200"]
     assert labels["content"]["application/json"]["schema"] == {"type": "array", "items": {"type": "string"}}
