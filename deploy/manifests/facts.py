@@ -76,9 +76,11 @@ CALLS = {
     ("notify", "consume"): ("identity", "notify"),
 }
 # Seeds that load demo data, run only by the dev overlay. (The registry should tell demo from reference data.)
-DEMO_SEEDS = {("identity", "seed-demo")}
+DEMO_SEEDS = {("identity", "seed-demo"), ("inspection", "seed-demo")}
 # A service's own non-secret settings, a ConfigMap of its own; overlays set the real values.
 SERVICE_SETTINGS: dict[str, dict[str, str]] = {
+    # The customs office that hears of new filings and filing changes.
+    "inspection": {"INSPECTION_REVIEW_AGENCY": "CUSTOMS:0000"},
     "notify": {
         "NOTIFY_SMS_PROVIDER": "http",
         "NOTIFY_SMS_HTTP_URL": "https://sms.example.invalid/send",

