@@ -6,7 +6,9 @@ requests within ``graceful_timeout``), SIGINT/SIGQUIT stop at once.
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
 
 from gunicorn.app.base import BaseApplication
 
@@ -15,7 +17,22 @@ from services.chassis.config import ConfigError
 from services.chassis.telemetry import configure_logging
 
 _SETTING_NAMES = ("bind", "workers", "threads", "worker_class", "preload_app", "timeout", "graceful_timeout",
-                  "keepalive", "accesslog", "errorlog", "loglevel", "proc_name", "logconfig_dict", "post_fork")
+                  "keepalive", "accesslog", "errorlog", "loglevel", "proc_name", "logconfig_dict", "logger_class",
+                  "control_socket", "post_fork", "worker_exit", "on_exit")
+
+_VARIABLES = """\
+environment (README.md lists them all):
+  GATEWAY_HOST, GATEWAY_PORT          where it listens (0.0.0.0, 8080)
+  GATEWAY_WORKERS, GATEWAY_THREADS    gunicorn worker processes and threads per worker (2, 8)
+  GATEWAY_DEADLINE_SECONDS            the longest an upstream call may take (10)
+  GATEWAY_MAX_BODY_BYTES              larger requests get 413 (16 MiB)
+  GATEWAY_RATE_LIMIT_PER_SECOND, GATEWAY_RATE_LIMIT_BURST
+                                      per client; shared by every worker and pod with REDIS_URL
+  GATEWAY_CORS_ORIGINS                origins browsers may call from (dev: localhost on any port)
+  GATEWAY_RUN_DIR                     this instance's control and metrics sockets (a new folder in /tmp)
+  TONGBAN_PUBLIC_URL                  the address in the OpenAPI document's servers
+  <SERVICE>_ADDR, CONSUL_HTTP_ADDR    where the services are
+"""
 
 
 class GatewayApplication(BaseApplication):
@@ -31,7 +48,12 @@ class GatewayApplication(BaseApplication):
         return create_app_from_env()
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m gateway", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_VARIABLES,
+        description="The Tongban API gateway: REST/JSON to the services' gRPC, under gunicorn. "
+                    "Serves /healthz, /readyz, /openapi.json, /docs and /metrics besides the routes.")
+    parser.parse_args(argv)
     try:
         settings = GatewaySettings.from_env()
     except ConfigError as error:

@@ -76,10 +76,10 @@ class Upstreams:
         response_class = message_factory.GetMessageClass(route.response_type)
         target = channel
         if self._traced:
-            from opentelemetry.instrumentation.grpc import client_interceptor
+            from opentelemetry.instrumentation.grpc import client_interceptor, grpcext
 
             # OpenTelemetry's own interceptor: a CLIENT span per call, its context in the call's metadata.
-            target = grpc.intercept_channel(channel, client_interceptor())
+            target = grpcext.intercept_channel(channel, client_interceptor())
         multicallable = target.unary_unary(
             route.full_method,
             request_serializer=_serialize,
