@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from services.origin_cert.domain.values import FOB, Material, ValueContent, value_content
 
@@ -65,9 +66,14 @@ class Product:
     materials: Sequence[Material]
     ecfa: bool = False
 
-    @property
+    # Computed once per product: every agreement's criteria look at the same figures.
+    @cached_property
     def values(self) -> ValueContent:
         return value_content(self.fob_price, self.exw_price, self.materials)
+
+    @cached_property
+    def non_originating(self) -> tuple[Material, ...]:
+        return tuple(m for m in self.materials if not m.originating)
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,7 @@ class Option:
 
 
 def judge(agreement: Agreement, product: Product, code: str) -> Criterion:
-    non_originating = [m for m in product.materials if not m.originating]
+    non_originating = product.non_originating
     if code == WO:
         if product.wholly_obtained and not non_originating:
             return Criterion(WO, True, "产品在中国完全获得")
@@ -118,7 +124,8 @@ def judge(agreement: Agreement, product: Product, code: str) -> Criterion:
     return _value_content(agreement, product)
 
 
-def _change_of_classification(agreement: Agreement, product: Product, non_originating: list[Material]) -> Criterion:
+def _change_of_classification(agreement: Agreement, product: Product,
+                              non_originating: tuple[Material, ...]) -> Criterion:
     digits = agreement.ctc_digits
     level = {2: "章", 4: "品目", 6: "子目"}.get(digits, f"前{digits}位")
     heading = product.hs_code[:digits]

@@ -4,13 +4,15 @@ reference lookups. Every function that reads takes the session of the caller's u
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from services.chassis.auth import Caller, current_caller, require_authenticated, require_scope
 from services.chassis.db import insert_ignoring_duplicates, utcnow
 from services.chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from services.chassis.states import StateMachine
 from services.origin_cert.domain import actors
 from services.origin_cert.domain.actors import Exporter, Officer
 from services.origin_cert.domain.origin import Agreement as AgreementRule
@@ -108,6 +110,19 @@ def require_filing(session: Session, organization_id: str, *, lock: bool = False
     if found is None:
         raise FailedPrecondition("请先完成企业备案：选择备案地贸促会", reason="ENTERPRISE_NOT_FILED")
     return found
+
+
+def listed_for(viewer: Exporter | Officer, model: Any, machine: StateMachine, status: str) -> Select:
+    """The records of ``model`` a viewer lists: an enterprise its own, staff their branch's (the head office every
+    branch's), of ``status`` when one is given (a status its machine does not know is a 400)."""
+    if status and status not in machine.states:
+        raise InvalidArgument.for_field("status", f"状态可选：{'、'.join(machine.states)}")
+    query = select(model)
+    if isinstance(viewer, Officer):
+        query = query if viewer.head_office else query.where(model.branch == viewer.branch)
+    else:
+        query = query.where(model.organization_id == viewer.organization_id)
+    return query.where(model.status == status) if status else query
 
 
 def not_found(what: str, field: str = "id") -> NotFound:

@@ -4,6 +4,8 @@ void, and the reminders it handles (作废提醒, 转版提醒 with 立即调整
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -120,22 +122,51 @@ def _next_version(session: Session, member: Exporter, source: PreReview, **chang
     return successor
 
 
-def adjust_pre_review(context: OriginCertContext, pre_review_id: str) -> PreReviewView:
-    """调整 (申报端发起作废): a new DRAFT version; the approved one stands until the new one is approved."""
+@dataclass(frozen=True)
+class _Successor:
+    """What makes a pre-review take a next version: the status it must be in, and how the step is written."""
+
+    status: str
+    refusal: str
+    reason: str
+    action: str
+    note: str
+    # The open reminders of this kind the new version handles.
+    handles: str = ""
+
+
+ADJUST = _Successor(states.APPROVED, "只有审核通过的产品预审可以调整", "PRE_REVIEW_NOT_APPROVED", "ADJUSTING",
+                    "adjusts v{version}")
+REDECLARE = _Successor(states.VOIDED, "只有已作废的产品预审可以重新申报", "PRE_REVIEW_NOT_VOIDED", "REDECLARING",
+                       "re-declares v{version}", handles=VOID)
+
+
+def _successor(context: OriginCertContext, pre_review_id: str, how: _Successor) -> PreReviewView:
     member = exporter()
     with context.unit_of_work() as uow:
         session = uow.session
         source = load(session, member, pre_review_id, lock=True)
         require_filing(session, member.organization_id)
-        if source.status != states.APPROVED:
-            raise FailedPrecondition("只有审核通过的产品预审可以调整", reason="PRE_REVIEW_NOT_APPROVED",
-                                     metadata={"status": source.status})
+        if source.status != how.status:
+            raise FailedPrecondition(how.refusal, reason=how.reason, metadata={"status": source.status})
         successor = _next_version(session, member, source)
-        record_step(session, RECORD, successor.id, "ADJUSTING", to_state=states.DRAFT,
-                    note=f"adjusts v{source.version}")
+        if how.handles:
+            _handle(_open_reminders(session, source.id, how.handles), successor)
+        record_step(session, RECORD, successor.id, how.action, to_state=states.DRAFT,
+                    note=how.note.format(version=source.version))
         view = view_of(session, successor)
         uow.commit()
     return view
+
+
+def adjust_pre_review(context: OriginCertContext, pre_review_id: str) -> PreReviewView:
+    """调整 (申报端发起作废): a new DRAFT version; the approved one stands until the new one is approved."""
+    return _successor(context, pre_review_id, ADJUST)
+
+
+def redeclare_pre_review(context: OriginCertContext, pre_review_id: str) -> PreReviewView:
+    """重新申报 after a void: a new DRAFT version filled from the voided one; its void reminder is handled."""
+    return _successor(context, pre_review_id, REDECLARE)
 
 
 def _handle(reminders: list[Reminder], follow_up: PreReview) -> None:
@@ -147,25 +178,6 @@ def _handle(reminders: list[Reminder], follow_up: PreReview) -> None:
 def _open_reminders(session: Session, pre_review_id: str, kind: str) -> list[Reminder]:
     return list(session.scalars(select(Reminder).where(Reminder.pre_review_id == pre_review_id, Reminder.kind == kind,
                                                        Reminder.status == states.OPEN).with_for_update()))
-
-
-def redeclare_pre_review(context: OriginCertContext, pre_review_id: str) -> PreReviewView:
-    """重新申报 after a void: a new DRAFT version filled from the voided one; its void reminder is handled."""
-    member = exporter()
-    with context.unit_of_work() as uow:
-        session = uow.session
-        source = load(session, member, pre_review_id, lock=True)
-        require_filing(session, member.organization_id)
-        if source.status != states.VOIDED:
-            raise FailedPrecondition("只有已作废的产品预审可以重新申报", reason="PRE_REVIEW_NOT_VOIDED",
-                                     metadata={"status": source.status})
-        successor = _next_version(session, member, source)
-        _handle(_open_reminders(session, source.id, VOID), successor)
-        record_step(session, RECORD, successor.id, "REDECLARING", to_state=states.DRAFT,
-                    note=f"re-declares v{source.version}")
-        view = view_of(session, successor)
-        uow.commit()
-    return view
 
 
 def list_reminders(context: OriginCertContext, kind: str, status: str, page_size: int,

@@ -18,10 +18,17 @@ from services.origin_cert import events
 from services.origin_cert.config import OriginCertContext
 from services.origin_cert.domain import certificates as rules
 from services.origin_cert.domain import states
-from services.origin_cert.domain.actors import VISA_OFFICER, Officer
+from services.origin_cert.domain.actors import VISA_OFFICER
 from services.origin_cert.handlers.certificate_flow import send
 from services.origin_cert.handlers.certificates import RECORD, CertificateView, goods_of, load, view_of
-from services.origin_cert.handlers.common import exporter, exporter_or_officer, officer, record_step, require_filing
+from services.origin_cert.handlers.common import (
+    exporter,
+    exporter_or_officer,
+    listed_for,
+    officer,
+    record_step,
+    require_filing,
+)
 from services.origin_cert.models import Certificate, CertificateGood, LostReissue
 
 _AMENDED = ("importer_name", "importer_address", "importer_country", "producer_name", "producer_address",
@@ -93,17 +100,8 @@ def create_lost_reissue(context: OriginCertContext, certificate_id: str, reason:
 
 def list_lost_reissues(context: OriginCertContext, status: str, page_size: int,
                        page_token: str) -> Page[tuple[LostReissue, str]]:
-    viewer = exporter_or_officer()
-    if status and status not in states.LOST_REISSUE.states:
-        raise InvalidArgument.for_field("status", f"状态可选：{'、'.join(states.LOST_REISSUE.states)}")
-    query = select(LostReissue)
-    if isinstance(viewer, Officer):
-        query = query if viewer.head_office else query.where(LostReissue.branch == viewer.branch)
-    else:
-        query = query.where(LostReissue.organization_id == viewer.organization_id)
-    if status:
-        query = query.where(LostReissue.status == status)
-    query = query.order_by(LostReissue.created_at.desc(), LostReissue.id)
+    query = listed_for(exporter_or_officer(), LostReissue, states.LOST_REISSUE, status).order_by(
+        LostReissue.created_at.desc(), LostReissue.id)
     with context.unit_of_work(read_only=True) as uow:
         page = paginate(uow.session, query, page_size, page_token)
         numbers = dict(uow.session.execute(select(Certificate.id, Certificate.number).where(

@@ -24,6 +24,7 @@ from services.origin_cert.handlers.common import (
     exporter_or_officer,
     filing,
     history,
+    listed_for,
     not_found,
     officer,
     record_step,
@@ -113,16 +114,7 @@ def create_verification(context: OriginCertContext, *, certificate_id: str, cert
 
 def list_verifications(context: OriginCertContext, status: str, page_size: int,
                        page_token: str) -> Page[Verification]:
-    viewer = exporter_or_officer()
-    if status and status not in states.VERIFICATION.states:
-        raise InvalidArgument.for_field("status", f"状态可选：{'、'.join(states.VERIFICATION.states)}")
-    query = select(Verification)
-    if isinstance(viewer, Officer):
-        query = query if viewer.head_office else query.where(Verification.branch == viewer.branch)
-    else:
-        query = query.where(Verification.organization_id == viewer.organization_id)
-    if status:
-        query = query.where(Verification.status == status)
+    query = listed_for(exporter_or_officer(), Verification, states.VERIFICATION, status)
     # 待处理 first: what waits for the enterprise, then what waits for CCPIT, then the closed ones.
     waiting = case((Verification.status == states.OPEN, 0), (Verification.status == states.EVIDENCE_SUBMITTED, 1),
                    else_=2)

@@ -23,6 +23,18 @@ define_message_tables(Base.metadata)
 ATTACHMENTS = define_attachment_tables(Base.metadata)
 
 
+class Decided:
+    """The columns of a request someone decides (a migration, a lost-reissue): who asked, who decided, what they
+    said, and when each happened."""
+
+    requested_by: Mapped[str] = mapped_column(String(64))
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_by_name: Mapped[str] = mapped_column(String(100), default="")
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class RecordStep(Base):
     """One step in a record's history (流转记录): who did what, from which status to which, and what they said."""
 

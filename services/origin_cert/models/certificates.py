@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.chassis.db import new_id, utcnow
 from services.chassis.states import status_column
 from services.origin_cert.domain.states import CERTIFICATE, CERTIFICATE_PRINT, LOST_REISSUE, NOT_PRINTED
-from services.origin_cert.models.base import MONEY_PRECISION, MONEY_SCALE, Base
+from services.origin_cert.models.base import MONEY_PRECISION, MONEY_SCALE, Base, Decided
 
 Amount = Numeric(MONEY_PRECISION, MONEY_SCALE)
 
@@ -100,7 +100,7 @@ class CertificateGood(Base):
     fob_value: Mapped[Decimal | None] = mapped_column(Amount)
 
 
-class LostReissue(Base):
+class LostReissue(Decided, Base):
     """失证重发: the application; once approved, only a copy of the certificate prints, once."""
 
     __tablename__ = "lost_reissues"
@@ -111,12 +111,6 @@ class LostReissue(Base):
     branch: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = status_column(LOST_REISSUE, length=16)
-    requested_by: Mapped[str] = mapped_column(String(64))
-    decided_by: Mapped[str] = mapped_column(String(64), default="")
-    decided_by_name: Mapped[str] = mapped_column(String(100), default="")
-    decision_note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class NumberCounter(Base):

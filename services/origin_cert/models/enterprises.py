@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from services.chassis.db import new_id, utcnow
 from services.chassis.states import status_column
 from services.origin_cert.domain.states import BRANCH_MIGRATION
-from services.origin_cert.models.base import Base
+from services.origin_cert.models.base import Base, Decided
 
 
 class Enterprise(Base):
@@ -32,7 +32,7 @@ class Enterprise(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class BranchMigration(Base):
+class BranchMigration(Decided, Base):
     __tablename__ = "branch_migrations"
     __table_args__ = (Index("ix_branch_migrations_target", "to_branch", "status"),)
 
@@ -43,9 +43,3 @@ class BranchMigration(Base):
     to_branch: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = status_column(BRANCH_MIGRATION, length=16)
-    requested_by: Mapped[str] = mapped_column(String(64))
-    decided_by: Mapped[str] = mapped_column(String(64), default="")
-    decided_by_name: Mapped[str] = mapped_column(String(100), default="")
-    decision_note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from protos.origin_cert.v1 import enterprise_pb2
 from services.chassis.testing.service import Refusal, ServiceHarness
@@ -80,18 +80,24 @@ class OriginHarness:
 
     # --- what was published -------------------------------------------------------------
 
-    def outbox(self, routing_key_prefix: str = "") -> list[dict]:
+    def _last_message(self) -> int:
         table = self.context.tables.outbox
         with self.context.engine.connect() as connection:
-            rows = connection.execute(select(table.c.routing_key, table.c.payload).order_by(table.c.id)).all()
-        return [json.loads(payload) for key, payload in rows if key.startswith(routing_key_prefix)]
+            return connection.scalar(select(func.max(table.c.id))) or 0
 
-    def notices(self, template: str) -> list[dict]:
-        return [p for p in self.outbox("notify.request") if p["template"] == template]
+    def notices(self, template: str, *, after: int = 0) -> list[dict]:
+        """The notification requests for ``template`` in the outbox (those written after message ``after``)."""
+        table = self.context.tables.outbox
+        query = (select(table.c.payload).where(table.c.routing_key.startswith("notify.request"), table.c.id > after)
+                 .order_by(table.c.id))
+        with self.context.engine.connect() as connection:
+            requests = [json.loads(payload) for payload in connection.scalars(query)]
+        return [request for request in requests if request["template"] == template]
 
     @contextmanager
     def new_notices(self, template: str) -> Iterator[list[dict]]:
-        before = len(self.notices(template))
+        """The requests for ``template`` the block wrote, in the list once it ends."""
+        mark = self._last_message()
         found: list[dict] = []
         yield found
-        found.extend(self.notices(template)[before:])
+        found.extend(self.notices(template, after=mark))
