@@ -13,6 +13,7 @@ import pytest
 import requests
 from stdnum.cn import ric
 
+from services.chassis.testing import wait_until
 from services.identity import domain
 
 pytestmark = pytest.mark.e2e
@@ -176,6 +177,35 @@ def test_a_disabled_members_refresh_fails(stack):
     disabled = _post(stack, f"/v1/identity/organizations/{org}/members/{agent['accountId']}:disable", {}, owner_token)
     assert disabled.status_code == 200 and disabled.json()["status"] == "DISABLED", disabled.text
     refresh = _post(stack, "/v1/identity/sessions:refresh", {"refreshToken": switched["refreshToken"]})
+    assert refresh.status_code == 401, refresh.text
+
+
+def test_hand_signers_are_created_log_in_as_signers_and_their_accounts_are_deleted_when_they_leave(stack):
+    owner = _register_legal_person(stack)
+    owner_token = _login(stack, owner)["accessToken"]
+    org = owner["organizationId"]
+    # Eight digits in the name: the SMS telling the signer its login name must not read as a six-digit code.
+    signer = {"loginName": f"sign{_rng.randrange(10**8):08d}", "password": PASSWORD, "phone": _phone()}
+    created = _post(stack, f"/v1/identity/organizations/{org}/signers", {**signer, "name": "孙手签"}, owner_token)
+    assert created.status_code == 201 and created.json()["role"] == "SIGNER", created.text
+    # The signer is told its login name by SMS; once that is in, the next message to the phone is the login code.
+    told = wait_until(lambda: [m for m in stack.sent_sms() if m.get("to") == signer["phone"]], 30, 0.2,
+                      "the SMS telling the signer its login name")
+    assert signer["loginName"] in told[0]["text"]
+    session = _login(stack, signer)
+    assert session["organizations"][0]["role"] == "SIGNER" and session["organizations"][0]["scopes"] == ["origin_cert"]
+    signers = _get(stack, f"/v1/identity/organizations/{org}/members", owner_token, role="SIGNER").json()["members"]
+    assert [m["loginName"] for m in signers] == [signer["loginName"]]
+    by_signer = _post(stack, f"/v1/identity/organizations/{org}/signers",
+                      {"loginName": _login_name("sign"), "password": PASSWORD, "phone": _phone(), "name": "某"},
+                      session["accessToken"])
+    assert by_signer.status_code == 403, by_signer.text
+    headers = {"Authorization": f"Bearer {owner_token}"}
+    account = created.json()["accountId"]
+    deleted = Recorder.call("DELETE", f"{stack.url}/v1/identity/organizations/{org}/members/{account}/account",
+                            headers=headers)
+    assert deleted.status_code == 200 and deleted.json()["status"] == "REMOVED", deleted.text
+    refresh = _post(stack, "/v1/identity/sessions:refresh", {"refreshToken": session["refreshToken"]})
     assert refresh.status_code == 401, refresh.text
 
 

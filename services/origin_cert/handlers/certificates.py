@@ -120,7 +120,9 @@ def gaps_of(session: Session, certificate: Certificate, goods: list[CertificateG
     return found
 
 
-def view_of(session: Session, certificate: Certificate, *, with_history: bool = True) -> CertificateView:
+def view_of(session: Session, certificate: Certificate, *, with_history: bool = True,
+            names: tuple[dict[str, str], dict[str, str]] | None = None) -> CertificateView:
+    """The certificate with its goods, products, names and gaps; ``names`` (branches, countries) once per page."""
     goods = goods_of(session, certificate.id)
     ids = [g.pre_review_id for g in goods if g.pre_review_id]
     products = {p.id: p for p in session.scalars(select(PreReview).where(PreReview.id.in_(ids)))} if ids else {}
@@ -128,9 +130,10 @@ def view_of(session: Session, certificate: Certificate, *, with_history: bool = 
     editable = certificate.status in states.EDITABLE_CERTIFICATE
     reissue = session.scalar(select(LostReissue).where(LostReissue.certificate_id == certificate.id)
                              .order_by(LostReissue.created_at.desc()).limit(1))
+    branches, countries = names or (branch_names(session), country_names(session))
     return CertificateView(
         certificate, goods, products, agreement.name if agreement else certificate.certificate_type,
-        branch_names(session).get(certificate.branch, ""), country_names(session),
+        branches.get(certificate.branch, ""), countries,
         gaps_of(session, certificate, goods, products) if editable else [], reissue,
         history(session, RECORD, certificate.id) if with_history else [])
 
@@ -185,7 +188,8 @@ def list_certificates(context: OriginCertContext, query: CertificateQuery, page_
     statement = statement.order_by(Certificate.created_at.desc(), Certificate.id)
     with context.unit_of_work(read_only=True) as uow:
         page = paginate(uow.session, statement, page_size, page_token)
-        items = [view_of(uow.session, c, with_history=False) for c in page.items]
+        names = branch_names(uow.session), country_names(uow.session)
+        items = [view_of(uow.session, c, with_history=False, names=names) for c in page.items]
     return Page(items, page.next_page_token, page.total_size)
 
 
