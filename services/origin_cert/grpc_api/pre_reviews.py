@@ -32,7 +32,7 @@ class PreReviewServicer(Servicer, pre_reviews_pb2_grpc.PreReviewServiceServicer)
     def ListPreReviews(self, request, context):
         page = pre_reviews.list_pre_reviews(self._context, hs_code=request.hs_code.strip(), name=request.name,
                                             status=request.status, page_size=request.page_size,
-                                            page_token=request.page_token)
+                                            page_token=request.page_token, number=request.number)
         return pre_reviews_pb2.ListPreReviewsResponse(pre_reviews=[views.pre_review_pb(v) for v in page.items],
                                                       **page_fields(page))
 

@@ -174,7 +174,7 @@ def get_pre_review(context: OriginCertContext, pre_review_id: str) -> PreReviewV
 
 
 def list_pre_reviews(context: OriginCertContext, *, hs_code: str, name: str, status: str, page_size: int,
-                     page_token: str) -> Page[PreReviewView]:
+                     page_token: str, number: str = "") -> Page[PreReviewView]:
     viewer = exporter_or_officer()
     if status and status not in states.PRE_REVIEW.states:
         raise InvalidArgument.for_field("status", f"备案状态无效，可选：{'、'.join(states.PRE_REVIEW.states)}")
@@ -185,6 +185,8 @@ def list_pre_reviews(context: OriginCertContext, *, hs_code: str, name: str, sta
         query = query.where(PreReview.hs_code.startswith(hs_code))
     if name.strip():
         query = query.where(contains(PreReview.product_name, name.strip()))
+    if number.strip():
+        query = query.where(contains(PreReview.number, number.strip().upper()))
     if status:
         query = query.where(PreReview.status == status)
     query = query.order_by(PreReview.updated_at.desc(), PreReview.id)

@@ -103,6 +103,8 @@ def test_copy_and_query_by_hs_code_name_and_status(origin):
     assert by_code.total_size == 2 and {p.hs_code for p in by_code.pre_reviews} == {"940521"}
     by_name = origin.call(admin, "ListPreReviews", pb.ListPreReviewsRequest(name="水壶"))
     assert [p.product_name for p in by_name.pre_reviews] == ["不锈钢电水壶"]
+    by_number = origin.call(admin, "ListPreReviews", pb.ListPreReviewsRequest(number=first.number))
+    assert [p.id for p in by_number.pre_reviews] == [first.id]
     by_status = origin.call(admin, "ListPreReviews", pb.ListPreReviewsRequest(status="APPROVED"))
     assert [p.id for p in by_status.pre_reviews] == [first.id]
     assert "status" in origin.fails(admin, "ListPreReviews", pb.ListPreReviewsRequest(status="LOST")).fields
