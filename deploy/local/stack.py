@@ -72,6 +72,8 @@ class StackConfig:
             "AMQP_URL": self.amqp_url,
             "GATEWAY_HOST": self.host,
             "GATEWAY_PORT": str(self.gateway_port),
+            # Where a certificate's QR code sends the reader: this stack's own gateway.
+            "TONGBAN_PUBLIC_URL": self.gateway_url,
             "NOTIFY_SMS_PROVIDER": "log",
             "NOTIFY_SMS_LOG_PATH": str(self.sms_log),
             "NOTIFY_SMTP_HOST": self.host,

@@ -84,7 +84,11 @@ def seed_demo(context: IdentityContext, argv: Sequence[str]) -> int:
     print("  staff              demo_local_auth  phone 13900000005  LOCAL_AUTHORITY:110000")
     print("  staff              demo_ccpit       phone 13900000006  CCPIT:BEIJING (pre-review and visa officer)")
     print("  signer (手签员)    demo_signer      phone 13900000007  SIGNER of the demo enterprise, scope origin_cert")
-    print("  staff              demo_customs     phone 13900000008  CUSTOMS:0100 (certificate-of-origin check)")
+    print("  staff              demo_customs     phone 13900000008  CUSTOMS:0100 (origin checks, inspection reviews,"
+          " CCC write-off)")
+    print("  staff              demo_ciq         phone 13900000009  CIQ:310000 (every CCC-exemption post)")
+    print("  staff              demo_cnca        phone 13900000010  CNCA")
+    print(f"  institution OWNER  demo_institute   phone 13900000011  {seed.DEMO_INSTITUTION} (DE)")
     return 0
 
 

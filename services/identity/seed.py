@@ -28,8 +28,17 @@ DEMO_ACCOUNTS = (
     # A CCPIT Beijing officer who both pre-reviews products and signs certificates (签证).
     ("demo_ccpit", domain.STAFF, "贸促会签证员", "13900000006", "CCPIT:BEIJING", ("PRE_REVIEWER", "VISA_OFFICER")),
     ("demo_signer", domain.NATURAL_PERSON, "王手签", "13900000007", None, ()),
-    ("demo_customs", domain.STAFF, "海关查验员", "13900000008", "CUSTOMS:0100", ("CHECKER",)),
+    # Checks certificates of origin, reviews inspection filings and writes CCC exemptions off at its port.
+    ("demo_customs", domain.STAFF, "海关查验员", "13900000008", "CUSTOMS:0100", ("CHECKER", "WRITE_OFF")),
+    # The Shanghai CIQ bureau, holding every post of the CCC-exemption approval.
+    ("demo_ciq", domain.STAFF, "上海检验检疫局免办审批", "13900000009", "CIQ:310000",
+     ("ACCEPTANCE", "FIRST_REVIEW", "FINAL_REVIEW", "CERT_CHANGE", "WRITE_OFF", "FOLLOW_UP")),
+    ("demo_cnca", domain.STAFF, "认监委", "13900000010", "CNCA", ()),
+    # The owner of an overseas pre-shipment inspection institution.
+    ("demo_institute", domain.LEGAL_PERSON, "Eva Weber", "13900000011", None, ()),
 )
+DEMO_INSTITUTION = "汉堡示范装运前检验有限公司"
+DEMO_INSTITUTION_REGISTRATION = ("DE", "HRB-DEMO-0001")
 # The demo organisation's members: login, role, granted scopes.
 DEMO_MEMBERS = (("demo_enterprise", domain.OWNER, domain.SCOPES),
                 ("demo_agent", domain.AGENT, ("rare_earth", "origin_cert")),
@@ -80,21 +89,38 @@ def _demo_organization(context: IdentityContext, session: Session) -> Organizati
     return organization
 
 
+def _demo_institute(session: Session) -> Organization:
+    country, number = DEMO_INSTITUTION_REGISTRATION
+    organization = session.scalar(select(Organization).where(Organization.country == country,
+                                                             Organization.registration_number == number))
+    if organization is not None:
+        return organization
+    now = utcnow()
+    organization = Organization(id=new_id(), kind="FOREIGN", name=DEMO_INSTITUTION, legal_person_type="INSTITUTION",
+                                country=country, registration_number=number, address="Hafenstraße 5, 20457 Hamburg",
+                                contact_name="Eva Weber", created_at=now, updated_at=now)
+    session.add(organization)
+    return organization
+
+
 def seed_demo(context: IdentityContext) -> Organization:
     """The demo accounts, organisation and memberships, made once; answers the organisation."""
     with context.unit_of_work() as uow:
         session = uow.session
         accounts = {demo[0]: _demo_account(context, session, *demo) for demo in DEMO_ACCOUNTS}
         organization = _demo_organization(context, session)
+        institution = _demo_institute(session)
         # Memberships refer to both; write them first.
         session.flush()
         now = utcnow()
-        for login, role, scopes in DEMO_MEMBERS:
+        members = [(organization, *member) for member in DEMO_MEMBERS]
+        members.append((institution, "demo_institute", domain.OWNER, domain.SCOPES))
+        for member_of, login, role, scopes in members:
             account = accounts[login]
             membership = session.scalar(select(Membership).where(Membership.account_id == account.id,
-                                                                 Membership.organization_id == organization.id))
+                                                                 Membership.organization_id == member_of.id))
             if membership is None:
-                session.add(Membership(id=new_id(), account_id=account.id, organization_id=organization.id,
+                session.add(Membership(id=new_id(), account_id=account.id, organization_id=member_of.id,
                                        role=role, status=domain.ACTIVE, scopes=domain.format_scopes(scopes),
                                        created_at=now, decided_at=now, updated_at=now))
         uow.commit()

@@ -18,13 +18,15 @@ import requests
 
 from services.chassis.registry import SERVICES
 from services.chassis.testing.stack import EMBEDDED, EMBEDDED_WITH_BROKER, Stack, stack_environment
+from services.identity.seed import DEMO_ACCOUNTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 # Identity reloads its signing keys every 10 s by default; 20 s apart, a second login meets expired caches.
 PAST_EVERY_CACHE_SECONDS = 20
 LOGIN_BUDGET_SECONDS = 1.0
-PRINTED_LOGINS = {"admin", "demo_enterprise", "demo_agent", "demo_re_office", "demo_operator", "demo_local_auth"}
+# The platform admin and every demo account the seed makes: each must be printed, and each must log in.
+PRINTED_LOGINS = {"admin", *(account[0] for account in DEMO_ACCOUNTS)}
 
 
 class Api:
