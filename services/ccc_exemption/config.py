@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
 
 from services.ccc_exemption.domain.reference import SYSTEM
 from services.ccc_exemption.models import ATTACHMENT_TABLES
 from services.chassis.context import ServiceContext
 from services.chassis.documents.config import DocumentsConfig
-from services.chassis.documents.signing import CertificateSigner, signer_from_config
-from services.chassis.documents.store import AttachmentStore
+from services.chassis.documents.providers import DocumentsProviders
 
 
 def read_config(environ: Mapping[str, str] | None = None) -> DocumentsConfig:
@@ -19,21 +16,8 @@ def read_config(environ: Mapping[str, str] | None = None) -> DocumentsConfig:
     return DocumentsConfig.from_env(SYSTEM, environ)
 
 
-@dataclass
-class CccProviders:
-    config: DocumentsConfig
-    store: AttachmentStore
-    _signer: CertificateSigner | None = field(default=None, repr=False)
-
-    @cached_property
-    def signer(self) -> CertificateSigner:
-        """Made on first use, so migrations, seeds and the relay never touch the signing keys."""
-        return self._signer or signer_from_config(self.config)
+CccContext = ServiceContext[DocumentsConfig, DocumentsProviders]
 
 
-CccContext = ServiceContext[DocumentsConfig, CccProviders]
-
-
-def make_providers(context: CccContext) -> CccProviders:
-    config = context.config or DocumentsConfig(service=SYSTEM)
-    return CccProviders(config, AttachmentStore.from_config(ATTACHMENT_TABLES, config))
+def make_providers(context: CccContext) -> DocumentsProviders:
+    return DocumentsProviders(context.config or DocumentsConfig(service=SYSTEM), ATTACHMENT_TABLES)

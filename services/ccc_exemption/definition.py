@@ -6,6 +6,7 @@ from services.ccc_exemption.jobs import jobs_command
 from services.ccc_exemption.models import Base
 from services.ccc_exemption.seed import seed_demo_command
 from services.chassis.context import ServiceDefinition
+from services.chassis.documents.providers import ready_to_issue
 
 DEFINITION = ServiceDefinition(
     name="ccc_exemption",
@@ -13,6 +14,7 @@ DEFINITION = ServiceDefinition(
     bindings=grpc_api.bindings,
     config=read_config,
     providers=make_providers,
+    before_serving=ready_to_issue,
     commands={
         "seed-demo": ("load the HS catalogue, bureaus, delegation table and ports (idempotent)", seed_demo_command),
         "jobs": ("delete drafts ten days after they were first saved (idempotent)", jobs_command),

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from services.chassis.context import ServiceDefinition
 from services.chassis.documents.config import DocumentsConfig
+from services.chassis.documents.providers import DocumentsProviders, ready_to_issue
 from services.origin_cert import grpc_api, seed
-from services.origin_cert.config import OriginCertProviders, make_providers, read_config
+from services.origin_cert.config import make_providers, read_config
 from services.origin_cert.models import Base
 
-DEFINITION: ServiceDefinition[DocumentsConfig, OriginCertProviders] = ServiceDefinition(
+DEFINITION: ServiceDefinition[DocumentsConfig, DocumentsProviders] = ServiceDefinition(
     name="origin_cert",
     metadata=Base.metadata,
     bindings=grpc_api.bindings,
     config=read_config,
     providers=make_providers,
+    before_serving=ready_to_issue,
     commands={
         "seed-demo": ("load the reference data: branches, countries, certificate types, sample tariffs (idempotent)",
                       seed.seed_demo_command),

@@ -46,6 +46,10 @@ class DocumentsConfig:
     # Production key material; None in dev and test, where a development CA is made under ``signing_dir``.
     signer_files: ProductionSigner | None = None
     signing_dir: Path | None = None
+    # What keeps this process from issuing certificates (production without its signer files or public
+    # URL). Only a process that signs needs them, so they are named when a signer is asked for, not at
+    # every start: a relay, a migration or a service that only stores attachments runs without them.
+    issuing_problems: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, service: str, environ: Mapping[str, str] | None = None) -> DocumentsConfig:
@@ -65,20 +69,24 @@ class DocumentsConfig:
             env.problems.append(f"{prefix}_S3_BUCKET is required when {prefix}_ATTACHMENT_STORE=s3")
         key_file = env.optional(f"{prefix}_SIGNING_KEY_FILE")
         cert_file = env.optional(f"{prefix}_SIGNING_CERT_FILE")
+        issuing = Env(env.environ)
         signer_files = None
         if key_file or cert_file or environment == "prod":
-            signer_files = _signer_files(env, prefix, key_file, cert_file)
+            signer_files = _signer_files(issuing, prefix, key_file, cert_file)
         public_default: str | object = DEV_PUBLIC_URL if environment != "prod" else REQUIRED
+        public_url = issuing.url("TONGBAN_PUBLIC_URL", public_default, schemes=("http", "https")).rstrip("/")
         return cls(
             service=service,
             store=store,
             s3_bucket=bucket,
             s3_prefix=env.str(f"{prefix}_S3_PREFIX", ""),
             s3_endpoint_url=env.url("S3_ENDPOINT_URL", "", schemes=("http", "https")) or None,
-            public_url=env.url("TONGBAN_PUBLIC_URL", public_default, schemes=("http", "https")).rstrip("/"),
+            public_url=public_url,
             signer_files=signer_files,
-            signing_dir=None if signer_files else Path(env.str(f"{prefix}_SIGNING_DIR",
-                                                             str(_var_dir(env) / "signing" / service))),
+            # Production never makes a development CA, even without its signer files.
+            signing_dir=None if signer_files or environment == "prod" else Path(env.str(
+                f"{prefix}_SIGNING_DIR", str(_var_dir(env) / "signing" / service))),
+            issuing_problems=tuple(issuing.problems),
         )
 
 

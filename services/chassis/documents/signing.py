@@ -34,6 +34,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from services.chassis.config import ConfigError
 from services.chassis.documents.certificates.common import CertificateReference
 from services.chassis.documents.config import DocumentsConfig, ProductionSigner
 
@@ -103,7 +104,12 @@ def production_signer(files: ProductionSigner, system: str) -> CertificateSigner
 
 
 def signer_from_config(config: DocumentsConfig) -> CertificateSigner:
-    """The production signer when its files are configured, else the development one (made on first use)."""
+    """The production signer when its files are configured, else the development one (made on first use).
+
+    Production without its files (or its public URL) is refused here, naming each missing variable.
+    """
+    if config.issuing_problems:
+        raise ConfigError(list(config.issuing_problems))
     if config.signer_files is not None:
         return production_signer(config.signer_files, config.service)
     if config.signing_dir is None:

@@ -40,7 +40,7 @@ def store_upload(context: InspectionContext, uow: UnitOfWork, holder: Holder, vi
                  kind: str, upload: Upload) -> StoredAttachment:
     """Keep a checked file in the caller's unit of work (a use case that takes a file with its action)."""
     checked = check_upload(upload, holder.kinds.get(kind))
-    return context.providers.attachments.add(uow.session, record_type=holder.record_type, record_id=record_id,
+    return context.providers.store.add(uow.session, record_type=holder.record_type, record_id=record_id,
                                              kind=kind, file=checked, uploaded_by=viewer.account_id,
                                              organization_id=viewer.organization_id or None)
 
@@ -62,12 +62,12 @@ def attachments(context: InspectionContext, holder: Holder, record_id: str, kind
         holder.kinds.get(kind)
     with context.unit_of_work(read_only=True) as uow:
         holder.find(uow.session, viewer, record_id, False)
-        return context.providers.attachments.list(uow.session, holder.record_type, record_id, kind or None)
+        return context.providers.store.list(uow.session, holder.record_type, record_id, kind or None)
 
 
 def download(context: InspectionContext, holder: Holder, record_id: str, attachment_id: str) -> Download:
     viewer = require_viewer()
-    store = context.providers.attachments
+    store = context.providers.store
     with context.unit_of_work(read_only=True) as uow:
         holder.find(uow.session, viewer, record_id, False)
         found = store.find(uow.session, holder.record_type, record_id, attachment_id)
@@ -78,7 +78,7 @@ def download(context: InspectionContext, holder: Holder, record_id: str, attachm
 
 def remove(context: InspectionContext, holder: Holder, record_id: str, attachment_id: str) -> StoredAttachment:
     viewer = require_viewer()
-    store = context.providers.attachments
+    store = context.providers.store
     with context.unit_of_work() as uow:
         record = holder.find(uow.session, viewer, record_id, True)
         found = store.find(uow.session, holder.record_type, record_id, attachment_id)
@@ -92,12 +92,12 @@ def remove(context: InspectionContext, holder: Holder, record_id: str, attachmen
 
 def count(context: InspectionContext, session: Session, holder: Holder, record_id: str, kinds: tuple[str, ...]) -> int:
     """How many of the record's attachments are of ``kinds`` (what an action may require first)."""
-    return sum(1 for a in context.providers.attachments.list(session, holder.record_type, record_id)
+    return sum(1 for a in context.providers.store.list(session, holder.record_type, record_id)
                if a.kind in kinds)
 
 
 def uploaded_since(context: InspectionContext, session: Session, holder: Holder, record_id: str, kind: str,
                    since: datetime) -> int:
     """How many attachments of ``kind`` came after ``since``: what a repeated submission must bring anew."""
-    found = context.providers.attachments.list(session, holder.record_type, record_id, kind)
+    found = context.providers.store.list(session, holder.record_type, record_id, kind)
     return sum(1 for a in found if aware(a.uploaded_at) >= aware(since))

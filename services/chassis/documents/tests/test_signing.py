@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
 import pytest
 from pyhanko.pdf_utils import generic
@@ -10,14 +11,19 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
+from sqlalchemy import MetaData
 
 from services.chassis.config import ConfigError
 from services.chassis.documents.certificates.common import CertificateReference
 from services.chassis.documents.config import DocumentsConfig
+from services.chassis.documents.providers import DocumentsProviders, ready_to_issue
 from services.chassis.documents.samples import render_sample, sample_reference
 from services.chassis.documents.signing import development_signer, rotate_development_signer, signer_from_config
+from services.chassis.documents.tables import define_attachment_tables
 from services.chassis.documents.tests import pdfs
 from services.chassis.documents.verification import check_signature
+
+ATTACHMENTS = define_attachment_tables(MetaData())
 
 KIND = "ORIGIN_RCEP"
 
@@ -132,10 +138,30 @@ def test_production_reads_key_certificate_and_roots_from_files(tmp_path):
     assert check.intact and check.trusted and check.reference == reference
 
 
-def test_production_without_signing_files_names_each_missing_variable():
+def test_production_without_signing_files_starts_but_names_each_missing_variable_when_asked_to_sign():
     with pytest.raises(ConfigError) as caught:
         DocumentsConfig.from_env("origin_cert", {"TONGBAN_ENV": "prod", "ORIGIN_CERT_ATTACHMENT_STORE": "s3"})
-    problems = "\n".join(caught.value.problems)
+    assert caught.value.problems == ["ORIGIN_CERT_S3_BUCKET is required when ORIGIN_CERT_ATTACHMENT_STORE=s3"]
+    # A relay or a migration of the service starts without the signer's files; the signer does not.
+    config = DocumentsConfig.from_env("origin_cert", {"TONGBAN_ENV": "prod"})
+    assert config.signing_dir is None
+    with pytest.raises(ConfigError) as refused:
+        DocumentsProviders(config, ATTACHMENTS).signer  # noqa: B018
+    problems = "\n".join(refused.value.problems)
     for name in ("ORIGIN_CERT_SIGNING_KEY_FILE", "ORIGIN_CERT_SIGNING_CERT_FILE", "ORIGIN_CERT_SIGNING_TRUST_FILE",
-                 "ORIGIN_CERT_S3_BUCKET", "TONGBAN_PUBLIC_URL"):
+                 "TONGBAN_PUBLIC_URL"):
         assert name in problems
+
+
+def test_a_server_that_issues_certificates_makes_its_signer_before_its_first_call(tmp_path):
+    context = SimpleNamespace(providers=DocumentsProviders(
+        DocumentsConfig.from_env("ccc_exemption", {"CCC_EXEMPTION_SIGNING_DIR": str(tmp_path / "signing")}),
+        ATTACHMENTS))
+    ready_to_issue(context)
+    assert list((tmp_path / "signing").glob("ca.cert.pem"))
+    refusing = SimpleNamespace(providers=DocumentsProviders(DocumentsConfig.from_env(
+        "ccc_exemption", {"TONGBAN_ENV": "prod"}), ATTACHMENTS))
+    with pytest.raises(ConfigError):
+        ready_to_issue(refusing)
+
+
