@@ -28,7 +28,7 @@ from services.rare_earth.domain.ledgers import KINDS, required_kinds
 from services.rare_earth.domain.states import APPROVED, CONFIRMED, EXPIRED, LEDGER_IMPORT, VALID
 from services.rare_earth.domain.windows import month_key, parse_month, previous_months
 from services.rare_earth.handlers.cases import Opening, open_case
-from services.rare_earth.handlers.ledgers import drop_staged
+from services.rare_earth.handlers.staging import drop_staged
 from services.rare_earth.handlers.windows import window_for
 from services.rare_earth.models import Enterprise, LedgerImport, SupervisionCase, ledger_rows
 

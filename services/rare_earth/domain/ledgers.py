@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
+from typing import NamedTuple
 
 from stdnum.cn import uscc as uscc_number
 
@@ -163,68 +164,153 @@ def traceability_code(enterprise_id: str, year: int, month: int, row_number: int
     return f"RE{year:04d}{month:02d}{digest.hexdigest()[:10].upper()}"
 
 
+class _Bad(NamedTuple):
+    """A cell against its column's rule: the value the record keeps, and why the cell is wrong."""
+
+    value: object
+    message: str
+
+
+_MISSING = object()
+# Cells read per column are remembered up to this many distinct values (a ledger repeats its
+# dates, counterparties, products and quantities on thousands of rows).
+_CACHED_CELLS = 4096
+# Columns whose cells are mostly distinct: remembering them would only cost memory.
+_UNCACHED = frozenset({"code", "batch", "batches"})
+Rule = Callable[[object], object]
+
+
+def _cell_text(raw: object) -> str | None:
+    """A cell that is not a string as the rules read it: its text, or None when blank (a date reads as "")."""
+    if raw is None:
+        return None
+    if isinstance(raw, (date, datetime)):
+        return ""
+    return _text(raw) or None
+
+
 class RowValidator:
-    """Checks each row of one upload and turns it into a ledger record; remembers what spans rows."""
+    """Checks each row of one upload and turns it into a ledger record; remembers what spans rows.
+
+    Each column's rule is compiled once per upload into a function of the cell, with the
+    dictionary's sets and a cache of the cells already read bound to it, so a row costs one
+    call and a set or dict lookup per cell; :meth:`values` answers a row as its values in
+    column order, which is what bulk staging writes.
+    """
 
     def __init__(self, kind: str, enterprise_id: str, year: int, month: int, products: set[tuple[str, str]],
                  customs_codes: set[str]):
         self.kind, self.enterprise_id, self.year, self.month = kind, enterprise_id, year, month
         self.columns = COLUMNS[kind]
+        self.keys = tuple(c.key for c in self.columns)
         self.products = products
         self.categories = {category for category, _ in products}
+        self._names: dict[str, set[str]] = {}
+        for category, name in products:
+            self._names.setdefault(category, set()).add(name)
         self.customs_codes = customs_codes
         self._codes: dict[str, int] = {}
         self._inventory: dict[tuple[str, str], int] = {}
+        self._at = {key: index for index, key in enumerate(self.keys)}
+        self._rules: tuple[Rule, ...] = tuple(self._rule(column) for column in self.columns)
+        self._cross = {"SALES": self._sales_checks, "INVENTORY": self._inventory_checks}.get(kind)
 
     def check(self, row_number: int, cells: Sequence[object]) -> tuple[dict, list[tuple[int, str]]]:
         """The record for ``cells`` and the problems as (column index, message)."""
-        errors: list[tuple[int, str]] = []
+        values, errors = self.values(row_number, cells)
+        return self.record(row_number, values), errors
+
+    def record(self, row_number: int, values: Sequence[object]) -> dict:
         record: dict = {"enterprise_id": self.enterprise_id, "kind": self.kind, "year": self.year,
                         "month": self.month, "row_number": row_number}
-        for index, column in enumerate(self.columns):
-            raw = cells[index] if index < len(cells) else None
-            value, problem = self._parse(column, raw)
-            if problem:
-                errors.append((index, problem))
-            record[column.key] = value
-        self._cross_checks(row_number, record, errors)
-        return record, errors
+        record.update(zip(self.keys, values, strict=True))
+        return record
 
-    def _parse(self, column: Column, raw: object) -> tuple[object, str | None]:
-        text = _text(raw) if not isinstance(raw, (date, datetime)) else ""
-        blank = raw is None or (not isinstance(raw, (date, datetime)) and text == "")
-        if blank:
-            if column.required:
-                return _empty(column), f"请填写{column.header}"
-            return _empty(column), None
+    def values(self, row_number: int, cells: Sequence[object]) -> tuple[list[object], list[tuple[int, str]]]:
+        """The row's values in column order and its problems as (column index, message)."""
+        errors: list[tuple[int, str]] = []
+        values: list[object] = []
+        width = len(cells)
+        for index, rule in enumerate(self._rules):
+            value = rule(cells[index] if index < width else None)
+            if value.__class__ is _Bad:
+                errors.append((index, value.message))
+                value = value.value
+            values.append(value)
+        at = self._at
+        if "product_name" in at:
+            category, name = values[at["product_category"]], values[at["product_name"]]
+            if category in self.categories and name and name not in self._names[category]:
+                errors.append((at["product_name"], f"产品名称不在“{category}”的稀土产品名称列表中"))
+        if self._cross is not None:
+            self._cross(row_number, values, errors)
+        return values, errors
+
+    # -- the rules, one per column --------------------------------------------------------------
+
+    def _rule(self, column: Column) -> Rule:
+        """The column's rule: a blank cell, then the rule of its type on the cell's text."""
+        check = self._check(column)
+        blank: object = _Bad(_empty(column), f"请填写{column.header}") if column.required else _empty(column)
+
+        def rule(raw: object) -> object:
+            if raw.__class__ is str:
+                text = raw.strip()  # type: ignore[attr-defined]
+                return check(text, raw) if text else blank
+            text = _cell_text(raw)
+            return blank if text is None else check(text, raw)
+
+        if column.type in _UNCACHED:
+            return rule
+        seen: dict[str, object] = {}
+
+        def remembered(raw: object) -> object:
+            if raw.__class__ is not str and (raw.__class__ not in (int, float) or not raw):
+                return rule(raw)  # zero is left out: 0, 0.0 and -0.0 are one key but not one reading
+            found = seen.get(raw, _MISSING)  # type: ignore[call-overload]
+            if found is _MISSING:
+                found = rule(raw)
+                if len(seen) < _CACHED_CELLS:
+                    seen[raw] = found  # type: ignore[index]
+            return found
+
+        return remembered
+
+    def _check(self, column: Column) -> Callable[[str, object], object]:
         kind = column.type
         if kind == "date":
-            return self._date(raw, text)
+            return self._date
         if kind in ("kg", "kg0"):
-            return _kilograms(raw, text, positive=kind == "kg")
-        if kind == "uscc":
-            number = text.upper()
-            return (number, None) if valid_uscc(number) else (text[:18], "统一社会信用代码校验位错误或格式不正确")
-        if kind == "category":
-            return text, None if text in self.categories else "产品类别不在稀土产品名称列表中"
-        if kind == "product":
-            return text[:50], None  # matched with the category in _cross_checks
-        if kind == "customs":
-            code = text.replace(".", "")
-            return code[:10], None if code in self.customs_codes else "出口产品编号不在海关产品目录中"
-        if kind == "code":
-            return text[:40], None if CODE.match(text) else "追溯码须为6至40位字母、数字或连字符"
-        if kind == "batches":
-            batches = [b for b in BATCH_SEPARATORS.split(text) if b]
-            if any(len(b) > 50 for b in batches):
-                return "", "批次号最多50个字符"
-            return ";".join(dict.fromkeys(batches)), None
-        limit = 50 if kind in ("batch", "country") else 100
-        if len(text) > limit:
-            return text[:limit], f"{column.header}最多{limit}个字符"
-        return text, None
+            positive = kind == "kg"
 
-    def _date(self, raw: object, text: str) -> tuple[date | None, str | None]:
+            def amount(text: str, raw: object) -> object:
+                value, problem = _kilograms(raw, text, positive=positive)
+                return _Bad(value, problem) if problem else value
+
+            return amount
+        if kind == "uscc":
+            return _uscc
+        if kind == "category":
+            categories = self.categories
+            return lambda text, _raw: text if text in categories else _Bad(text, "产品类别不在稀土产品名称列表中")
+        if kind == "product":
+            return lambda text, _raw: text[:50]  # matched with the category once the row is read
+        if kind == "customs":
+            return self._customs
+        if kind == "code":
+            wrong_code = "追溯码须为6至40位字母、数字或连字符"
+            return lambda text, _raw: text[:40] if CODE.match(text) else _Bad(text[:40], wrong_code)
+        if kind == "batches":
+            return _batches
+        limit = 50 if kind in ("batch", "country") else 100
+        too_long = f"{column.header}最多{limit}个字符"
+        return lambda text, _raw: text if len(text) <= limit else _Bad(text[:limit], too_long)
+
+    def _customs(self, text: str, _raw: object) -> object:
+        code = text.replace(".", "")
+        return code[:10] if code in self.customs_codes else _Bad(code[:10], "出口产品编号不在海关产品目录中")
+
+    def _date(self, text: str, raw: object) -> object:
         if isinstance(raw, datetime):
             value = raw.date()
         elif isinstance(raw, date):
@@ -233,48 +319,54 @@ class RowValidator:
             try:
                 value = date.fromisoformat(text.replace("/", "-").split(" ")[0])
             except ValueError:
-                return None, "日期格式应为YYYY-MM-DD"
-        if (value.year, value.month) != (self.year, self.month):
-            return None, f"日期须在{self.year}年{self.month}月内"
-        return value, None
+                return _Bad(None, "日期格式应为YYYY-MM-DD")
+        if value.year != self.year or value.month != self.month:
+            return _Bad(None, f"日期须在{self.year}年{self.month}月内")
+        return value
 
-    def _cross_checks(self, row_number: int, record: dict, errors: list[tuple[int, str]]) -> None:
-        keys = [c.key for c in self.columns]
-        category, name = record.get("product_category"), record.get("product_name")
-        if category in self.categories and name and (category, name) not in self.products:
-            errors.append((keys.index("product_name"), f"产品名称不在“{category}”的稀土产品名称列表中"))
-        if self.kind == "SALES":
-            self._sales_checks(row_number, record, errors, keys)
-        elif self.kind == "INVENTORY":
-            self._inventory_checks(row_number, record, errors, keys)
+    # -- what spans the row, or rows ---------------------------------------------------------------
 
-    def _sales_checks(self, row_number: int, record: dict, errors: list[tuple[int, str]], keys: list[str]) -> None:
-        export = record["destination_country"] not in DOMESTIC
-        if export and not record["export_product_code"] and not _has(errors, keys.index("export_product_code")):
-            errors.append((keys.index("export_product_code"), "出口销售须填写出口产品编号"))
-        if not export and not record["counterparty_uscc"] and not _has(errors, keys.index("counterparty_uscc")):
-            errors.append((keys.index("counterparty_uscc"), "境内销售须填写客户统一社会信用代码"))
-        if not record["traceability_code"]:
-            record["traceability_code"] = traceability_code(self.enterprise_id, self.year, self.month, row_number,
-                                                            record["batch_no"], record["counterparty_uscc"])
-        code = record["traceability_code"]
-        if code in self._codes and not _has(errors, keys.index("traceability_code")):
-            errors.append((keys.index("traceability_code"), f"追溯码与第{self._codes[code]}行重复"))
-        self._codes.setdefault(code, row_number)
+    def _sales_checks(self, row_number: int, values: list[object], errors: list[tuple[int, str]]) -> None:
+        at = self._at
+        export = values[at["destination_country"]] not in DOMESTIC
+        if export and not values[at["export_product_code"]] and not _has(errors, at["export_product_code"]):
+            errors.append((at["export_product_code"], "出口销售须填写出口产品编号"))
+        if not export and not values[at["counterparty_uscc"]] and not _has(errors, at["counterparty_uscc"]):
+            errors.append((at["counterparty_uscc"], "境内销售须填写客户统一社会信用代码"))
+        code_at = at["traceability_code"]
+        code = values[code_at]
+        if not code:
+            code = values[code_at] = traceability_code(self.enterprise_id, self.year, self.month, row_number,
+                                                       values[at["batch_no"]], values[at["counterparty_uscc"]])
+        if code in self._codes and not _has(errors, code_at):
+            errors.append((code_at, f"追溯码与第{self._codes[code]}行重复"))
+        self._codes.setdefault(code, row_number)  # type: ignore[arg-type]
 
-    def _inventory_checks(self, row_number: int, record: dict, errors: list[tuple[int, str]],
-                          keys: list[str]) -> None:
-        product = (record["product_category"], record["product_name"])
+    def _inventory_checks(self, row_number: int, values: list[object], errors: list[tuple[int, str]]) -> None:
+        at = self._at
+        product = (values[at["product_category"]], values[at["product_name"]])
         if product in self._inventory:
-            errors.append((keys.index("product_name"), f"该产品已在第{self._inventory[product]}行填报"))
-        self._inventory.setdefault(product, row_number)
-        amounts = [record[k] for k in ("opening", "inflow", "outflow", "closing")]
-        if all(isinstance(a, Decimal) for a in amounts) and not any(_has(errors, keys.index(k)) for k in
-                                                                    ("opening", "inflow", "outflow", "closing")):
+            errors.append((at["product_name"], f"该产品已在第{self._inventory[product]}行填报"))
+        self._inventory.setdefault(product, row_number)  # type: ignore[arg-type]
+        keys = ("opening", "inflow", "outflow", "closing")
+        amounts = [values[at[k]] for k in keys]
+        if all(isinstance(a, Decimal) for a in amounts) and not any(_has(errors, at[k]) for k in keys):
             opening, inflow, outflow, closing = amounts
             if opening + inflow - outflow != closing:
-                errors.append((keys.index("closing"),
+                errors.append((at["closing"],
                                f"库存不平衡：期初{opening}＋入库{inflow}－出库{outflow}应等于期末，实为{closing}"))
+
+
+def _uscc(text: str, _raw: object) -> object:
+    number = text.upper()
+    return number if valid_uscc(number) else _Bad(text[:18], "统一社会信用代码校验位错误或格式不正确")
+
+
+def _batches(text: str, _raw: object) -> object:
+    batches = [b for b in BATCH_SEPARATORS.split(text) if b]
+    if any(len(b) > 50 for b in batches):
+        return _Bad("", "批次号最多50个字符")
+    return ";".join(dict.fromkeys(batches))
 
 
 def _has(errors: list[tuple[int, str]], index: int) -> bool:

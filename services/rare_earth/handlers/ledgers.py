@@ -1,17 +1,19 @@
 """Ledger upload (manual §7.2–7.5): template, streamed validation into staging, confirm by set-based swap, reads.
 
-An upload is read row by row (python-calamine) and each valid row is written to the staging
-table in batches with Core inserts, so memory stays flat however long the file; the first
-error stops the staging and the staged rows are dropped. Confirming replaces that kind and
-month with the staged rows in one transaction (DELETE + INSERT ... SELECT).
+An upload is read row by row and each valid row staged in bulk (handlers/staging.py), so memory
+stays flat however long the file; the first error stops the staging and the staged rows are
+dropped. Confirming replaces that kind and month with the staged rows in one transaction
+(DELETE + INSERT ... SELECT).
 """
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,22 +23,18 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from services.chassis.auth import Caller
-from services.chassis.db import is_postgresql, new_id, utcnow
+from services.chassis.db import new_id, utcnow
 from services.chassis.errors import InvalidArgument, NotFound, PermissionDenied, Violations
 from services.chassis.paging import Page, PageRequest
 from services.rare_earth import events
 from services.rare_earth.config import RareEarthContext
 from services.rare_earth.domain.ledgers import (
-    COLUMNS,
     KINDS,
     MAX_FILE_BYTES,
-    MAX_ROWS,
     RowValidator,
     check_confirmable,
     check_kind_allowed,
-    column_letter,
     header_problem,
-    split_batches,
     validate_period,
 )
 from services.rare_earth.domain.states import CONFIRMED, INVALID, LEDGER_IMPORT, VALID
@@ -48,6 +46,7 @@ from services.rare_earth.handlers.access import (
     require_viewer,
 )
 from services.rare_earth.handlers.dictionary import Download
+from services.rare_earth.handlers.staging import LINK_COLUMNS, ROW_COLUMNS, drop_staged, validate_and_stage
 from services.rare_earth.handlers.windows import check_upload_allowed
 from services.rare_earth.ledger_template import template_bytes
 from services.rare_earth.models import (
@@ -60,13 +59,6 @@ from services.rare_earth.models import (
     staged_batch_links,
     staged_ledger_rows,
 )
-
-STAGE_BATCH = 2000
-KEPT_ERRORS = 200
-PREVIEW_ROWS = 20
-ROW_COLUMNS = [c.name for c in staged_ledger_rows.columns if c.name != "id"]
-LINK_COLUMNS = [c.name for c in staged_batch_links.columns if c.name != "id"]
-RECORD_KEYS = {"date": "entry_date"}
 
 
 @dataclass(frozen=True)
@@ -104,35 +96,27 @@ def _rows(data: bytes) -> Iterator[list[object]]:
     if not data.startswith(b"PK"):
         raise InvalidArgument.for_field("file", "文件不是有效的.xlsx文件，请使用下载的模板填写")
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-        yield from sheet.iter_rows()
+        yield from CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).iter_rows()
     except (CalamineError, ValueError, OSError) as error:
         message = f"无法读取文件，请使用下载的模板填写（{type(error).__name__}）"
         raise InvalidArgument.for_field("file", message) from None
 
 
-def _blank(cells: Sequence[object]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
-
-
-def _db_record(record: dict, import_id: str) -> dict:
-    row = {RECORD_KEYS.get(k, k): v for k, v in record.items()}
-    row["import_id"] = import_id
-    return {name: row.get(name, _default(name)) for name in ROW_COLUMNS}
-
-
-def _default(name: str) -> object:
-    return None if name in ("entry_date", "quantity", "opening", "inflow", "outflow", "closing") else ""
-
-
-def _links(record: dict, import_id: str) -> list[dict]:
-    return [{"enterprise_id": record["enterprise_id"], "year": record["year"], "month": record["month"],
-             "import_id": import_id, "input_batch_no": batch, "output_batch_no": record["output_batch_no"]}
-            for batch in split_batches(record["input_batch_nos"])]
+# Uploads are read one at a time in a process, on a thread of their own. A sheet is held whole while
+# it is read (python-calamine: about 80 MB for 100,000 rows), so two at once hold two; and glibc keeps
+# what a thread frees in that thread's arena for its own next allocations, so uploads served by the
+# server's sixteen threads in turn would each leave an arena's worth behind, the peak growing upload
+# by upload. The work is CPU-bound under one interpreter lock: reading them side by side was no faster.
+_UPLOADS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-upload")
 
 
 def import_ledger(context: RareEarthContext, kind: str, year: int, month: int, data: bytes) -> ImportView:
+    """Read, validate and stage an upload (on the uploads' thread, as the caller)."""
+    return _UPLOADS.submit(contextvars.copy_context().run, _import_ledger, context, kind, year, month,
+                           data).result()
+
+
+def _import_ledger(context: RareEarthContext, kind: str, year: int, month: int, data: bytes) -> ImportView:
     _check_kind(kind)
     violations = Violations()
     validate_period(year, month, violations)
@@ -153,7 +137,7 @@ def import_ledger(context: RareEarthContext, kind: str, year: int, month: int, d
         # The record is written once the whole file is read, in the state the reading left it in.
         import_id = new_id()
         validator = RowValidator(kind, enterprise.id, year, month, products, customs)
-        outcome = _validate_and_stage(session, validator, rows, import_id)
+        outcome = validate_and_stage(session, validator, rows, import_id)
         if outcome.error_count and outcome.staged:
             drop_staged(session, [import_id])
         record = LedgerImport(
@@ -165,101 +149,6 @@ def import_ledger(context: RareEarthContext, kind: str, year: int, month: int, d
         session.add(record)
         uow.commit()
         return ImportView(record, outcome.errors, outcome.preview)
-
-
-def drop_staged(session: Session, import_ids: list[str]) -> None:
-    """The staged rows and links of these imports (refused, confirmed or expired)."""
-    session.execute(delete(staged_ledger_rows).where(staged_ledger_rows.c.import_id.in_(import_ids)))
-    session.execute(delete(staged_batch_links).where(staged_batch_links.c.import_id.in_(import_ids)))
-
-
-@dataclass
-class _Outcome:
-    row_count: int = 0
-    error_count: int = 0
-    staged: bool = False
-    errors: list[dict] = field(default_factory=list)
-    preview: list[dict] = field(default_factory=list)
-
-
-def _validate_and_stage(session: Session, validator: RowValidator, rows: Iterator[list[object]],
-                        import_id: str) -> _Outcome:
-    outcome = _Outcome()
-    batch: list[dict] = []
-    links: list[dict] = []
-    columns = COLUMNS[validator.kind]
-    for sheet_row, cells in enumerate(rows, start=2):
-        if _blank(cells):
-            continue
-        outcome.row_count += 1
-        if outcome.row_count > MAX_ROWS:
-            outcome.error_count += 1
-            outcome.errors.append({"row": sheet_row, "column": "", "columnName": "",
-                                   "message": f"文件超过{MAX_ROWS}行，请分批上传"})
-            break
-        record, problems = validator.check(sheet_row, cells)
-        for index, message in problems:
-            outcome.error_count += 1
-            if len(outcome.errors) < KEPT_ERRORS:
-                outcome.errors.append({"row": sheet_row, "column": column_letter(index),
-                                       "columnName": columns[index].header, "message": message})
-        if outcome.error_count:
-            batch.clear()
-            links.clear()
-            continue
-        if len(outcome.preview) < PREVIEW_ROWS:
-            outcome.preview.append(record)
-        batch.append(_db_record(record, import_id))
-        if validator.kind == "PRODUCTION":
-            links.extend(_links(record, import_id))
-        if len(batch) >= STAGE_BATCH:
-            _stage(session, validator, batch, links, outcome)
-    if batch and not outcome.error_count:
-        _stage(session, validator, batch, links, outcome)
-    return outcome
-
-
-def _stage(session: Session, validator: RowValidator, batch: list[dict], links: list[dict],
-           outcome: _Outcome) -> None:
-    """Write a batch of valid rows, unless a sales code in it already belongs to another enterprise's sale."""
-    if validator.kind == "SALES" and _code_clashes(session, validator, batch, outcome):
-        batch.clear()
-        links.clear()
-        return
-    outcome.staged = True
-    _write(session, staged_ledger_rows, ROW_COLUMNS, batch)
-    if links:
-        _write(session, staged_batch_links, LINK_COLUMNS, links)
-    batch.clear()
-    links.clear()
-
-
-def _write(session: Session, table: Any, columns: list[str], rows: list[dict]) -> None:
-    """COPY on PostgreSQL (several times faster than INSERT for a staging batch), Core insert elsewhere."""
-    connection = session.connection()
-    if not is_postgresql(connection.engine):
-        connection.execute(insert(table), rows)
-        return
-    raw = connection.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(
-            f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:  # names from the model, not input
-        for row in rows:
-            copy.write_row([row[name] for name in columns])
-
-
-def _code_clashes(session: Session, validator: RowValidator, batch: list[dict], outcome: _Outcome) -> bool:
-    codes = {r["traceability_code"]: r["row_number"] for r in batch}
-    taken = set(session.scalars(select(ledger_rows.c.traceability_code).where(
-        ledger_rows.c.kind == "SALES", ledger_rows.c.traceability_code.in_(list(codes)),
-        ledger_rows.c.enterprise_id != validator.enterprise_id).distinct()))
-    column = [c.key for c in COLUMNS["SALES"]].index("traceability_code")
-    for code in sorted(taken, key=codes.get):
-        outcome.error_count += 1
-        if len(outcome.errors) < KEPT_ERRORS:
-            outcome.errors.append({"row": codes[code], "column": column_letter(column),
-                                   "columnName": COLUMNS["SALES"][column].header,
-                                   "message": f"追溯码{code}已被其他企业的销售台账使用"})
-    return bool(taken)
 
 
 def _json_default(value: object) -> object:
