@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import time
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from google.rpc import code_pb2
 from prometheus_client import CONTENT_TYPE_LATEST
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -26,6 +23,7 @@ from gateway import metrics, openapi
 from gateway.config import GatewaySettings
 from gateway.docs_page import DOCS_HTML
 from gateway.errors import JSON_CONTENT_TYPE, GatewayError, status_json
+from gateway.middleware import RequestScope
 from gateway.proxy import ALL_METHODS, Proxy
 from gateway.ratelimit import make_limiter
 from gateway.transcoder import RouteTable, services_of_modules
@@ -34,12 +32,10 @@ from services.chassis.auth import TokenVerifier
 from services.chassis.clients.identity import IdentityClient
 from services.chassis.grpc_client import ChannelFactory
 from services.chassis.metrics import configure_metrics
-from services.chassis.telemetry import REQUEST_ID_HEADER, bind_request_id, reset_request_id, tracing_exported
+from services.chassis.telemetry import tracing_exported
 
 log = logging.getLogger("gateway")
-access_log = logging.getLogger("gateway.access")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
 EXPOSED_HEADERS = ("X-Request-Id", "Retry-After")
 _SERVER_PLACEHOLDER = "tongban-gateway-server-url"
 
@@ -67,7 +63,7 @@ def create_app(settings: GatewaySettings, upstream_modules: Sequence[ModuleType]
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
-    _add_request_hooks(app)
+    app.wsgi_app = RequestScope(app.wsgi_app)  # type: ignore[method-assign]
     _add_error_handlers(app, settings)
     _add_own_endpoints(app, table, upstreams, keys, settings)
     app.add_url_rule("/", "transcode", proxy.view, defaults={"path": ""}, methods=ALL_METHODS)
@@ -77,6 +73,12 @@ def create_app(settings: GatewaySettings, upstream_modules: Sequence[ModuleType]
 
         CORS(app, origins=list(settings.cors_origins), supports_credentials=True,
              expose_headers=list(EXPOSED_HEADERS), max_age=600)
+        # flask-cors looks at every response; only a browser's cross-origin request has an Origin to answer.
+        cors_headers = app.after_request_funcs[None].pop()
+
+        @app.after_request
+        def cors_for_browsers(response: Response) -> Response:
+            return cors_headers(response) if "Origin" in request.headers else response
     return app
 
 
@@ -88,35 +90,6 @@ def gateway_channels(settings: GatewaySettings) -> ChannelFactory:
         return ChannelFactory(ConsulResolver(consul_client(settings.consul_http_addr)), interceptors=(),
                               reresolve_on_unavailable=True)
     return ChannelFactory.static(dict(settings.peers or {}), interceptors=())
-
-
-def _add_request_hooks(app: Flask) -> None:
-    @app.before_request
-    def start_request() -> None:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        g.request_id_token = bind_request_id(g.request_id)
-        g.started = time.perf_counter()
-
-    @app.after_request
-    def finish_request(response: Response) -> Response:
-        response.headers["X-Request-Id"] = g.get("request_id", "")
-        seconds = time.perf_counter() - g.get("started", time.perf_counter())
-        rule = request.url_rule
-        route = g.get("route") or (rule.rule if rule is not None and rule.endpoint != "transcode" else "unmatched")
-        if route != "/metrics":
-            metrics.record_request(route, request.method, response.status_code, seconds)
-        if access_log.isEnabledFor(logging.INFO):
-            access_log.info("%s %s %d %.1fms", request.method, request.path, response.status_code, seconds * 1000,
-                            extra={"fields": {"httpRoute": route, "status": response.status_code,
-                                              "durationMs": round(seconds * 1000, 2)}})
-        return response
-
-    @app.teardown_request
-    def unbind_request(_error: BaseException | None) -> None:
-        token = g.pop("request_id_token", None)
-        if token is not None:
-            reset_request_id(token)
 
 
 def _add_error_handlers(app: Flask, settings: GatewaySettings) -> None:

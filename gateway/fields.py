@@ -13,7 +13,6 @@ from typing import Any
 
 from google.protobuf import descriptor, json_format, message_factory
 from google.protobuf.descriptor import FieldDescriptor
-from google.protobuf.message import Message
 
 HTTP_BODY = "google.api.HttpBody"
 # A multipart file part named after a field of this type fills all of it: the part's own filename and
@@ -196,31 +195,3 @@ def collect_leaves(message_descriptor: descriptor.Descriptor, prefix: list[Field
 def proto_path(message_descriptor: descriptor.Descriptor, dotted: str) -> str:
     fields = resolve_field_path(message_descriptor, dotted)
     return ".".join(f.name for f in fields) if fields else dotted
-
-
-
-def message_to_json(message: Message) -> dict[str, Any]:
-    """Every field present: defaults as themselves, unset message and ``optional`` fields as null."""
-    document = json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
-    _add_nulls(message.DESCRIPTOR, document)
-    return document
-
-
-# Well-known messages whose JSON form is not an object of their own fields.
-_OPAQUE_JSON = SCALAR_MESSAGES | {"google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue",
-                                  "google.protobuf.Any", "google.protobuf.Empty"}
-
-
-def _add_nulls(message_descriptor: descriptor.Descriptor, document: dict[str, Any]) -> None:
-    for f in message_descriptor.fields:
-        value = document.get(f.json_name)
-        if f.json_name not in document:
-            if not is_repeated(f):
-                document[f.json_name] = None
-            continue
-        if f.type != FieldDescriptor.TYPE_MESSAGE or is_map(f) or f.message_type.full_name in _OPAQUE_JSON:
-            continue
-        for item in value if is_repeated(f) else [value]:
-            if isinstance(item, dict):
-                _add_nulls(f.message_type, item)
-

@@ -2,8 +2,9 @@
 
 Recorded per worker (OpenTelemetry, exported in the Prometheus text format):
 - ``http_server_request_duration_seconds`` by route template, method and status (its
-  ``_count`` is the request count), and ``http_server_errors_total`` for 5xx answers;
-- ``rpc_client_duration_seconds`` by upstream gRPC method and status code.
+  ``_count`` is the request count), and ``http_server_errors_total`` for 5xx answers.
+  A route is one gRPC method; the services record each method's calls, errors and
+  latency themselves (services/chassis/metrics.py).
 
 A scrape reaches one worker, which answers for all of them: each worker also serves its
 own text on a Unix socket in the instance's run folder (see gunicorn_conf.py), and the
@@ -20,7 +21,6 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-import grpc
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
@@ -37,9 +37,6 @@ _requests = _meter.create_histogram(
     "http.server.request.duration", unit="s", explicit_bucket_boundaries_advisory=LATENCY_BUCKETS,
     description="Requests the gateway answered, by route template, method and status")
 _errors = _meter.create_counter("http.server.errors", description="Requests answered with a 5xx status, by route")
-_upstream = _meter.create_histogram(
-    "rpc.client.duration", unit="s", explicit_bucket_boundaries_advisory=LATENCY_BUCKETS,
-    description="Calls the gateway made to the services, by gRPC method and status code")
 
 
 def record_request(route: str, method: str, status: int, seconds: float) -> None:
@@ -47,10 +44,6 @@ def record_request(route: str, method: str, status: int, seconds: float) -> None
     _requests.record(seconds, attributes)
     if status >= 500:
         _errors.add(1, attributes)
-
-
-def record_upstream(method: str, code: grpc.StatusCode, seconds: float) -> None:
-    _upstream.record(seconds, {"rpc.method": method, "rpc.grpc.status_code": code.name})
 
 
 # --- one scrape for every worker ------------------------------------------------------------

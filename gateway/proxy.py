@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import grpc
-from flask import Request, Response, g, request
+from flask import Request, Response, request
 from google.protobuf.message import Message
 from google.rpc import code_pb2
 from opentelemetry import propagate, trace
@@ -21,6 +22,7 @@ from opentelemetry import propagate, trace
 from gateway.config import GatewaySettings
 from gateway.errors import JSON_CONTENT_TYPE, GatewayError, http_status, retry_after_of, status_json
 from gateway.forwarding import BadHeader, deadline_for, request_metadata, response_headers, service_choice
+from gateway.middleware import REQUEST_ID_KEY, ROUTE_KEY
 from gateway.ratelimit import Limiter
 from gateway.transcoder import FilePart, HttpRequest, Route, RouteTable, TranscodingError
 from gateway.upstream import Upstreams
@@ -62,7 +64,7 @@ class Proxy:
                                    http_status_override=405, headers={"Allow": ", ".join(allowed)})
             raise GatewayError(code_pb2.NOT_FOUND, f"没有这个接口：{req.method} {req.path}")
         route, variables = matched
-        g.route = route.template.text
+        req.environ[ROUTE_KEY] = route.template.text
         if not self._traced:
             return self._serve(req, route, raw_path, variables)
         with self._tracer.start_as_current_span(
@@ -82,7 +84,7 @@ class Proxy:
         allowed = self._table.allowed_methods(raw_path)
         if not allowed:
             raise GatewayError(code_pb2.NOT_FOUND, f"没有这个接口：{request.path}")
-        g.route = "OPTIONS"
+        request.environ[ROUTE_KEY] = "OPTIONS"
         return Response(status=204, headers={"Allow": ", ".join([*allowed, "OPTIONS"])})
 
     def _serve(self, req: Request, route: Route, raw_path: str, variables: dict[str, str]) -> Response:
@@ -94,8 +96,8 @@ class Proxy:
                                retry_after_seconds=wait, headers={"Retry-After": str(max(1, math.ceil(wait)))})
         try:
             deadline = deadline_for(headers, self._deadline)
-            metadata = request_metadata(headers.items(), client_address=req.remote_addr, host=req.host,
-                                        request_id=g.request_id, trace_headers=not self._traced)
+            metadata = request_metadata(_headers_of(req.environ), client_address=req.remote_addr, host=req.host,
+                                        request_id=req.environ[REQUEST_ID_KEY], trace_headers=not self._traced)
         except BadHeader as bad:
             raise GatewayError(code_pb2.INVALID_ARGUMENT, bad.message, violations=[(bad.header, bad.message)]) from bad
         message = build_message(route, req, raw_path, variables)
@@ -123,6 +125,13 @@ class Proxy:
                                    reason="JWKS_UNAVAILABLE") from error
             raise GatewayError(code_pb2.UNAUTHENTICATED, error.message, reason=error.reason,
                                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from error
+
+
+def _headers_of(environ: dict) -> Iterator[tuple[str, str]]:
+    """The request's headers straight from the WSGI environ (``HTTP_GRPC_METADATA_X`` -> ``Grpc-Metadata-X``)."""
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            yield key[5:].replace("_", "-").title(), value
 
 
 def _end(span: trace.Span, status: int) -> None:

@@ -30,11 +30,11 @@ from gateway.fields import (
     is_repeated,
     is_scalar_like,
     json_value_from_text,
-    message_to_json,
     proto_path,
     resolve_field_path,
     set_json_path,
 )
+from gateway.rendering import message_to_json
 from gateway.templates import PathTemplate, TemplateSyntaxError, parse_template
 
 
@@ -124,7 +124,7 @@ class Route:
         return out
 
     def build_request(self, request: HttpRequest, variables: Mapping[str, str]) -> Message:
-        message_class = message_factory.GetMessageClass(self.request_type)
+        message_class = self._request_class
         payload: dict[str, Any] = {}
         files: list[tuple[list[FieldDescriptor], FilePart]] = []
         if self.body:
@@ -134,7 +134,11 @@ class Route:
                 self._apply_json_body(request.body, payload)
         elif request.body.strip():
             raise TranscodingError("此接口不接受请求体")
-        self._apply_query(request.query, payload)
+        if request.query:
+            self._apply_query(request.query, payload)
+        if not payload and not files and self._string_variables is not None:
+            # The common GET by id: nothing but text path variables, straight into their fields.
+            return message_class(**{self._string_variables[path]: value for path, value in variables.items()})
         for field_path, value in variables.items():
             fields = resolve_field_path(self.request_type, field_path)
             if fields is None:  # checked when the route was built
@@ -196,11 +200,32 @@ class Route:
             raise TranscodingError("表单字段有误", violations)
         return files
 
-    def _apply_query(self, query: Iterable[tuple[str, str]], payload: dict[str, Any]) -> None:
+    @cached_property
+    def _query_names(self) -> dict[str, list[FieldDescriptor]]:
+        """Each query parameter this route takes, by its JSON and its proto spelling; made once."""
         allowed = {}
         for name, fields in self.query_fields():
             allowed[name] = fields
             allowed[".".join(f.name for f in fields)] = fields
+        return allowed
+
+    @cached_property
+    def _string_variables(self) -> dict[str, str] | None:
+        """Path variable -> proto field name when every variable is a top-level string field; else None."""
+        names = {}
+        for variable in self.template.variables:
+            found = resolve_field_path(self.request_type, variable.field_path)
+            if not found or len(found) != 1 or found[0].type != FieldDescriptor.TYPE_STRING:
+                return None
+            names[variable.field_path] = found[0].name
+        return names
+
+    @cached_property
+    def _request_class(self) -> type[Message]:
+        return message_factory.GetMessageClass(self.request_type)
+
+    def _apply_query(self, query: Iterable[tuple[str, str]], payload: dict[str, Any]) -> None:
+        allowed = self._query_names
         violations: list[tuple[str, str]] = []
         unknown: list[str] = []
         for name, value in query:

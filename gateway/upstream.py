@@ -22,7 +22,6 @@ from google.protobuf import descriptor, message_factory
 from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from gateway.metrics import record_upstream
 from gateway.transcoder import Route
 from services.chassis.grpc_client import ChannelFactory
 from services.chassis.registry import SERVICES
@@ -91,15 +90,7 @@ class Upstreams:
     def call(self, route: Route, request: Message, *, timeout: float,
              metadata: Sequence[tuple[str, str | bytes]]) -> tuple[Message, grpc.Call]:
         """The response and the finished call (its metadata); raises ``grpc.RpcError``."""
-        started = time.perf_counter()
-        try:
-            answer = self._callable(route).with_call(request, timeout=timeout, metadata=metadata)
-        except grpc.RpcError as error:
-            code = error.code() if callable(getattr(error, "code", None)) else grpc.StatusCode.UNKNOWN
-            record_upstream(route.full_method, code, time.perf_counter() - started)
-            raise
-        record_upstream(route.full_method, grpc.StatusCode.OK, time.perf_counter() - started)
-        return answer
+        return self._callable(route).with_call(request, timeout=timeout, metadata=metadata)
 
     def readiness(self, timeout: float = HEALTH_CHECK_TIMEOUT) -> dict[str, dict[str, str]]:
         """Every upstream's gRPC health, per service name: ``{"identity": {"tongban...": "SERVING"}}``."""
