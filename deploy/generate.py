@@ -46,6 +46,7 @@ from deploy.manifests.facts import (
 from deploy.manifests.objects import (
     AMQP_READINESS,
     PRE_STOP,
+    SIGNER_FILES,
     calls,
     calls_label,
     config_map,
@@ -67,6 +68,8 @@ from deploy.manifests.objects import (
     selector,
     service_account,
     settings_name,
+    signer_mount,
+    signer_secret_name,
     size,
 )
 from deploy.manifests.rabbitmq import rabbitmq_definitions
@@ -86,6 +89,12 @@ def server(spec: ServiceSpec) -> dict[str, Any]:
         **grpc_probes(spec.port), **PRE_STOP)
     pod = pod_spec(name, [main], init=[migrate_container(spec.name)],
                    terminationGracePeriodSeconds=PRE_STOP_SECONDS + GRPC_GRACE_SECONDS + 10)
+    if spec.issues_certificates:
+        # Only the server signs: relays, jobs and migrations of the service never see the key.
+        signer = signer_mount(spec)
+        main["env"] += signer["env"]
+        main["volumeMounts"] += signer["volumeMounts"]
+        pod["volumes"].append(signer["volume"])
     return deployment(name, "server", labels, pod)
 
 
@@ -250,10 +259,18 @@ def example_secrets(registry: Sequence[ServiceSpec]) -> list[dict[str, Any]]:
         return {"TONGBAN_ADMIN_LOGIN": "admin", "TONGBAN_ADMIN_PHONE": "13800000000",
                 "IDENTITY_SECRET_KEY": "CHANGE-ME-at-least-16-characters"}.get(key, "CHANGE-ME")
 
-    return [{"apiVersion": "v1", "kind": "Secret",
-             "metadata": metadata(secret_name(spec.name), object_labels(k8s_name(spec.name)), namespace=NAMESPACE),
-             "type": "Opaque",
-             "stringData": {key: placeholder(spec, key) for key in secret_keys(spec)}} for spec in registry]
+    secrets = [{"apiVersion": "v1", "kind": "Secret",
+                "metadata": metadata(secret_name(spec.name), object_labels(k8s_name(spec.name)), namespace=NAMESPACE),
+                "type": "Opaque",
+                "stringData": {key: placeholder(spec, key) for key in secret_keys(spec)}} for spec in registry]
+    # The signer of a system that issues certificates: PEM files, mounted read-only on its server only.
+    secrets += [{"apiVersion": "v1", "kind": "Secret",
+                 "metadata": metadata(signer_secret_name(spec.name), object_labels(k8s_name(spec.name)),
+                                      namespace=NAMESPACE),
+                 "type": "Opaque",
+                 "stringData": {file: f"-----BEGIN CHANGE-ME ({file})-----" for file in SIGNER_FILES.values()}}
+                for spec in registry if spec.issues_certificates]
+    return secrets
 
 
 def kustomization(registry: Sequence[ServiceSpec]) -> dict[str, Any]:

@@ -28,6 +28,8 @@ GRPC_GRACE_SECONDS = 20
 # The gateway's upstream deadline; gunicorn's graceful_timeout is that plus 5 s (gateway/gunicorn_conf.py).
 GATEWAY_DEADLINE_SECONDS = 10
 WRITABLE = {"tmp": "/tmp", "var": "/app/var"}
+# Where an issuing system's signer Secret is mounted (read-only).
+SIGNER_DIR = "/etc/tongban/signer"
 HIGHEST_CPU_UTILIZATION = 70
 VHOST = "tongban"
 # The Ingress host in base/ingress.yaml; overlays replace both.

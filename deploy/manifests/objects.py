@@ -13,6 +13,7 @@ from deploy.manifests.facts import (
     IMAGE,
     PRE_STOP_SECONDS,
     SERVICE_SETTINGS,
+    SIGNER_DIR,
     SIZE_OVERRIDES,
     SIZES,
     UID,
@@ -132,6 +133,22 @@ def migrate_container(service: str, name: str = "migrate") -> dict[str, Any]:
     """Migrations, which take the database's advisory lock, so replicas starting together take turns."""
     return container(name, [f"services.{service}", "migrate"], size(service, "migrate", "migrate"),
                      service=service)
+
+
+def signer_secret_name(service: str) -> str:
+    return f"{secret_name(service)}-signer"
+
+
+SIGNER_FILES = {"KEY": "key.pem", "CERT": "cert.pem", "CHAIN": "chain.pem", "TRUST": "trust.pem"}
+
+
+def signer_mount(spec: ServiceSpec) -> dict[str, Any]:
+    """The issuing system's signer key, its certificate, chain and trusted roots, read-only from its own Secret."""
+    env = [{"name": f"{spec.env_prefix}_SIGNING_{part}_FILE", "value": f"{SIGNER_DIR}/{file}"}
+           for part, file in SIGNER_FILES.items()]
+    return {"env": env, "volumeMounts": [{"name": "signer", "mountPath": SIGNER_DIR, "readOnly": True}],
+            "volume": {"name": "signer", "secret": {"secretName": signer_secret_name(spec.name),
+                                                    "defaultMode": 0o440}}}
 
 
 def pod_spec(service_account: str, containers: list[dict[str, Any]], *, init: Sequence[dict[str, Any]] = (),

@@ -35,6 +35,8 @@ class ServiceSpec:
     agencies: tuple[Agency, ...] = ()
     # Whether it sends notices through notify (a template's code starts with its name).
     sends_notices: bool = True
+    # Whether it issues signed certificates: its server holds a signer key (a Secret of its own in Kubernetes).
+    issues_certificates: bool = False
     # Long-running subcommands besides ``serve`` and ``relay``.
     workers: tuple[str, ...] = ()
     # Setup subcommands after migrating, in order (`make run`, a seed Job in Kubernetes); idempotent.
@@ -61,13 +63,13 @@ REGISTRY: tuple[ServiceSpec, ...] = (
                 agencies=(Agency("CUSTOMS", r"\w{2,12}"),), seeds=("seed-reference", "seed-demo"),
                 # Not-recognised periods that have run out end, and the institution is told.
                 schedule=((("jobs",), 3600),)),
-    ServiceSpec("ccc_exemption", 50055, "/v1/ccc", "免于CCC认证", scope="ccc_exemption",
+    ServiceSpec("ccc_exemption", 50055, "/v1/ccc", "免于CCC认证", scope="ccc_exemption", issues_certificates=True,
                 # The CIQ bureau's posts decide; customs ports write certificates off.
                 agencies=(Agency("CNCA"), Agency("CIQ", r"\w{2,12}"), Agency("CUSTOMS", r"\w{2,12}")),
                 seeds=("seed-demo",),
                 # Drafts are deleted ten days after they were first saved.
                 schedule=((("jobs",), 3600),)),
-    ServiceSpec("origin_cert", 50056, "/v1/origin", "原产地证书", scope="origin_cert",
+    ServiceSpec("origin_cert", 50056, "/v1/origin", "原产地证书", scope="origin_cert", issues_certificates=True,
                 # CCPIT branches pre-review and issue; customs users check certificates with more fields.
                 agencies=(Agency("CCPIT", r"\w{1,32}"), Agency("CUSTOMS", r"\w{2,12}")),
                 seeds=("seed-demo",)),

@@ -201,8 +201,13 @@ def test_each_container_gets_only_its_own_services_secret(overlay):
 
 
 def test_the_example_secrets_hold_one_services_url_and_keys_each():
-    secrets = documents((K8S / "examples" / "secrets.yaml").read_text())
+    every = documents((K8S / "examples" / "secrets.yaml").read_text())
+    secrets = [s for s in every if not s["metadata"]["name"].endswith("-signer")]
     assert [s["metadata"]["name"] for s in secrets] == [secret_name(spec.name) for spec in REGISTRY]
+    signers = [s for s in every if s["metadata"]["name"].endswith("-signer")]
+    assert [s["metadata"]["name"] for s in signers] == [f"{secret_name(spec.name)}-signer" for spec in REGISTRY
+                                                         if spec.issues_certificates]
+    assert all(set(s["stringData"]) == {"key.pem", "cert.pem", "chain.pem", "trust.pem"} for s in signers)
     for spec, secret in zip(REGISTRY, secrets, strict=True):
         keys = set(secret["stringData"])
         assert {key for key in keys if key.endswith("_DATABASE_URL")} == {f"{spec.env_prefix}_DATABASE_URL"}
@@ -353,3 +358,18 @@ def test_the_operations_guide_creates_each_services_secret_with_its_own_url():
         assert urls and all(url.startswith(f"--from-literal={spec.env_prefix}_DATABASE_URL=") for url in urls)
         assert "--from-literal=AMQP_URL=" in command
     assert "services.identity rotate-keys" in guide
+
+
+def test_only_the_server_of_a_system_that_issues_certificates_holds_its_signer(render):
+    objects = documents(render(K8S / "overlays" / "prod"))
+    holders = {policy.key(obj) for obj in objects if obj["kind"] in ("Deployment", "Job", "CronJob")
+               and any(v.get("secret", {}).get("secretName", "").endswith("-signer")
+                       for v in policy.pod_template(obj)["spec"].get("volumes", []))}
+    assert holders == {f"Deployment/{k8s_name(spec.name)}" for spec in REGISTRY if spec.issues_certificates}
+    for spec in REGISTRY:
+        if spec.issues_certificates:
+            server = policy.pod_template(by_key(objects)[f"Deployment/{k8s_name(spec.name)}"])["spec"]
+            env = {var["name"]: var.get("value") for var in server["containers"][0]["env"]}
+            assert env[f"{spec.env_prefix}_SIGNING_KEY_FILE"].startswith("/etc/tongban/signer/")
+            mount = next(m for m in server["containers"][0]["volumeMounts"] if m["name"] == "signer")
+            assert mount["readOnly"] is True
