@@ -36,6 +36,10 @@ lint: install
 	$(PY) -m ruff check .
 
 bench: install
+	@command -v wrk >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
+		&& { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 \
+		&& apt-get install -y -qq wrk >/dev/null 2>&1; }; }; } \
+		|| echo "wrk is not installed and cannot be: the gateway bench uses the Python load generator"
 	$(PY) -m bench
 
 .PHONY: manifests

@@ -1,7 +1,11 @@
-"""A small closed-loop load generator: worker processes, each with threads, each with one keep-alive connection.
+"""Load generators: wrk for HTTP when it is installed, else a small closed-loop one in Python.
 
-The same generator drives every HTTP target so their figures compare; gRPC targets get
-the same process and thread layout with one channel per process.
+The Python one runs worker processes, each with threads, each with one keep-alive
+connection; it costs CPU on the same cores as the server it measures, which wrk (in C)
+hardly does. gRPC targets always get the Python one, the same process and thread layout
+with one channel per process. :func:`cpu_seconds` reads what a server process and its
+children (gunicorn's workers) have spent, to put a server's own CPU per call beside its
+throughput.
 """
 
 from __future__ import annotations
@@ -9,10 +13,15 @@ from __future__ import annotations
 import functools
 import http.client
 import multiprocessing
+import os
+import re
+import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.report import percentile
@@ -24,6 +33,8 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     errors: int
+    # Calls answered 200 (or without error, for gRPC) over the whole run.
+    completed: int = 0
 
 
 def _drive(make_thread_call: Callable[[], Callable[[], None]], seconds: float, threads: int, queue) -> None:
@@ -99,11 +110,25 @@ def _collect(targets: list[multiprocessing.Process], queue, seconds: float) -> L
         p50_ms=percentile(latencies, 0.50) * 1000,
         p99_ms=percentile(latencies, 0.99) * 1000,
         errors=errors,
+        completed=len(latencies),
     )
+
+
+def http_generator() -> str:
+    """Which HTTP load generator :func:`http_load` uses: ``wrk`` when it is on the PATH, else ``python``."""
+    return "wrk" if shutil.which("wrk") else "python"
 
 
 def http_load(url: str, *, headers: Mapping[str, str] | None = None, seconds: float = 4.0, processes: int = 2,
               threads: int = 4) -> LoadResult:
+    """``processes`` x ``threads`` keep-alive connections for ``seconds``: wrk's threads and connections, or ours."""
+    if http_generator() == "wrk":
+        return wrk_load(url, headers=headers, seconds=seconds, threads=processes, connections=processes * threads)
+    return python_http_load(url, headers=headers, seconds=seconds, processes=processes, threads=threads)
+
+
+def python_http_load(url: str, *, headers: Mapping[str, str] | None = None, seconds: float = 4.0,
+                     processes: int = 2, threads: int = 4) -> LoadResult:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     targets = [context.Process(target=_http_worker, args=(url, dict(headers or {}), seconds, threads, queue))
@@ -119,3 +144,58 @@ def grpc_load(make_call: Callable[[], Callable[[], object]], *, seconds: float =
     targets = [context.Process(target=_grpc_worker, args=(make_call, seconds, threads, queue))
                for _ in range(processes)]
     return _collect(targets, queue, seconds)
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def wrk_load(url: str, *, headers: Mapping[str, str] | None = None, seconds: float = 4.0, threads: int = 2,
+             connections: int = 8) -> LoadResult:
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url]
+    for name, value in (headers or {}).items():
+        argv[1:1] = ["-H", f"{name}: {value}"]
+    output = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    return parse_wrk(output, seconds)
+
+
+def parse_wrk(output: str, seconds: float) -> LoadResult:
+    """wrk's summary as a LoadResult: requests and non-2xx answers, the 50% and 99% latencies."""
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
+    latency = {share: float(value) * _UNITS[unit]
+               for share, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", output, re.MULTILINE)}
+    completed = total - (int(non_2xx.group(1)) if non_2xx else 0)
+    return LoadResult(requests_per_second=completed / seconds, p50_ms=latency.get("50", 0.0),
+                      p99_ms=latency.get("99", 0.0), errors=errors, completed=completed)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a process and all its descendants have used so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for process in _tree(pid):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def _tree(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        queue.extend(children.get(current, []))
+    return found

@@ -26,7 +26,8 @@ class EchoGatewayApplication(GatewayApplication):
         from protos.testing.v1 import echo_pb2
         from services.chassis.grpc_client import ChannelFactory
 
-        channels = ChannelFactory.static({"testing": self.upstream, "identity": self.identity})
+        # As the gateway makes its own (gateway.app.gateway_channels): it writes each call's metadata itself.
+        channels = ChannelFactory.static({"testing": self.upstream, "identity": self.identity}, interceptors=())
         return create_app(GatewaySettings.from_env(), [echo_pb2, directory_pb2], channels)
 
 
