@@ -95,6 +95,7 @@ SERVICE_SETTINGS: dict[str, dict[str, str]] = {
 EXTRA_SECRET_KEYS = {
     "identity": ("IDENTITY_SECRET_KEY", "TONGBAN_ADMIN_LOGIN", "TONGBAN_ADMIN_PASSWORD", "TONGBAN_ADMIN_PHONE"),
     "notify": ("NOTIFY_SMS_HTTP_TOKEN", "NOTIFY_RECEIPT_TOKEN"),
+    "inspection": ("INSPECTION_SECRET_KEY",),
 }
 # Services that reach outside the cluster (notify: the SMS provider and the SMTP relay).
 EXTERNAL_EGRESS = {"notify"}

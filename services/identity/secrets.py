@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from services.chassis.config import REQUIRED, Env
+from services.chassis.config import Env
+from services.chassis.crypto import FieldCipher, derive, secret_key
 
-# Only for TONGBAN_ENV=dev: a published value must never protect real data.
-DEV_SECRET_KEY = "tongban-dev-secret-key-not-for-production"
+# Keys derived from IDENTITY_SECRET_KEY are labelled with this, apart from every other service's.
+NAMESPACE = "tongban-identity"
 
 
 @dataclass(frozen=True)
@@ -34,13 +33,8 @@ class IdentityConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> IdentityConfig:
         env = Env(environ)
-        environment = env.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod"))
-        default_key: object = DEV_SECRET_KEY if environment == "dev" else REQUIRED
-        secret = env.str("IDENTITY_SECRET_KEY", default_key)
-        if secret and len(secret) < 16:
-            env.problems.append("IDENTITY_SECRET_KEY must be at least 16 characters")
         config = cls(
-            secret_key=secret,
+            secret_key=secret_key(env, "IDENTITY_SECRET_KEY"),
             password_time_cost=env.int("IDENTITY_PASSWORD_TIME_COST", 3, minimum=1),
             password_memory_kib=env.int("IDENTITY_PASSWORD_MEMORY_KIB", 65536, minimum=8),
             access_token_seconds=env.int("IDENTITY_ACCESS_TOKEN_SECONDS", 900, minimum=30),
@@ -57,26 +51,21 @@ class Secrets:
     """Everything derived from IDENTITY_SECRET_KEY; separate derived keys for separate uses."""
 
     def __init__(self, config: IdentityConfig):
-        master = config.secret_key.encode()
-        self._encryption_key = _derive(master, b"encryption")
-        self._lookup_key = _derive(master, b"lookup")
-        self._code_key = _derive(master, b"codes")
-        self._aead = AESGCM(self._encryption_key)
+        self._fields = FieldCipher(config.secret_key, NAMESPACE)
+        self._code_key = derive(config.secret_key, NAMESPACE, "codes")
         # argon2-cffi's defaults (RFC 9106 low-memory profile) unless the environment lowers them.
         self._passwords = PasswordHasher(time_cost=config.password_time_cost,
                                          memory_cost=config.password_memory_kib)
 
-    # ---- encryption at rest (AES-256-GCM, random nonce, the purpose as associated data) ----
+    # ---- encryption at rest and keyed lookup hashes (services.chassis.crypto) ----
     def encrypt(self, plaintext: str, purpose: str) -> bytes:
-        nonce = os.urandom(12)
-        return nonce + self._aead.encrypt(nonce, plaintext.encode(), purpose.encode())
+        return self._fields.encrypt(plaintext, purpose)
 
     def decrypt(self, blob: bytes, purpose: str) -> str:
-        return self._aead.decrypt(blob[:12], blob[12:], purpose.encode()).decode()
+        return self._fields.decrypt(blob, purpose)
 
-    # ---- keyed hashes for lookups (an ID number is found without being stored in clear) ----
     def lookup_hash(self, value: str) -> str:
-        return hmac.new(self._lookup_key, value.encode(), hashlib.sha256).hexdigest()
+        return self._fields.lookup_hash(value)
 
     def code_hash(self, code_id: str, code: str) -> str:
         return hmac.new(self._code_key, f"{code_id}:{code}".encode(), hashlib.sha256).hexdigest()
@@ -94,10 +83,6 @@ class Secrets:
             return self._passwords.verify(stored, password)
         except (VerificationError, InvalidHashError):
             return False
-
-
-def _derive(master: bytes, label: bytes) -> bytes:
-    return hmac.new(master, b"tongban-identity:" + label, hashlib.sha256).digest()
 
 
 def new_code() -> str:

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.chassis.crypto import CipherSlot, Encrypted
 from services.chassis.db import new_id, utcnow
 from services.chassis.documents.tables import define_attachment_tables
 from services.chassis.outbox import define_message_tables
@@ -37,6 +38,8 @@ class Base(DeclarativeBase):
 
 define_message_tables(Base.metadata)
 ATTACHMENT_TABLES = define_attachment_tables(Base.metadata)
+# INSPECTION_SECRET_KEY's cipher, put here when the context is made: ID and passport numbers are stored encrypted.
+CIPHER = CipherSlot("inspection")
 
 
 def _id() -> Mapped[str]:
@@ -137,7 +140,7 @@ class Filing(_Applied, Base):
     phone: Mapped[str] = mapped_column(String(30))
     email: Mapped[str] = mapped_column(String(100))
     id_type: Mapped[str] = mapped_column(String(16))
-    id_number: Mapped[str] = mapped_column(String(20))
+    id_number: Mapped[str] = mapped_column(Encrypted(CIPHER, "id-number"))
     # Customs' last word: the supplement notice or the reason it was not accepted.
     review_opinion: Mapped[str] = mapped_column(Text, default="")
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
@@ -216,8 +219,9 @@ class FilingChange(Base):
     status: Mapped[str] = status_column(FILING_CHANGE, length=16, index=True)
     # The filing while this change waits for customs: one pending change per filing.
     pending_filing_id: Mapped[str | None] = mapped_column(String(32), unique=True)
-    new_values: Mapped[str] = mapped_column(Text)
-    old_values: Mapped[str] = mapped_column(Text)
+    # The changed fields, the ID number among them: encrypted as the filing's own are.
+    new_values: Mapped[str] = mapped_column(Encrypted(CIPHER, "filing-change"))
+    old_values: Mapped[str] = mapped_column(Encrypted(CIPHER, "filing-change"))
     review_opinion: Mapped[str] = mapped_column(Text, default="")
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(64))

@@ -35,7 +35,8 @@ class InspectionHarness(ServiceHarness):
     """The chassis harness serving inspection with identity stood in; it calls as an actor (``None``: anonymous)."""
 
     def __init__(self, database_url: str):
-        super().__init__(DEFINITION, database_url, identity=IdentityStandIn().start())
+        super().__init__(DEFINITION, database_url, identity=IdentityStandIn().start(),
+                         environ={"INSPECTION_SECRET_KEY": "inspection-test-secret-key-0123456789"})
 
     def act(self, actor: Actor | None, method: str, request: Any) -> Any:
         return self.call(method, request, _token(actor))

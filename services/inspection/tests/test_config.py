@@ -8,8 +8,11 @@ from services.chassis.config import ConfigError
 from services.inspection.config import read_config
 
 
-def test_production_starts_without_a_signer_or_a_public_url():
-    config = read_config({"TONGBAN_ENV": "prod"})
+def test_production_starts_without_a_signer_or_a_public_url_but_needs_its_own_secret_key():
+    with pytest.raises(ConfigError) as refused:
+        read_config({"TONGBAN_ENV": "prod"})
+    assert refused.value.problems == ["INSPECTION_SECRET_KEY is required but not set"]
+    config = read_config({"TONGBAN_ENV": "prod", "INSPECTION_SECRET_KEY": "a-production-key-of-the-service"})
     assert config.documents.store == "database" and config.review_agency == "CUSTOMS:0000"
 
 

@@ -209,3 +209,14 @@ def test_filing_materials_are_kept_while_the_filing_is_edited_and_seen_by_custom
     other = inspection.fails(inspection.institution("他人"), "ListFilingAttachments",
                              resources_pb.ListAttachmentsRequest(id=draft.id))
     assert other.code == grpc.StatusCode.NOT_FOUND
+
+
+def test_an_institutions_id_number_is_stored_encrypted_and_answered_masked(inspection):
+    from sqlalchemy import text
+
+    institution = inspection.institution("加密检验机构")
+    created = inspection.act(institution, "CreateFiling", filing_request("加密检验机构", id_number="E98765432"))
+    assert created.id_number == "E98**5432"
+    with inspection.context.engine.connect() as connection:
+        stored = connection.execute(text("SELECT id_number FROM filings WHERE id = :id"), {"id": created.id}).scalar()
+    assert b"E98765432" not in bytes(stored)
