@@ -89,3 +89,14 @@ def test_production_cycle_does_not_loop(rare_earth):
     found = _trace(rare_earth, rare_earth.office(), "CYCLE-CODE-1")
     assert len([s for s in found.steps if s.row.kind == resources_pb.LedgerKind.PRODUCTION]) == 2
     assert OXIDE[1] in {s.row.product_name for s in found.steps}
+
+
+def test_the_migrated_trace_function_runs_the_statement_the_code_builds(rare_earth):
+    from sqlalchemy import text
+
+    from services.rare_earth.handlers.trace import TRACE_FUNCTION, postgresql_function_body
+
+    with rare_earth.context.engine.connect() as connection:
+        body = connection.scalar(text("SELECT prosrc FROM pg_proc WHERE proname = :name"), {"name": TRACE_FUNCTION})
+    # A change to the walk needs a migration replacing the function with postgresql_function_body().
+    assert body.strip() == postgresql_function_body().strip()
