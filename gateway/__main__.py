@@ -17,8 +17,8 @@ from services.chassis.config import ConfigError
 from services.chassis.telemetry import configure_logging
 
 _SETTING_NAMES = ("bind", "workers", "threads", "worker_class", "preload_app", "timeout", "graceful_timeout",
-                  "keepalive", "accesslog", "errorlog", "loglevel", "proc_name", "logconfig_dict", "logger_class",
-                  "control_socket", "post_fork", "worker_exit", "on_exit")
+                  "keepalive", "limit_request_line", "accesslog", "errorlog", "loglevel", "proc_name",
+                  "logconfig_dict", "logger_class", "control_socket", "post_fork", "worker_exit", "on_exit")
 
 _VARIABLES = """\
 environment (README.md lists them all):

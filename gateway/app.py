@@ -17,14 +17,14 @@ from types import ModuleType
 from flask import Flask, Response, request
 from google.rpc import code_pb2
 from prometheus_client import CONTENT_TYPE_LATEST
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from gateway import metrics, openapi
 from gateway.config import GatewaySettings
 from gateway.docs_page import DOCS_HTML
 from gateway.errors import JSON_CONTENT_TYPE, GatewayError, status_json
 from gateway.middleware import RequestScope
-from gateway.proxy import ALL_METHODS, Proxy
+from gateway.proxy import ALL_METHODS, Proxy, raw_path_of, unmatched
 from gateway.ratelimit import make_limiter
 from gateway.transcoder import RouteTable, services_of_modules
 from gateway.upstream import IdentityKeys, Upstreams, default_modules
@@ -64,7 +64,7 @@ def create_app(settings: GatewaySettings, upstream_modules: Sequence[ModuleType]
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     app.wsgi_app = RequestScope(app.wsgi_app)  # type: ignore[method-assign]
-    _add_error_handlers(app, settings)
+    _add_error_handlers(app, table, settings)
     _add_own_endpoints(app, table, upstreams, keys, settings)
     app.add_url_rule("/", "transcode", proxy.view, defaults={"path": ""}, methods=ALL_METHODS)
     app.add_url_rule("/<path:path>", "transcode", proxy.view, methods=ALL_METHODS)
@@ -92,13 +92,16 @@ def gateway_channels(settings: GatewaySettings) -> ChannelFactory:
     return ChannelFactory.static(dict(settings.peers or {}), interceptors=())
 
 
-def _add_error_handlers(app: Flask, settings: GatewaySettings) -> None:
+def _add_error_handlers(app: Flask, table: RouteTable, settings: GatewaySettings) -> None:
     @app.errorhandler(GatewayError)
     def gateway_error(error: GatewayError) -> Response:
         return error_response(error)
 
     @app.errorhandler(HTTPException)
     def http_exception(error: HTTPException) -> Response:
+        if isinstance(error, MethodNotAllowed):
+            # A method no route takes (TRACE, say): Flask refused it before the proxy could; answer the same way.
+            return error_response(unmatched(table, request, raw_path_of(request)))
         if isinstance(error, RequestEntityTooLarge):
             limit = settings.max_body_bytes
             return error_response(GatewayError(code_pb2.INVALID_ARGUMENT, f"请求体超过上限（{limit} 字节）",

@@ -42,6 +42,8 @@ preload_app = False
 timeout = int(_settings.deadline_seconds) + 20
 graceful_timeout = int(_settings.deadline_seconds) + 5
 keepalive = 2
+# The longest request line gunicorn takes (its maximum): list filters travel in the query string.
+limit_request_line = 8190
 control_socket = os.path.join(run_dir, "gunicorn.ctl")
 # The app logs each request itself, as JSON with the request id; gunicorn's own access log stays off.
 accesslog = None

@@ -25,6 +25,8 @@ access_log = logging.getLogger("gateway.access")
 REQUEST_ID_KEY = "tongban.request_id"
 ROUTE_KEY = "tongban.route"
 OWN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs"})
+# A method label is the client's choice: anything else is counted as OTHER, so series stay bounded.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -61,7 +63,7 @@ class RequestScope:
             return  # scrapes are not traffic
         route = environ.get(ROUTE_KEY) or (path if path in OWN_PATHS else "unmatched")
         method = environ.get("REQUEST_METHOD", "")
-        record_request(route, method, status, seconds)
+        record_request(route, method if method in METHODS else "OTHER", status, seconds)
         if access_log.isEnabledFor(logging.INFO):
             access_log.info("%s %s %d %.1fms", method, path, status, seconds * 1000, extra={"fields": {
                 "httpRoute": route, "status": status, "durationMs": round(seconds * 1000, 2)}})

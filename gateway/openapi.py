@@ -54,6 +54,9 @@ _ERRORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "503": ("Unavailable", "服务暂不可用，可稍后重试（UNAVAILABLE）", ()),
     "504": ("Timeout", "服务响应超时（DEADLINE_EXCEEDED）", ()),
 }
+# Refused by the HTTP server in front of the gateway, before it reads the request: its own short page.
+_URI_TOO_LONG = {"description": "请求行过长（超过 8190 字节），由 HTTP 服务器拒绝",
+                 "content": {"text/html": {"schema": {"type": "string"}}}}
 # Only a request with a body can be too large.
 _BODY_ONLY = ("413",)
 
@@ -76,8 +79,8 @@ def build_document(routes: Sequence[Route], *, server: str = "/", title: str = "
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "responses": {name: _error_response(description, extra)
-                          for name, description, extra in _ERRORS.values()},
+            "responses": {**{name: _error_response(description, extra)
+                             for name, description, extra in _ERRORS.values()}, "UriTooLong": _URI_TOO_LONG},
             "headers": _HEADERS,
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
@@ -115,6 +118,7 @@ def _operation(route: Route, builder: SchemaBuilder, comments: dict[str, str]) -
     for status, (name, _description, _headers) in _ERRORS.items():
         if status not in _BODY_ONLY or route.body:
             responses[status] = {"$ref": f"#/components/responses/{name}"}
+    responses["414"] = {"$ref": "#/components/responses/UriTooLong"}
     operation["responses"] = responses
     return operation
 
@@ -182,8 +186,10 @@ def _request_body(route: Route, builder: SchemaBuilder) -> dict[str, Any]:
 def _success_response(route: Route, builder: SchemaBuilder) -> dict[str, Any]:
     headers = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
     if route.returns_http_body:
+        # The service names the real type (a PDF, a workbook); generated clients take the bytes as a file.
+        raw = {"schema": {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"}}
         return {"description": "文件下载（Content-Type 与 Content-Disposition 由服务给出）", "headers": headers,
-                "content": {"*/*": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}}
+                "content": {"application/octet-stream": raw, "*/*": raw}}
     if route.response_body:
         schema = builder.field_schema(route.response_type.fields_by_name[route.response_body])
     else:

@@ -58,11 +58,7 @@ class Proxy:
             return self._options(raw_path)
         matched = self._table.match(req.method, raw_path)
         if matched is None:
-            allowed = self._table.allowed_methods(raw_path)
-            if allowed:
-                raise GatewayError(code_pb2.UNIMPLEMENTED, f"此路径不支持 {req.method} 方法",
-                                   http_status_override=405, headers={"Allow": ", ".join(allowed)})
-            raise GatewayError(code_pb2.NOT_FOUND, f"没有这个接口：{req.method} {req.path}")
+            raise unmatched(self._table, req, raw_path)
         route, variables = matched
         req.environ[ROUTE_KEY] = route.template.text
         if not self._traced:
@@ -125,6 +121,15 @@ class Proxy:
                                    reason="JWKS_UNAVAILABLE") from error
             raise GatewayError(code_pb2.UNAUTHENTICATED, error.message, reason=error.reason,
                                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from error
+
+
+def unmatched(table: RouteTable, req: Request, raw_path: str) -> GatewayError:
+    """No route for this method here: 405 naming the methods the path takes (``Allow``), or 404 when none."""
+    allowed = table.allowed_methods(raw_path)
+    if allowed:
+        return GatewayError(code_pb2.UNIMPLEMENTED, f"此路径不支持 {req.method} 方法",
+                            http_status_override=405, headers={"Allow": ", ".join(allowed)})
+    return GatewayError(code_pb2.NOT_FOUND, f"没有这个接口：{req.method} {req.path}")
 
 
 def _headers_of(environ: dict) -> Iterator[tuple[str, str]]:

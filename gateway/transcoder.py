@@ -331,32 +331,48 @@ class RouteTable:
     def from_modules(cls, modules: Iterable[Any]) -> RouteTable:
         return cls.from_services(services_of_modules(modules))
 
-    # (HTTP method, segments in the path) -> the routes that can match it, most specific first.
-    _candidates: dict[tuple[str, int], list[Route]] = field(default_factory=dict, init=False, repr=False)
+    # Segments in a path -> the routes that can match it, most specific first.
+    _candidates: dict[int, list[Route]] = field(default_factory=dict, init=False, repr=False)
 
-    def _routes_for(self, method: str, segments: int) -> list[Route]:
+    def _routes_for(self, segments: int) -> list[Route]:
         """Only templates with that many segments (or a ``**`` tail that reaches it) can match a path."""
-        key = (method, segments)
-        found = self._candidates.get(key)
+        found = self._candidates.get(segments)
         if found is None:
-            found = [r for r in self.routes if r.http_method == method and (
-                len(r.template.segments) == segments
-                or (r.template.has_tail_wildcard and segments >= len(r.template.segments) - 1))]
+            found = [r for r in self.routes if len(r.template.segments) == segments
+                     or (r.template.has_tail_wildcard and segments >= len(r.template.segments) - 1)]
             if len(self._candidates) < 4096:  # bounded: path lengths are the client's choice
-                self._candidates[key] = found
+                self._candidates[segments] = found
+        return found
+
+    def resource(self, raw_path: str) -> list[tuple[Route, dict[str, str]]]:
+        """The routes of the resource a path names: those of the most specific templates that match it.
+
+        ``/v1/certificates/lost-reissues`` is the literal resource, never ``/v1/certificates/{id}``
+        with that id, and ``/v1/things/7:approve`` the action, never ``{id}`` = ``7:approve``: so
+        a method only the less specific template has is refused (405), as the OpenAPI document says.
+        """
+        found: list[tuple[Route, dict[str, str]]] = []
+        best = None
+        for route in self._routes_for(raw_path.count("/")):
+            specificity = route.template.specificity()
+            if best is not None and specificity != best:
+                break
+            variables = route.template.match(raw_path)
+            if variables is not None:
+                best = specificity
+                found.append((route, variables))
         return found
 
     def match(self, http_method: str, raw_path: str) -> tuple[Route, dict[str, str]] | None:
         method = "GET" if http_method == "HEAD" else http_method
-        for route in self._routes_for(method, raw_path.count("/")):
-            variables = route.template.match(raw_path)
-            if variables is not None:
+        for route, variables in self.resource(raw_path):
+            if route.http_method == method:
                 return route, variables
         return None
 
     def allowed_methods(self, raw_path: str) -> list[str]:
-        """The HTTP methods some route answers at this path (for 405 and ``Allow``)."""
-        return sorted({r.http_method for r in self.routes if r.template.match(raw_path) is not None})
+        """The HTTP methods the resource at this path answers (for 405 and ``Allow``)."""
+        return sorted({route.http_method for route, _variables in self.resource(raw_path)})
 
 
 def services_of_modules(modules: Iterable[Any]) -> list[descriptor.ServiceDescriptor]:

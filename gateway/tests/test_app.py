@@ -247,6 +247,10 @@ def test_unknown_route_is_404_and_wrong_method_405_with_allow(client):
     response = client.put("/v1/echo/things/1")
     assert response.status_code == 405
     assert response.headers["Allow"] == "DELETE, GET"
+    # A method no route takes at all is refused the same way, naming what the path does take.
+    traced = client.open("/v1/echo/things/1", method="TRACE")
+    assert (traced.status_code, traced.headers["Allow"], traced.get_json()["code"]) == (405, "DELETE, GET", 12)
+    assert client.open("/v1/nowhere", method="TRACE").status_code == 404
 
 
 def test_unknown_query_parameter_is_refused_naming_it(client):

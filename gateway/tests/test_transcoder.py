@@ -77,6 +77,16 @@ def test_methods_without_http_rule_get_no_route():
     assert all(route.method.name != "Ping" for route in TABLE.routes)
 
 
+def test_a_path_with_an_action_verb_is_that_action_for_every_method():
+    # {id} could take "7:approve" as one segment, but the action is the more specific template.
+    assert TABLE.allowed_methods("/v1/echo/things/7:approve") == ["POST"]
+    assert TABLE.match("GET", "/v1/echo/things/7:approve") is None
+    route, variables = TABLE.match("POST", "/v1/echo/things/7:approve")
+    assert (route.method.name, variables) == ("ApproveThing", {"id": "7"})
+    # Where no action has that verb, the segment is the id.
+    assert TABLE.match("GET", "/v1/echo/things/a:b")[1] == {"id": "a:b"}
+
+
 def test_allowed_methods_lists_every_method_at_a_path():
     assert TABLE.allowed_methods("/v1/echo/things/7") == ["DELETE", "GET"]
     assert TABLE.match("PUT", "/v1/echo/things/7") is None
