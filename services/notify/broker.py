@@ -3,11 +3,12 @@
 Every queue is consumed with :func:`services.chassis.consumer.run_consumer`, so a message's
 effects, the messages it leads to (written to notify's outbox) and its inbox record commit
 together before the ack, and a handler failure parks it on ``<queue>.parking``; the provider calls
-for what a message claimed follow that commit (the handler's follow-up). Two consumers
-run side by side, each on its own connection and thread: HIGH (verification codes: their
-requests and deliveries) and NORMAL (everything else, announcements included), so a broadcast
-never delays a code. A relay thread publishes notify's own outbox (delivery tasks, retries,
-fan-out pages) in confirmed batches.
+for what a message claimed follow that commit (the handler's follow-up). Three consumers
+run side by side, each on its own connection and thread (``LANES``): verification codes (their
+requests and deliveries), other requests with announcements' fan-out, and other deliveries, so a
+broadcast never queues a code behind it, and its pages are written while its earlier pages are
+sent. A relay thread publishes notify's own outbox (delivery tasks, retries, fan-out pages) in
+confirmed batches.
 """
 
 from __future__ import annotations
@@ -82,23 +83,31 @@ def handle_fanout(context: NotifyContext) -> Handler:
     return handle
 
 
-def subscriptions(context: NotifyContext, priority: str) -> list[Subscription]:
+# The consumers of one process, each on its own connection and thread: codes (their requests and
+# deliveries); other requests and announcements' fan-out; other deliveries. A broadcast's pages and
+# its sending then overlap, and neither is ever in a code's way.
+LANES = ("codes", "requests", "deliveries")
+
+
+def subscriptions(context: NotifyContext, lane: str) -> list[Subscription]:
     on_request = requests.handle_message(context)
     on_deliveries = handle_deliveries(context)
-    if priority == domain.HIGH:
+    if lane == "codes":
         return [
             Subscription(events.REQUESTS_HIGH, NOTIFY_EXCHANGE, [NOTIFY_HIGH_ROUTING_KEY], on_request, prefetch=10),
             Subscription(events.DELIVERIES_HIGH, events.INTERNAL_EXCHANGE, [events.DELIVERY_HIGH_KEY],
                          on_deliveries, prefetch=4),
         ]
-    return [
-        Subscription(events.REQUESTS, NOTIFY_EXCHANGE, [NOTIFY_ROUTING_KEY], on_request,
-                     prefetch=context.config.prefetch),
-        # A task carries up to TASK_BATCH deliveries: a few in hand keep the sender busy.
-        Subscription(events.DELIVERIES, events.INTERNAL_EXCHANGE, [events.DELIVERY_KEY], on_deliveries, prefetch=4),
-        Subscription(events.ANNOUNCEMENTS, events.INTERNAL_EXCHANGE, [events.FANOUT_KEY],
-                     handle_fanout(context), prefetch=1),
-    ]
+    if lane == "requests":
+        return [
+            Subscription(events.REQUESTS, NOTIFY_EXCHANGE, [NOTIFY_ROUTING_KEY], on_request,
+                         prefetch=context.config.prefetch),
+            Subscription(events.ANNOUNCEMENTS, events.INTERNAL_EXCHANGE, [events.FANOUT_KEY],
+                         handle_fanout(context), prefetch=1),
+        ]
+    # A task carries up to TASK_BATCH deliveries: a few in hand keep the sender busy.
+    return [Subscription(events.DELIVERIES, events.INTERNAL_EXCHANGE, [events.DELIVERY_KEY], on_deliveries,
+                         prefetch=4)]
 
 
 def direct_routes(context: NotifyContext) -> dict[str, Callable[[InboundMessage], None]]:
@@ -138,12 +147,12 @@ class Workers:
 def start_workers(context: NotifyContext, stop: threading.Event, *, relay: bool = True) -> Workers:
     workers = Workers(stop)
     declare = declarer(context.config.retry_delays())
-    for priority in (domain.HIGH, domain.NORMAL):
+    for lane in LANES:
         ready = threading.Event()
-        workers.ready[priority] = ready
+        workers.ready[lane] = ready
         thread = threading.Thread(
-            target=run_consumer, name=f"notify-consume-{priority.lower()}",
-            args=(context, events.CONSUMER, subscriptions(context, priority), stop),
+            target=run_consumer, name=f"notify-consume-{lane}",
+            args=(context, events.CONSUMER, subscriptions(context, lane), stop),
             kwargs={"on_ready": ready.set, "declare": declare}, daemon=True)
         workers.threads.append(thread)
     if relay:

@@ -10,6 +10,7 @@ import json
 import smtplib
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -45,6 +46,29 @@ class Provider(Protocol):
         """Hand one message to the provider; return its reference."""
 
 
+# One message to send: (to, subject, body). A batch answers, for each, its reference or what it failed with.
+Message = tuple[str, str, str]
+Outcome = str | Exception
+
+
+def send_batch(provider: Provider, messages: Sequence[Message]) -> list[Outcome]:
+    """Hand ``messages`` to ``provider``: in one go where it takes batches (``send_batch``), else one by one.
+
+    Each message's outcome is its own: one failing does not stop the others.
+    """
+    batched = getattr(provider, "send_batch", None)
+    if batched is not None:
+        return batched(messages)
+    return [_one(provider, message) for message in messages]
+
+
+def _one(provider: Provider, message: Message) -> Outcome:
+    try:
+        return provider.send(*message)
+    except Exception as exc:
+        return exc
+
+
 class LogSms:
     """Dev SMS: appends ``{"to", "text", "at"}`` as one JSON line; a developer reads codes there."""
 
@@ -55,13 +79,25 @@ class LogSms:
         self._lock = threading.Lock()
 
     def send(self, to: str, subject: str, body: str) -> str:
-        line = json.dumps({"to": to, "text": body, "at": datetime.now(UTC).isoformat()}, ensure_ascii=False)
+        return self._write([(to, subject, body)])[0]
+
+    def send_batch(self, messages: Sequence[Message]) -> list[Outcome]:
+        """Every line in one write: a broadcast's batch opens the file once, not once a message."""
+        try:
+            return list(self._write(messages))
+        except OSError as exc:
+            return [exc] * len(messages)
+
+    def _write(self, messages: Sequence[Message]) -> list[str]:
+        at = datetime.now(UTC).isoformat()
+        lines = "".join(json.dumps({"to": to, "text": body, "at": at}, ensure_ascii=False) + "\n"
+                        for to, _subject, body in messages)
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line + "\n")
+                handle.write(lines)
                 handle.flush()
-        return f"log-{uuid.uuid4().hex}"
+        return [f"log-{uuid.uuid4().hex}" for _ in messages]
 
 
 class HttpSms:
@@ -142,6 +178,11 @@ class RateLimited:
     def send(self, to: str, subject: str, body: str) -> str:
         self.bucket.acquire()
         return self.provider.send(to, subject, body)
+
+    def send_batch(self, messages: Sequence[Message]) -> list[Outcome]:
+        for _ in messages:
+            self.bucket.acquire()
+        return send_batch(self.provider, messages)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from services.chassis.errors import NotFound, PermissionDenied
 from services.chassis.paging import Page, paginate
 from services.chassis.uow import UnitOfWork
 from services.notify import domain, events
+from services.notify.bulk import insert_new
 from services.notify.context import NotifyContext
 from services.notify.events import DeliveryTask
 from services.notify.handlers.templates import current_wording
@@ -137,7 +138,7 @@ def fan_out_page(context: NotifyContext, uow: UnitOfWork, announcement_id: str) 
     now = utcnow()
     accounts = list(dict.fromkeys(c.account_id for c in contacts if c.account_id))
     if "IN_SITE" in channels:
-        insert_ignoring_duplicates(session, InboxItem.__table__, [
+        insert_new(session, InboxItem.__table__, [
             {"id": new_id(), "account_id": account_id, "organization_id": None,
              "system": announcement.system or "platform", "category": "announcement",
              "title": announcement.title, "body": announcement.body,
@@ -206,7 +207,7 @@ def _external_deliveries(context: NotifyContext, session: Session, announcement:
                 "status": domain.PERMANENT_FAILURE if failure else domain.CREATED, "attempts": 0,
                 "subject": subject, "body": body, "failure_reason": failure, "provider_reference": None,
                 "created_at": now, "updated_at": now, "sent_at": None, "next_attempt_at": None})
-    created = insert_ignoring_duplicates(session, Delivery.__table__, rows, returning=Delivery.id)
+    created = insert_new(session, Delivery.__table__, rows, returning=Delivery.id)
     failed = {row["id"] for row in rows if row["status"] != domain.CREATED}
     return [DeliveryTask(delivery_id, 0, domain.NORMAL) for delivery_id in created if delivery_id not in failed]
 

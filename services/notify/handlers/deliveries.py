@@ -21,14 +21,15 @@ from sqlalchemy import case, literal, or_, select
 from sqlalchemy.orm import Session
 
 from services.chassis.auth import require_authenticated
-from services.chassis.db import utcnow
+from services.chassis.db import is_postgresql, utcnow
 from services.chassis.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from services.chassis.paging import Page, paginate
 from services.notify import domain, events
+from services.notify.bulk import unnested
 from services.notify.context import NotifyContext
 from services.notify.events import DeliveryTask
 from services.notify.models import Delivery
-from services.notify.providers import PermanentFailure, TemporaryFailure
+from services.notify.providers import Outcome, PermanentFailure, TemporaryFailure, send_batch
 
 log = logging.getLogger(__name__)
 
@@ -106,26 +107,38 @@ class _Outcome:
     sent_at: datetime | None = None
 
 
-def _attempt(context: NotifyContext, delivery: Claimed) -> _Outcome:
-    """Hand one claimed delivery to its provider; the outcome says where it goes next."""
+def _attempts(context: NotifyContext, claimed: Sequence[Claimed]) -> list[_Outcome]:
+    """Hand the claimed deliveries to their providers, a batch per channel; each outcome says where it goes next."""
+    by_channel: dict[str, list[Claimed]] = {}
+    for delivery in claimed:
+        by_channel.setdefault(delivery.channel, []).append(delivery)
+    outcomes: dict[str, _Outcome] = {}
+    for channel, group in by_channel.items():
+        provider = context.providers.for_channel(channel)
+        results: Sequence[Outcome] = (
+            send_batch(provider, [(d.recipient, d.subject, d.body) for d in group]) if provider is not None
+            else [PermanentFailure(f"渠道 {channel} 没有可用的发送服务")] * len(group))
+        for delivery, result in zip(group, results, strict=True):
+            outcomes[delivery.id] = _outcome(context, delivery, result)
+    return [outcomes[delivery.id] for delivery in claimed]
+
+
+def _outcome(context: NotifyContext, delivery: Claimed, result: Outcome) -> _Outcome:
     settings = context.config
-    provider = context.providers.for_channel(delivery.channel)
-    try:
-        if provider is None:
-            raise PermanentFailure(f"渠道 {delivery.channel} 没有可用的发送服务")
-        reference = provider.send(delivery.recipient, delivery.subject, delivery.body)
-    except TemporaryFailure as exc:
+    if isinstance(result, TemporaryFailure):
         if delivery.attempts >= settings.max_attempts:
-            return _Outcome(delivery, domain.PERMANENT_FAILURE, reason=f"已尝试 {delivery.attempts} 次仍失败：{exc}")
+            return _Outcome(delivery, domain.PERMANENT_FAILURE,
+                            reason=f"已尝试 {delivery.attempts} 次仍失败：{result}")
         delay = domain.retry_delay(delivery.attempts, settings.retry_base_seconds)
-        return _Outcome(delivery, domain.TEMPORARY_FAILURE, reason=str(exc),
+        return _Outcome(delivery, domain.TEMPORARY_FAILURE, reason=str(result),
                         next_attempt_at=utcnow() + timedelta(seconds=delay))
-    except PermanentFailure as exc:
-        return _Outcome(delivery, domain.PERMANENT_FAILURE, reason=str(exc))
-    except Exception as exc:
-        log.exception("provider %s crashed on delivery %s", delivery.channel, delivery.id)
-        return _Outcome(delivery, domain.TECHNICAL_FAILURE, reason=f"发送异常：{exc.__class__.__name__}: {exc}")
-    return _Outcome(delivery, domain.SENT, reference=reference, sent_at=utcnow())
+    if isinstance(result, PermanentFailure):
+        return _Outcome(delivery, domain.PERMANENT_FAILURE, reason=str(result))
+    if isinstance(result, Exception):
+        log.error("provider %s crashed on delivery %s", delivery.channel, delivery.id, exc_info=result)
+        return _Outcome(delivery, domain.TECHNICAL_FAILURE,
+                        reason=f"发送异常：{result.__class__.__name__}: {result}")
+    return _Outcome(delivery, domain.SENT, reference=result, sent_at=utcnow())
 
 
 def _per_row(column: Any, values: Mapping[str, Any]) -> Any:
@@ -134,27 +147,36 @@ def _per_row(column: Any, values: Mapping[str, Any]) -> Any:
 
 
 def _record(session: Session, outcomes: Sequence[_Outcome], now: datetime) -> None:
-    """One guarded UPDATE per status reached."""
+    """One guarded UPDATE per status reached, each row given its own values: on PostgreSQL from the page of
+    outcomes joined as arrays (bulk.unnested), elsewhere through a CASE on the id."""
+    postgresql = is_postgresql(session.get_bind())
     for status in {o.status for o in outcomes}:
         reached = {o.delivery.id: o for o in outcomes if o.status == status}
+        if status == domain.SENT:
+            own = {"sent_at": {i: o.sent_at for i, o in reached.items()},
+                   "provider_reference": {i: o.reference for i, o in reached.items()}}
+        else:
+            own = {"failure_reason": {i: (o.reason or "")[:2000] for i, o in reached.items()}}
+            if status == domain.TEMPORARY_FAILURE:
+                own["next_attempt_at"] = {i: o.next_attempt_at for i, o in reached.items()}
         values: dict[str, Any] = {"updated_at": now}
         if status == domain.SENT:
-            values.update(failure_reason=None,
-                          sent_at=_per_row(Delivery.sent_at, {i: o.sent_at for i, o in reached.items()}),
-                          provider_reference=_per_row(Delivery.provider_reference,
-                                                      {i: o.reference for i, o in reached.items()}))
+            values["failure_reason"] = None
+        elif status != domain.TEMPORARY_FAILURE:
+            values["next_attempt_at"] = None
+        if postgresql:
+            page = unnested(Delivery.__table__, [{"id": i, **{name: own[name][i] for name in own}} for i in reached])
+            where = Delivery.id == page.c.id
+            values.update({name: page.c[name] for name in own})
         else:
-            values["failure_reason"] = _per_row(Delivery.failure_reason,
-                                                {i: (o.reason or "")[:2000] for i, o in reached.items()})
-            values["next_attempt_at"] = (
-                _per_row(Delivery.next_attempt_at, {i: o.next_attempt_at for i, o in reached.items()})
-                if status == domain.TEMPORARY_FAILURE else None)
-        domain.DELIVERY.update(session, Delivery, status, Delivery.id.in_(list(reached)), **values)
+            where = Delivery.id.in_(list(reached))
+            values.update({name: _per_row(getattr(Delivery, name), by_id) for name, by_id in own.items()})
+        domain.DELIVERY.update(session, Delivery, status, where, **values)
 
 
 def send_claimed(context: NotifyContext, held: Claim) -> dict[str, int]:
     """Send what was claimed, then record the outcomes, retries and parked deliveries in one unit of work."""
-    outcomes = [_attempt(context, delivery) for delivery in held.claimed]
+    outcomes = _attempts(context, held.claimed)
     retries: dict[tuple[str, float], list[DeliveryTask]] = {}
     parked = [o for o in outcomes if o.status in (domain.PERMANENT_FAILURE, domain.TECHNICAL_FAILURE)]
     for o in outcomes:
