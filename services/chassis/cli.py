@@ -40,7 +40,7 @@ def serve(definition: ServiceDefinition, context: ServiceContext, *, port: int |
     if metrics_server is not None:
         running.on_stop.append(metrics_server.stop)
     # Leave discovery as soon as stopping starts, before in-flight calls drain.
-    running.on_draining.append(register_for_discovery(context.settings, running.port, running.service_names))
+    running.on_draining.append(register_for_discovery(context.settings, running.port))
     return running
 
 

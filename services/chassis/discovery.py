@@ -57,20 +57,19 @@ def advertised_host(settings: ServiceSettings) -> str:
         return socket.gethostname()
 
 
-def register_for_discovery(settings: ServiceSettings, port: int,
-                           service_names: Sequence[str] = ()) -> Callable[[], None]:
+def register_for_discovery(settings: ServiceSettings, port: int) -> Callable[[], None]:
     """Register the running server; returns the deregistration to run on stop.
 
-    ``service_names`` are the gRPC services served; the health check asks about the
-    first one (the server's overall health when there is none). Without Consul this
-    does nothing.
+    The health check asks about the server's overall health. Without Consul this does nothing.
     """
     if not settings.consul_http_addr:
         return lambda: None
     client = consul_client(settings.consul_http_addr)
     host = advertised_host(settings)
     service_id = f"{settings.service}-{host}-{port}"
-    target = f"{host}:{port}/{service_names[0]}" if service_names else f"{host}:{port}"
+    # The server's overall health (the empty service name), as Kubernetes' probes ask it: a server
+    # serves several gRPC services, and it is one instance whichever of them a caller wants.
+    target = f"{host}:{port}"
     check = consul.Check.grpc(target, CHECK_INTERVAL, timeout=CHECK_TIMEOUT, deregister=DEREGISTER_CRITICAL_AFTER)
     try:
         client.agent.service.register(

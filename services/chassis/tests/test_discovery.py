@@ -23,8 +23,7 @@ def settings(**environ) -> ServiceSettings:
 
 def test_registration_sends_the_service_with_a_grpc_health_check_and_stop_deregisters(agent):
     deregister = register_for_discovery(
-        settings(CONSUL_HTTP_ADDR=agent.address, INSPECTION_ADVERTISE_HOST="10.1.2.3"), 50054,
-        service_names=["tongban.inspection.v1.InspectionService"])
+        settings(CONSUL_HTTP_ADDR=agent.address, INSPECTION_ADVERTISE_HOST="10.1.2.3"), 50054)
     method, path, _query, body = agent.requests[0]
     assert (method, path) == ("PUT", "/v1/agent/service/register")
     assert body == {
@@ -34,7 +33,8 @@ def test_registration_sends_the_service_with_a_grpc_health_check_and_stop_deregi
         "port": 50054,
         "tags": ["test"],
         "checks": [{
-            "grpc": "10.1.2.3:50054/tongban.inspection.v1.InspectionService",
+            # The server's overall health, whichever of its gRPC services a caller wants.
+            "grpc": "10.1.2.3:50054",
             "interval": "10s",
             "timeout": "5s",
             "DeregisterCriticalServiceAfter": "1m",
@@ -130,7 +130,7 @@ def test_a_served_service_registers_its_grpc_service_and_leaves_consul_when_stop
     try:
         [(_method, path, _query, body)] = agent.requests
         assert path == "/v1/agent/service/register"
-        assert body["checks"][0]["grpc"] == f"127.0.0.1:{running.port}/tongban.inspection.v1.InspectionService"
+        assert body["checks"][0]["grpc"] == f"127.0.0.1:{running.port}"
     finally:
         running.stop(5)
     assert agent.requests[-1][1] == f"/v1/agent/service/deregister/inspection-127.0.0.1-{running.port}"

@@ -90,6 +90,7 @@ def test_sigterm_stops_a_service_process_cleanly(tmp_path):
         "INSPECTION_GRPC_HOST": "127.0.0.1",
         "GRPC_GRACE_SECONDS": "5",
         "TONGBAN_ENV": "test",
+        "INSPECTION_SECRET_KEY": "inspection-test-secret-key-0123456789",
     })
     process = subprocess.Popen([sys.executable, "-m", "services.inspection", "serve"], cwd=REPO_ROOT, env=environ,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -98,7 +99,8 @@ def test_sigterm_stops_a_service_process_cleanly(tmp_path):
             def serving():
                 assert process.poll() is None, process.stdout.read().decode()
                 try:
-                    return health_of(channel, "tongban.inspection.v1.InspectionService", timeout=2) == SERVING
+                    # The server's overall health, as Kubernetes' gRPC probes and Consul's check ask it.
+                    return health_of(channel, "", timeout=2) == SERVING
                 except grpc.RpcError:
                     return False
 
