@@ -29,7 +29,7 @@ from services.chassis.registry import SERVICES
 log = logging.getLogger(__name__)
 
 # /readyz reports each upstream's health beside its own; a slow one must not slow the probe.
-HEALTH_CHECK_TIMEOUT = 0.5
+HEALTH_CHECK_TIMEOUT = 1.0
 
 
 def default_modules(services: Sequence[str] = SERVICES) -> list[ModuleType]:
