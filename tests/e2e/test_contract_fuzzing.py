@@ -51,7 +51,8 @@ def _schemathesis(stack, tmp_path: Path, label: str, *options: str) -> None:
     argv = [str(Path(sys.executable).with_name("schemathesis")), "run", f"{stack.url}/openapi.json",
             "--checks", CHECKS, "--workers", "1", "--seed", str(SEED), "--no-shrink", "--request-timeout", "20",
             "--report", "junit", "--report-junit-path", str(report), *options]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    # In the test's own folder: schemathesis keeps a cache beside where it runs.
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=tmp_path)
     summary = done.stdout[-6000:]
     assert done.returncode == 0, f"schemathesis ({label}) found problems:\n{summary}\n{done.stderr[-2000:]}"
     assert "passed" in summary and "API Operations" in summary
