@@ -23,7 +23,10 @@ from contextlib import AbstractContextManager as ContextManager
 from typing import Any
 
 import grpc
+from google.api import annotations_pb2
+from google.protobuf import descriptor_pool
 
+from protos.common.v1 import options_pb2
 from services.chassis.auth import ANONYMOUS, Caller, TokenVerifier, act_as, acting_as, stop_acting
 from services.chassis.errors import DomainError, Unauthenticated
 from services.chassis.grpc_errors import abort_with_error
@@ -248,7 +251,8 @@ class ChassisInterceptor(grpc.ServerInterceptor):
             behavior = getattr(handler, attribute)
             if behavior is not None:
                 wrapper = self._streaming if streams_responses else self._unary
-                return factory(wrapper(behavior, method), request_deserializer=handler.request_deserializer,
+                return factory(wrapper(behavior, method, needs_caller(method)),
+                               request_deserializer=handler.request_deserializer,
                                response_serializer=handler.response_serializer)
         return handler
 
@@ -269,11 +273,15 @@ class ChassisInterceptor(grpc.ServerInterceptor):
             self._detach(tokens[1])
         self._reset_request_id(tokens[0])
 
-    def _caller(self, metadata: dict[str, str]) -> Caller | DomainError:
+    def _caller(self, metadata: dict[str, str], needed: bool) -> Caller | DomainError:
         forwarded_for = metadata.get("x-forwarded-for")
         client_ip = forwarded_for.split(",")[0].strip() if forwarded_for else None
         user_agent = metadata.get("grpcgateway-user-agent") or metadata.get("user-agent")
-        return caller_of(self._verifier, metadata.get("authorization"), client_ip, user_agent)
+        caller = caller_of(self._verifier, metadata.get("authorization"), client_ip, user_agent)
+        if needed and isinstance(caller, Caller) and not caller.is_authenticated:
+            # Authentication comes before validation: an anonymous call learns nothing of the request's shape.
+            return Unauthenticated("请先登录", reason="LOGIN_REQUIRED")
+        return caller
 
     def _finish(self, context: grpc.ServicerContext, method: str, started: float, caller: Any) -> None:
         """The call's access line (while its request id is bound) and its observers."""
@@ -289,14 +297,14 @@ class ChassisInterceptor(grpc.ServerInterceptor):
         for observe in self._observers:
             observe(method, code, seconds)
 
-    def _unary(self, behavior: Behavior, method: str) -> Behavior:
+    def _unary(self, behavior: Behavior, method: str, caller_needed: bool) -> Behavior:
         def call(request, context):
             started = time.perf_counter()
             request_id, trace, metadata = self._read(context)
             tokens = self._bind(request_id, trace)
             caller = None
             try:
-                caller = self._caller(metadata)
+                caller = self._caller(metadata, caller_needed)
                 if isinstance(caller, DomainError):
                     abort_with_error(context, caller)
                 caller_token = act_as(caller)
@@ -314,14 +322,14 @@ class ChassisInterceptor(grpc.ServerInterceptor):
 
         return call
 
-    def _streaming(self, behavior: Behavior, method: str) -> Behavior:
+    def _streaming(self, behavior: Behavior, method: str, caller_needed: bool) -> Behavior:
         def call(request, context):
             started = time.perf_counter()
             request_id, trace, metadata = self._read(context)
             tokens = self._bind(request_id, trace)
             caller = None
             try:
-                caller = self._caller(metadata)
+                caller = self._caller(metadata, caller_needed)
                 if isinstance(caller, DomainError):
                     abort_with_error(context, caller)
                 with acting_as(caller):
@@ -361,6 +369,20 @@ class ChassisInterceptor(grpc.ServerInterceptor):
                 self._finish(context, method, started, caller)
             finally:
                 self._unbind(tokens)
+
+
+def needs_caller(method: str) -> bool:
+    """Whether a call of ``method`` (``/pkg.Service/Method``) must carry a token: it has a REST route and is
+    not declared public (``tongban.common.v1.public``). gRPC-only methods are for services inside the
+    cluster, which call without a user's token; their use cases decide."""
+    try:
+        descriptor = descriptor_pool.Default().FindMethodByName(method.strip("/").replace("/", "."))
+    except KeyError:
+        return False
+    options = descriptor.GetOptions()
+    if not options.HasExtension(annotations_pb2.http):
+        return False
+    return not options.Extensions[options_pb2.public]
 
 
 def chassis_interceptors(verifier: TokenVerifier | None, *, observers: Sequence[CallObserver] = (),

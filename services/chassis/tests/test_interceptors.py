@@ -302,3 +302,28 @@ def test_the_folded_interceptor_continues_an_incoming_trace_without_spans_of_its
 def test_tracing_puts_opentelemetry_in_front_of_the_folded_interceptor():
     interceptors = chassis_interceptors(None, tracing=True)
     assert len(interceptors) == 2 and isinstance(interceptors[1], ChassisInterceptor)
+
+
+def test_a_routed_method_not_declared_public_refuses_an_anonymous_call_before_it_validates():
+    from protos.testing.v1 import echo_pb2  # noqa: F401 - puts the echo service's descriptors in the pool
+    from services.chassis.grpc_errors import status_from_rpc_error as status_of
+
+    echo = "tongban.testing.v1.EchoService"
+    seen: list[str] = []
+
+    def validating(_request, _context):
+        seen.append("handler")
+        raise InvalidArgument.for_field("text", "请填写内容")
+
+    binding = probe.binding({"Echo": validating, "GetThing": whoami}, full_name=echo)
+    with probe.serving([binding], chassis_interceptors(MINTER.verifier(), tracing=False)) as running, \
+            grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        with pytest.raises(grpc.RpcError) as anonymous:
+            probe.unary(channel, "Echo", service=echo)
+        assert anonymous.value.code() == grpc.StatusCode.UNAUTHENTICATED and seen == []
+        assert any(b"LOGIN_REQUIRED" in d.value for d in status_of(anonymous.value).details)
+        with pytest.raises(grpc.RpcError) as invalid:
+            probe.unary(channel, "Echo", service=echo, metadata=bearer(MINTER.mint("acct-1")))
+        assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT and seen == ["handler"]
+        # Declared public: the anonymous caller reaches the use case, which decides what it may see.
+        assert json.loads(probe.unary(channel, "GetThing", service=echo))["account"] is None

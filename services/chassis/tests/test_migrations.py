@@ -41,7 +41,8 @@ def test_a_model_without_a_migration_is_reported(postgres_database, tmp_path):
 def test_replicas_migrating_one_database_at_once_take_turns_and_apply_it_once(postgres_database):
     """Alembic takes no lock of its own; three pods starting together must not all apply the same upgrade."""
     url = postgres_database("migrate_together")
-    env = {**os.environ, "INSPECTION_DATABASE_URL": url, "TONGBAN_ENV": "test"}
+    env = {**os.environ, "INSPECTION_DATABASE_URL": url, "TONGBAN_ENV": "test",
+           "INSPECTION_SECRET_KEY": "inspection-test-secret-key-0123456789"}
     runs = [subprocess.Popen([sys.executable, "-m", "services.inspection", "migrate"], env=env, cwd=REPO_ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(3)]
     outputs = [run.communicate(timeout=120)[0] for run in runs]

@@ -148,3 +148,8 @@ class DocumentsTestServicer(documents_pb2_grpc.DocumentsTestServiceServicer):
 DEFINITION: ServiceDefinition[DocumentsConfig, DocumentsProviders] = ServiceDefinition(
     name=SYSTEM, metadata=METADATA, bindings=lambda context: [ServiceBinding.of(DocumentsTestServicer(context))],
     config=lambda environ: DocumentsConfig.from_env(SYSTEM, environ), providers=providers)
+
+
+def token(harness: Any, organization: str = "org-a") -> str:
+    """A bearer token for a member of ``organization`` (the issuer's own routes want a signed-in caller)."""
+    return harness.minter.mint(f"user-{organization}", org=organization, scopes=("origin_cert",))

@@ -11,12 +11,8 @@ from protos.common.v1 import common_pb2
 from protos.testing.v1 import documents_pb2 as pb
 from services.chassis.documents.content import MB, XLSX
 from services.chassis.documents.tests import files
-from services.chassis.documents.tests.service import add_record
+from services.chassis.documents.tests.service import add_record, token
 from services.chassis.http_metadata import CONTENT_DISPOSITION_KEY
-
-
-def token(harness, organization: str = "org-a") -> str:
-    return harness.minter.mint(f"user-{organization}", org=organization, scopes=("origin_cert",))
 
 
 def upload(record_id: str, data: bytes, name: str = "采购合同.pdf",

@@ -16,7 +16,7 @@ from services.chassis.documents.certificates.common import KINDS
 from services.chassis.documents.content import MB
 from services.chassis.documents.samples import render_sample
 from services.chassis.documents.tests import files, pdfs
-from services.chassis.documents.tests.service import add_record
+from services.chassis.documents.tests.service import add_record, token
 from services.chassis.grpc_client import ChannelFactory
 
 STATUS = common_pb2.DocumentVerification.RecordStatus
@@ -28,8 +28,8 @@ def verify(documents, data: bytes) -> common_pb2.DocumentVerification:
 
 
 def issued_pdf(documents, kind: str) -> tuple[pb.IssuedCertificate, bytes]:
-    issued = documents.call("IssueCertificate", pb.IssueCertificateRequest(kind=kind))
-    body = documents.call("DownloadCertificate", pb.GetCertificateRequest(id=issued.id))
+    issued = documents.call("IssueCertificate", pb.IssueCertificateRequest(kind=kind), token(documents))
+    body = documents.call("DownloadCertificate", pb.GetCertificateRequest(id=issued.id), token(documents))
     return issued, body.data
 
 
@@ -50,7 +50,8 @@ def test_an_issued_certificate_verifies_as_valid_with_its_record_and_signer(docu
 @pytest.mark.parametrize(("status", "words"), [("AMENDED", "取代"), ("WITHDRAWN", "撤回"), ("VOIDED", "作废")])
 def test_a_signed_pdf_of_a_record_no_longer_standing_is_not_valid_and_says_why(documents, status, words):
     issued, data = issued_pdf(documents, "ORIGIN_FORM_E")
-    documents.call("SetCertificateStatus", pb.SetCertificateStatusRequest(id=issued.id, status=status))
+    documents.call("SetCertificateStatus", pb.SetCertificateStatusRequest(id=issued.id, status=status),
+                   token(documents))
     answer = verify(documents, data)
     assert answer.intact and not answer.valid
     assert answer.record_status == STATUS.Value(status) and words in answer.message
