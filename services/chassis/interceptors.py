@@ -30,6 +30,7 @@ from protos.common.v1 import options_pb2
 from services.chassis.auth import ANONYMOUS, Caller, TokenVerifier, act_as, acting_as, stop_acting
 from services.chassis.errors import DomainError, Unauthenticated
 from services.chassis.grpc_errors import abort_with_error
+from services.chassis.request_text import control_character_refusal
 
 log = logging.getLogger(__name__)
 
@@ -305,8 +306,9 @@ class ChassisInterceptor(grpc.ServerInterceptor):
             caller = None
             try:
                 caller = self._caller(metadata, caller_needed)
-                if isinstance(caller, DomainError):
-                    abort_with_error(context, caller)
+                refusal = caller if isinstance(caller, DomainError) else control_character_refusal(request)
+                if refusal is not None:
+                    abort_with_error(context, refusal)
                 caller_token = act_as(caller)
                 try:
                     return behavior(request, context)
@@ -330,8 +332,9 @@ class ChassisInterceptor(grpc.ServerInterceptor):
             caller = None
             try:
                 caller = self._caller(metadata, caller_needed)
-                if isinstance(caller, DomainError):
-                    abort_with_error(context, caller)
+                refusal = caller if isinstance(caller, DomainError) else control_character_refusal(request)
+                if refusal is not None:
+                    abort_with_error(context, refusal)
                 with acting_as(caller):
                     try:
                         responses = iter(behavior(request, context))

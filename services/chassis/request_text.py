@@ -2,17 +2,14 @@
 
 PostgreSQL cannot store NUL in a text column, and no field of the platform takes a control character;
 line breaks and tabs are left to each field's own rule (a free-text field may allow them, a name may
-not). ``checked_requests(ServicerClass)`` wraps every RPC the class implements so a bad string is a 400
-naming its JSON path (``goods[1].name``), never a 500 from the database.
+not). The chassis interceptor asks :func:`control_character_refusal` of every request, so in every
+service a bad string is a 400 naming its JSON path (``goods[1].name``), never a 500 from the database.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
 import re
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
@@ -22,8 +19,6 @@ from services.chassis.errors import FieldViolation, InvalidArgument
 # C0 controls but tab, line feed and carriage return; DEL; the C1 controls.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MESSAGE = "请求含有不允许的控制字符"
-
-S = TypeVar("S", bound=type)
 
 
 def control_character_violations(message: Message, prefix: str = "") -> list[FieldViolation]:
@@ -58,34 +53,9 @@ def _nested(field: FieldDescriptor, value: Any, path: str) -> list[FieldViolatio
     return control_character_violations(value, path + ".")
 
 
-def refuse_control_characters(message: Message) -> None:
+def control_character_refusal(message: Message) -> InvalidArgument | None:
+    """The 400 for ``message`` when any of its strings holds a control character, else None."""
+    if not isinstance(message, Message):  # a raw-bytes handler: nothing decoded to check
+        return None
     violations = control_character_violations(message)
-    if violations:
-        raise InvalidArgument(MESSAGE, violations, reason="CONTROL_CHARACTERS")
-
-
-def _rpc_names(servicer_class: type) -> list[str]:
-    base = next((k for k in servicer_class.__mro__
-                 if k.__name__.endswith("Servicer") and k.__module__.endswith("_pb2_grpc")), None)
-    if base is None:
-        raise TypeError(f"{servicer_class.__name__} does not subclass a generated gRPC servicer")
-    messages = importlib.import_module(base.__module__.removesuffix("_grpc"))
-    service = messages.DESCRIPTOR.services_by_name[base.__name__.removesuffix("Servicer")]
-    return [method.name for method in service.methods]
-
-
-def _checking(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def call(self: Any, request: Message, context: Any) -> Any:
-        refuse_control_characters(request)
-        return method(self, request, context)
-
-    return call
-
-
-def checked_requests(servicer_class: S) -> S:
-    """Wrap each RPC ``servicer_class`` implements with :func:`refuse_control_characters`."""
-    for name in _rpc_names(servicer_class):
-        if name in vars(servicer_class):
-            setattr(servicer_class, name, _checking(vars(servicer_class)[name]))
-    return servicer_class
+    return InvalidArgument(MESSAGE, violations, reason="CONTROL_CHARACTERS") if violations else None

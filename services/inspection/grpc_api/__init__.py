@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from services.chassis.request_text import checked_requests
 from services.chassis.server import ServiceBinding
 from services.inspection.config import InspectionContext
 from services.inspection.grpc_api.commissions import CommissionServicer
@@ -16,10 +15,8 @@ from services.inspection.grpc_api.oversight import (
 from services.inspection.grpc_api.reference import ReferenceServicer
 from services.inspection.grpc_api.todos import TodoServicer
 
-# Every request string is checked for control characters before a use case sees it.
-SERVICERS = tuple(checked_requests(servicer) for servicer in (
-    ReferenceServicer, FilingServicer, FilingChangeServicer, CommissionServicer, QualityIssueServicer, CheckServicer,
-    DisposalServicer, AnnualReportServicer, TodoServicer))
+SERVICERS = (ReferenceServicer, FilingServicer, FilingChangeServicer, CommissionServicer, QualityIssueServicer,
+             CheckServicer, DisposalServicer, AnnualReportServicer, TodoServicer)
 
 
 def bindings(context: InspectionContext) -> list[ServiceBinding]:
