@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.chassis.config import REPO_ROOT, Env
+from services.chassis.config import REPO_ROOT, REQUIRED, Env
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,16 @@ class NotifySettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> NotifySettings:
         env = Env(environ)
-        provider = env.str("NOTIFY_SMS_PROVIDER", "log", choices=("log", "http"))
+        production = env.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod")) == "prod"
+        provider = env.str("NOTIFY_SMS_PROVIDER", "http" if production else "log", choices=("log", "http"))
         settings = cls(
             sms_provider=provider,
             sms_log_path=env.str("NOTIFY_SMS_LOG_PATH", str(REPO_ROOT / "var" / "sent" / "sms.jsonl")),
             sms_http_url=env.url("NOTIFY_SMS_HTTP_URL", "", schemes=("http", "https")),
             sms_http_token=env.str("NOTIFY_SMS_HTTP_TOKEN", ""),
             sms_signature=env.str("NOTIFY_SMS_SIGNATURE", "【通办】"),
-            smtp_host=env.str("NOTIFY_SMTP_HOST", "localhost"),
+            # localhost:8025 is make run's mail sink; production names its mail server.
+            smtp_host=env.str("NOTIFY_SMTP_HOST", REQUIRED if production else "localhost"),
             smtp_port=env.int("NOTIFY_SMTP_PORT", 8025, minimum=1, maximum=65535),
             smtp_timeout=env.float("NOTIFY_SMTP_TIMEOUT_SECONDS", 10.0, minimum=0.1),
             mail_from=env.str("NOTIFY_MAIL_FROM", "noreply@tongban.local"),
@@ -60,6 +62,9 @@ class NotifySettings:
             receipt_token=env.str("NOTIFY_RECEIPT_TOKEN", ""),
             relay_poll_seconds=env.float("NOTIFY_RELAY_POLL_SECONDS", 0.05, minimum=0.005),
         )
+        if production and provider == "log":
+            env.problems.append("NOTIFY_SMS_PROVIDER=log writes codes to a file, not to phones: "
+                                "production sends through http")
         if provider == "http" and not settings.sms_http_url:
             env.problems.append("NOTIFY_SMS_HTTP_URL is required when NOTIFY_SMS_PROVIDER=http")
         env.check()
