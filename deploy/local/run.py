@@ -8,6 +8,7 @@ notify over gRPC. Ctrl-C stops everything.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -75,15 +76,21 @@ def prepare(config: StackConfig, env: dict[str, str]) -> str:
     return "".join(run_step(argv, env) for argv in config.seed_steps())
 
 
+def everything_serving(gateway_url: str) -> bool:
+    """The gateway is ready and every service behind it answers SERVING for each of its gRPC services."""
+    try:
+        with urllib.request.urlopen(f"{gateway_url}/readyz", timeout=5) as response:
+            body = json.load(response)
+    except (OSError, ValueError):
+        return False
+    statuses = [status for services in body.get("upstreams", {}).values() for status in services.values()]
+    return body.get("status") == "SERVING" and bool(statuses) and all(s == "SERVING" for s in statuses)
+
+
 def announce_when_ready(config: StackConfig, seed_output: str, broker_up: bool) -> None:
+    # "up" is printed once a first call of any printed route would be answered, not merely routed.
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{config.gateway_url}/readyz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
+    while time.monotonic() < deadline and not everything_serving(config.gateway_url):
         time.sleep(0.5)
     lines = [
         "",
