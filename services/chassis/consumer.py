@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -152,7 +152,9 @@ def message_context(message: InboundMessage, consumer_name: str) -> Iterator[Non
 class Subscription:
     """A durable queue bound to ``exchange`` by ``routing_keys``, consumed by ``handler``.
 
-    A message the handler fails on is dead-lettered to ``<queue>.parking``.
+    A message the handler fails on is dead-lettered to ``<queue>.parking``. ``around``, when given,
+    makes the context each message is handled in, from before its unit of work to after its
+    follow-up: a lane that gives way to another, or marks the work others give way to.
     """
 
     queue: str
@@ -161,6 +163,7 @@ class Subscription:
     handler: Handler
     prefetch: int = 20
     queue_arguments: Mapping[str, Any] = field(default_factory=dict)
+    around: Callable[[], AbstractContextManager[Any]] | None = None
 
 
 class _ConsumerSession:
@@ -221,7 +224,8 @@ class _ConsumerSession:
             channel.basic_reject(tag, requeue=False)
             self._count(subscription, "parked")
             return
-        with message_context(message, self.consumer_name):
+        with subscription.around() if subscription.around is not None else nullcontext(), \
+                message_context(message, self.consumer_name):
             try:
                 processed = process_message(self.context, self.consumer_name, message, subscription.handler)
             except OperationalError as exc:

@@ -17,7 +17,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -121,8 +121,11 @@ class Relay:
 
     def __init__(self, context: ServiceContext, *, direct_deliveries: Mapping[str, DirectDelivery | None] | None = None,
                  amqp_url: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-                 reconnect_backoff: Backoff | None = None, confirm_timeout: float = 30.0) -> None:
+                 reconnect_backoff: Backoff | None = None, confirm_timeout: float = 30.0,
+                 before_batch: Callable[[], None] | None = None) -> None:
         self.context = context
+        # Called before each batch and may wait (a service's latency-critical work going first).
+        self._before_batch = before_batch
         self.url = amqp_url or context.settings.amqp_url
         self.routes = direct_routes(context, direct_deliveries)
         self.batch_size = batch_size
@@ -175,6 +178,8 @@ class Relay:
                    OUTBOX_OLDEST_AGE.watch(lambda: [(_age(self.backlog()[1]), self._labels)])]
         try:
             while not stop.is_set():
+                if self._before_batch is not None:
+                    self._before_batch()
                 try:
                     result = self.relay_batch()
                 except SQLAlchemyError as exc:

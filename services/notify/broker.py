@@ -13,9 +13,11 @@ confirmed batches.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -66,14 +68,74 @@ def declare_topology(channel: BlockingChannel, retry_delays: list[float]) -> Non
 
 # ---- handlers: each message's effects commit with its inbox record; provider calls follow ----
 
-def handle_deliveries(context: NotifyContext) -> Handler:
+def handle_deliveries(context: NotifyContext, codes: CodesFirst | None = None) -> Handler:
     """Claim a task's deliveries with the message; send them once that is committed."""
+    give_way = codes.give_way if codes is not None else None
 
     def handle(uow: UnitOfWork, message: InboundMessage) -> FollowUp | None:
         held = deliveries.claim(uow.session, events.tasks_of(message.payload))
-        return partial(deliveries.send_claimed, context, held) if held.claimed else None
+        return partial(deliveries.send_claimed, context, held, before_record=give_way) if held.claimed else None
 
     return handle
+
+
+class CodesFirst:
+    """Verification codes before broadcasts: the broadcast's lanes hold back while a code is under way.
+
+    On two cores shared with the database and the broker a broadcast sending flat out keeps every
+    core busy, and each of a code's dozen round trips waits its turn behind it. So the code lane
+    marks each code it takes until the code is sent, and the broadcast's lanes look before each
+    message and between sending and recording, waiting while one is marked: never longer than
+    ``HOLD_SECONDS`` at a time, and a mark older than ``STALE_SECONDS`` (a code whose commit failed
+    before its follow-up could end it) is dropped.
+    """
+
+    HOLD_SECONDS = 0.25
+    STALE_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._under_way = 0
+        self._since = 0.0
+        self._clear = threading.Event()
+        self._clear.set()
+
+    def begin(self) -> None:
+        with self._lock:
+            self._under_way += 1
+            self._since = time.monotonic()
+            self._clear.clear()
+
+    def end(self) -> None:
+        with self._lock:
+            self._under_way = max(0, self._under_way - 1)
+            if not self._under_way:
+                self._clear.set()
+
+    def give_way(self) -> None:
+        if self._clear.is_set():
+            return
+        if time.monotonic() - self._since > self.STALE_SECONDS:
+            with self._lock:
+                self._under_way = 0
+                self._clear.set()
+            return
+        self._clear.wait(self.HOLD_SECONDS)
+
+    @contextlib.contextmanager
+    def marked(self) -> Iterator[None]:
+        """A code's message, from before its unit of work until it is sent."""
+        self.begin()
+        try:
+            yield
+        finally:
+            self.end()
+
+    @contextlib.contextmanager
+    def after_codes(self) -> Iterator[None]:
+        """A broadcast's message, started once no code is under way."""
+        self.give_way()
+        yield
 
 
 def handle_fanout(context: NotifyContext) -> Handler:
@@ -84,30 +146,34 @@ def handle_fanout(context: NotifyContext) -> Handler:
 
 
 # The consumers of one process, each on its own connection and thread: codes (their requests and
-# deliveries); other requests and announcements' fan-out; other deliveries. A broadcast's pages and
-# its sending then overlap, and neither is ever in a code's way.
-LANES = ("codes", "requests", "deliveries")
+# deliveries); other requests and announcements' fan-out; other deliveries, twice, so one lane sends
+# while the other records. A broadcast's pages and its sending then overlap, and every lane but the
+# codes' gives way to a code under way (CodesFirst).
+LANES = ("codes", "requests", "deliveries", "deliveries")
 
 
-def subscriptions(context: NotifyContext, lane: str) -> list[Subscription]:
+def subscriptions(context: NotifyContext, lane: str, codes: CodesFirst | None = None) -> list[Subscription]:
+    """A lane's subscriptions; given ``codes``, the code lane marks its codes and the others give way to them."""
     on_request = requests.handle_message(context)
-    on_deliveries = handle_deliveries(context)
     if lane == "codes":
+        marked = codes.marked if codes is not None else None
         return [
-            Subscription(events.REQUESTS_HIGH, NOTIFY_EXCHANGE, [NOTIFY_HIGH_ROUTING_KEY], on_request, prefetch=10),
+            Subscription(events.REQUESTS_HIGH, NOTIFY_EXCHANGE, [NOTIFY_HIGH_ROUTING_KEY], on_request, prefetch=10,
+                         around=marked),
             Subscription(events.DELIVERIES_HIGH, events.INTERNAL_EXCHANGE, [events.DELIVERY_HIGH_KEY],
-                         on_deliveries, prefetch=4),
+                         handle_deliveries(context), prefetch=4, around=marked),
         ]
+    after_codes = codes.after_codes if codes is not None else None
     if lane == "requests":
         return [
             Subscription(events.REQUESTS, NOTIFY_EXCHANGE, [NOTIFY_ROUTING_KEY], on_request,
-                         prefetch=context.config.prefetch),
+                         prefetch=context.config.prefetch, around=after_codes),
             Subscription(events.ANNOUNCEMENTS, events.INTERNAL_EXCHANGE, [events.FANOUT_KEY],
-                         handle_fanout(context), prefetch=1),
+                         handle_fanout(context), prefetch=1, around=after_codes),
         ]
     # A task carries up to TASK_BATCH deliveries: a few in hand keep the sender busy.
-    return [Subscription(events.DELIVERIES, events.INTERNAL_EXCHANGE, [events.DELIVERY_KEY], on_deliveries,
-                         prefetch=4)]
+    return [Subscription(events.DELIVERIES, events.INTERNAL_EXCHANGE, [events.DELIVERY_KEY],
+                         handle_deliveries(context, codes), prefetch=4, around=after_codes)]
 
 
 def direct_routes(context: NotifyContext) -> dict[str, Callable[[InboundMessage], None]]:
@@ -147,16 +213,17 @@ class Workers:
 def start_workers(context: NotifyContext, stop: threading.Event, *, relay: bool = True) -> Workers:
     workers = Workers(stop)
     declare = declarer(context.config.retry_delays())
-    for lane in LANES:
+    codes = CodesFirst()
+    for index, lane in enumerate(LANES):
         ready = threading.Event()
-        workers.ready[lane] = ready
+        workers.ready[f"{lane}-{index}"] = ready
         thread = threading.Thread(
-            target=run_consumer, name=f"notify-consume-{lane}",
-            args=(context, events.CONSUMER, subscriptions(context, lane), stop),
+            target=run_consumer, name=f"notify-consume-{lane}-{index}",
+            args=(context, events.CONSUMER, subscriptions(context, lane, codes), stop),
             kwargs={"on_ready": ready.set, "declare": declare}, daemon=True)
         workers.threads.append(thread)
     if relay:
-        outbox_relay = Relay(context, direct_deliveries=direct_routes(context))
+        outbox_relay = Relay(context, direct_deliveries=direct_routes(context), before_batch=codes.give_way)
         poll = context.config.relay_poll_seconds
         workers.threads.append(threading.Thread(target=outbox_relay.run, args=(stop, poll), name="notify-relay",
                                                 daemon=True))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import ColumnElement, Table, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Session
@@ -50,3 +50,10 @@ def unnested(table: Table, rows: Sequence[Mapping[str, Any]]) -> Subquery:
     """``rows`` (their columns named as ``table``'s) as a subquery to join an UPDATE with (PostgreSQL)."""
     names = list(rows[0])
     return select(*_columns(table, rows, names, "row")).subquery("page")
+
+
+def among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values``: on PostgreSQL ``= ANY(array)``, one parameter for a page of a thousand ids."""
+    if is_postgresql(session.get_bind()):
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))

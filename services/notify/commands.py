@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 
@@ -15,11 +16,17 @@ from services.notify.context import NotifyContext
 
 log = logging.getLogger(__name__)
 
+CODE_SWITCH_INTERVAL_SECONDS = 0.0005
+
 
 def consume(context: NotifyContext, argv: Sequence[str]) -> int:
     """Run the consumers (requests, high-priority requests, deliveries, announcements), notify's relay
     and the maintenance loop, until SIGTERM or SIGINT."""
     stop = stop_event_on_signals()
+    # The codes' thread waits for the interpreter lock after each of its database round trips while a
+    # broadcast's threads compute; handing the lock over every 0.5 ms instead of every 5 ms keeps a
+    # code's latency near its idle figure during a broadcast, for a little of the broadcast's speed.
+    sys.setswitchinterval(CODE_SWITCH_INTERVAL_SECONDS)
     workers = broker.start_workers(context, stop)
     maintenance = threading.Thread(target=jobs.maintenance_loop, args=(context, stop),
                                    name="notify-maintenance", daemon=True)

@@ -43,7 +43,7 @@ DELIVERY_HIGH_KEY = "notify.delivery.high"
 PARKED_KEY = "notify.delivery.parked"
 FANOUT_KEY = "notify.announcement.fanout"
 
-TASK_BATCH = 100
+TASK_BATCH = 250
 
 
 # ---- the notification request, as consumed ----

@@ -57,7 +57,7 @@ class NotifySettings:
             created_replay_seconds=env.float("NOTIFY_CREATED_REPLAY_SECONDS", 30.0, minimum=0.0),
             sending_timeout_seconds=env.float("NOTIFY_SENDING_TIMEOUT_SECONDS", 300.0, minimum=1.0),
             maintenance_interval_seconds=env.float("NOTIFY_MAINTENANCE_INTERVAL_SECONDS", 10.0, minimum=0.1),
-            fanout_page_size=env.int("NOTIFY_FANOUT_PAGE_SIZE", 1000, minimum=1, maximum=5000),
+            fanout_page_size=env.int("NOTIFY_FANOUT_PAGE_SIZE", 500, minimum=1, maximum=5000),
             prefetch=env.int("NOTIFY_PREFETCH", 50, minimum=1, maximum=1000),
             receipt_token=env.str("NOTIFY_RECEIPT_TOKEN", ""),
             relay_poll_seconds=env.float("NOTIFY_RELAY_POLL_SECONDS", 0.05, minimum=0.005),

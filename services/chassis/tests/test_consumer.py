@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -92,6 +93,27 @@ def test_a_relayed_event_is_handled_and_acked_after_the_commit(context, amqp_url
     assert queue_depth(amqp_url, QUEUE) == 0
     assert queue_depth(amqp_url, PARKING) == 0
     assert inbox_ids(context) == [event.message_id]
+
+
+def test_each_message_is_handled_inside_its_subscriptions_around_context(context, amqp_url):
+    seen: list[str] = []
+
+    @contextlib.contextmanager
+    def around():
+        seen.append("enter")
+        yield
+        seen.append("exit")
+
+    def handler(uow, message):
+        seen.append(f"handle {message.message_id}")
+        record_effect(uow, message)
+
+    marked = Subscription(QUEUE, EVENTS_EXCHANGE, ["test.#"], handler, prefetch=10, around=around)
+    with consuming(context, "things", [marked]):
+        publish_raw(amqp_url, EVENTS_EXCHANGE, "test.around", event_body(n=1), message_id="m-around")
+        wait_until(lambda: effect_ids(context) == ["m-around"], timeout=30)
+        wait_until(lambda: len(seen) == 3, timeout=30)
+    assert seen == ["enter", "handle m-around", "exit"]
 
 
 def test_a_duplicate_message_id_is_acked_and_dropped(context, amqp_url):

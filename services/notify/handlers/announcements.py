@@ -27,7 +27,7 @@ from services.chassis.errors import NotFound, PermissionDenied
 from services.chassis.paging import Page, paginate
 from services.chassis.uow import UnitOfWork
 from services.notify import domain, events
-from services.notify.bulk import insert_new
+from services.notify.bulk import among, insert_new
 from services.notify.context import NotifyContext
 from services.notify.events import DeliveryTask
 from services.notify.handlers.templates import current_wording
@@ -185,8 +185,8 @@ def _external_deliveries(context: NotifyContext, session: Session, announcement:
         "priority": domain.NORMAL, "mandatory": False, "status": domain.ACCEPTED if wording else domain.FAILED,
         "failure_reason": None if wording else f"模板不存在：{ANNOUNCEMENT_TEMPLATE}", "created_at": now}])
     ids = [c.account_id for c in contacts if c.account_id]
-    opted = {p.account_id: p for p in session.execute(select(Preference).where(Preference.account_id.in_(ids)))
-             .scalars()}
+    opted = {p.account_id: p for p in session.execute(
+        select(Preference).where(among(session, Preference.account_id, ids))).scalars()}
     rendered = _wordings(context, wording, params, channels)
     rows = []
     for contact in contacts:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +25,7 @@ from services.chassis.db import is_postgresql, utcnow
 from services.chassis.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from services.chassis.paging import Page, paginate
 from services.notify import domain, events
-from services.notify.bulk import unnested
+from services.notify.bulk import among, unnested
 from services.notify.context import NotifyContext
 from services.notify.events import DeliveryTask
 from services.notify.models import Delivery
@@ -81,7 +81,7 @@ def claim(session: Session, tasks: Sequence[DeliveryTask]) -> Claim:
     claimed: list[Claimed] = []
     for attempt, ids in sorted(by_attempt.items()):
         rows = domain.DELIVERY.update_returning(
-            session, Delivery, domain.SENDING, Delivery.id.in_(sorted(ids)), Delivery.attempts == attempt,
+            session, Delivery, domain.SENDING, among(session, Delivery.id, sorted(ids)), Delivery.attempts == attempt,
             returning=[Delivery.id, Delivery.channel, Delivery.recipient, Delivery.subject, Delivery.body,
                        Delivery.attempts, Delivery.priority],
             attempts=Delivery.attempts + 1, next_attempt_at=None, updated_at=now)
@@ -174,9 +174,15 @@ def _record(session: Session, outcomes: Sequence[_Outcome], now: datetime) -> No
         domain.DELIVERY.update(session, Delivery, status, where, **values)
 
 
-def send_claimed(context: NotifyContext, held: Claim) -> dict[str, int]:
-    """Send what was claimed, then record the outcomes, retries and parked deliveries in one unit of work."""
+def send_claimed(context: NotifyContext, held: Claim, *,
+                 before_record: Callable[[], None] | None = None) -> dict[str, int]:
+    """Send what was claimed, then record the outcomes, retries and parked deliveries in one unit of work.
+
+    ``before_record`` runs between the two (a broadcast giving way to a verification code).
+    """
     outcomes = _attempts(context, held.claimed)
+    if before_record is not None:
+        before_record()
     retries: dict[tuple[str, float], list[DeliveryTask]] = {}
     parked = [o for o in outcomes if o.status in (domain.PERMANENT_FAILURE, domain.TECHNICAL_FAILURE)]
     for o in outcomes:
