@@ -36,6 +36,7 @@ from deploy.manifests.facts import (
     GRPC_GRACE_SECONDS,
     HEADER,
     K8S,
+    METRICS_PORT,
     NAMESPACE,
     PRE_STOP_SECONDS,
     PUBLIC_HOST,
@@ -45,6 +46,7 @@ from deploy.manifests.facts import (
 )
 from deploy.manifests.objects import (
     AMQP_READINESS,
+    METRICS_CONTAINER_PORT,
     PRE_STOP,
     SIGNER_FILES,
     calls,
@@ -83,7 +85,7 @@ def server(spec: ServiceSpec) -> dict[str, Any]:
                         external=spec.name in EXTERNAL_EGRESS)
     main = container(
         "server", [f"services.{spec.name}", "serve"], size(spec.name, "server", "server"), service=spec.name,
-        ports=[{"name": "grpc", "containerPort": spec.port}],
+        ports=[{"name": "grpc", "containerPort": spec.port}, METRICS_CONTAINER_PORT],
         # Registered in Consul under the pod's own address when CONSUL_HTTP_ADDR is set.
         env=[{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
         **grpc_probes(spec.port), **PRE_STOP)
@@ -99,12 +101,12 @@ def server(spec: ServiceSpec) -> dict[str, Any]:
 
 
 def long_running(spec: ServiceSpec, component: str, kind: str, *, replicas: int | None) -> dict[str, Any]:
-    """A relay or a worker: no port, so no Service and no preStop pause."""
+    """A relay or a worker: no port but its metrics, so no Service and no preStop pause."""
     name = k8s_name(spec.name)
     labels = pod_labels(name, component, upstreams=calls(spec.name, component, kind), postgresql=True,
                         rabbitmq=True, external=spec.name in EXTERNAL_EGRESS)
     main = container(component, [f"services.{spec.name}", component], size(spec.name, component, kind),
-                     service=spec.name, **AMQP_READINESS)
+                     service=spec.name, ports=[METRICS_CONTAINER_PORT], **AMQP_READINESS)
     return deployment(name, component, labels, pod_spec(name, [main], terminationGracePeriodSeconds=30),
                       replicas=replicas)
 
@@ -184,6 +186,7 @@ def shared_config(registry: Sequence[ServiceSpec]) -> dict[str, Any]:
             # Where the public reaches the gateway (the certificates' QR check links): the Ingress host.
             "TONGBAN_PUBLIC_URL": f"https://{PUBLIC_HOST}"}
     data.update({f"{spec.env_prefix}_ADDR": f"{k8s_name(spec.name)}:{spec.port}" for spec in registry})
+    data.update({f"{spec.env_prefix}_METRICS_PORT": str(METRICS_PORT) for spec in registry})
     return config_map("tongban-config", data, {"app.kubernetes.io/part-of": "tongban"})
 
 

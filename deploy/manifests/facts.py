@@ -20,6 +20,9 @@ IMAGE = "tongban"
 # The image's user (deploy/Dockerfile); the restricted profile wants a non-root UID.
 UID = 10001
 GATEWAY_PORT = 8080
+# Where each service process (server, relay, worker) answers Prometheus scrapes, in its own pod;
+# the gateway answers them on its HTTP port. base/network.yaml lets the monitoring namespace in.
+METRICS_PORT = 9464
 # Endpoints are removed from Services asynchronously: keep serving this long after the kubelet
 # decides to stop a pod, before SIGTERM, so nobody is still sending it new calls.
 PRE_STOP_SECONDS = 5

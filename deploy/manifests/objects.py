@@ -11,6 +11,7 @@ from deploy.manifests.facts import (
     EXTRA_SECRET_KEYS,
     HIGHEST_CPU_UTILIZATION,
     IMAGE,
+    METRICS_PORT,
     PRE_STOP_SECONDS,
     SERVICE_SETTINGS,
     SIGNER_DIR,
@@ -184,6 +185,7 @@ def grpc_probes(port: int) -> dict[str, Any]:
 # Relays and consumers serve no port: ready while they hold a connection to RabbitMQ (deploy/probe.py).
 AMQP_READINESS = {"readinessProbe": {"exec": {"command": ["python", "-m", "deploy.probe", "amqp"]},
                                      "periodSeconds": 15, "timeoutSeconds": 5, "failureThreshold": 4}}
+METRICS_CONTAINER_PORT = {"name": "metrics", "containerPort": METRICS_PORT}
 PRE_STOP = {"lifecycle": {"preStop": {"sleep": {"seconds": PRE_STOP_SECONDS}}}}
 
 

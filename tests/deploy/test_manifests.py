@@ -13,6 +13,7 @@ import pytest
 
 from deploy import generate
 from deploy.generate import K8S, k8s_name, secret_name
+from deploy.manifests.facts import GATEWAY_PORT, METRICS_PORT
 from services.chassis.registry import REGISTRY, ServiceSpec
 from tests.deploy import policy
 from tests.deploy.conftest import OVERLAYS, documents, kustomize
@@ -147,7 +148,8 @@ def test_every_registry_service_has_its_server_relay_workers_service_and_cronjob
         name = k8s_name(spec.name)
         server = policy.pod_template(index[f"Deployment/{name}"])["spec"]
         assert server["containers"][0]["args"] == [f"services.{spec.name}", "serve"]
-        assert server["containers"][0]["ports"] == [{"name": "grpc", "containerPort": spec.port}]
+        assert server["containers"][0]["ports"] == [{"name": "grpc", "containerPort": spec.port},
+                                                    {"name": "metrics", "containerPort": METRICS_PORT}]
         assert all(probe in server["containers"][0] and server["containers"][0][probe]["grpc"]["port"] == spec.port
                    for probe in ("startupProbe", "readinessProbe", "livenessProbe"))
         # Migrations run before the new version serves: the pod's first step, under the lock.
@@ -158,6 +160,8 @@ def test_every_registry_service_has_its_server_relay_workers_service_and_cronjob
         assert policy.selects(service["selector"], server_labels)
         relay = policy.pod_template(index[f"Deployment/{name}-relay"])["spec"]["containers"][0]
         assert relay["args"] == [f"services.{spec.name}", "relay"]
+        assert relay["ports"] == [{"name": "metrics", "containerPort": METRICS_PORT}]
+        assert index["ConfigMap/tongban-config"]["data"][f"{spec.env_prefix}_METRICS_PORT"] == str(METRICS_PORT)
         for worker in spec.workers:
             assert policy.pod_template(index[f"Deployment/{name}-{worker}"])["spec"]["containers"][0]["args"] == [
                 f"services.{spec.name}", worker]
@@ -186,6 +190,27 @@ def test_the_ingress_serves_tls_for_the_public_url(overlay):
     assert ingress["tls"][0]["hosts"] == [host] and ingress["tls"][0]["secretName"]
     assert ingress["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "gateway"
     assert index["ConfigMap/tongban-config"]["data"]["TONGBAN_PUBLIC_URL"] == f"https://{host}"
+
+
+def test_the_ingress_routes_the_api_and_its_document_but_not_metrics_or_readiness(overlay):
+    _name, objects = overlay
+    paths = by_key(objects)["Ingress/gateway"]["spec"]["rules"][0]["http"]["paths"]
+
+    def routed(path: str) -> bool:
+        return any(path == p["path"] if p["pathType"] == "Exact" else path.startswith(p["path"]) for p in paths)
+
+    assert routed("/v1/identity/sessions") and routed("/openapi.json") and routed("/docs")
+    assert not routed("/metrics") and not routed("/readyz")
+
+
+def test_prometheus_in_the_monitoring_namespace_scrapes_every_process_and_nobody_else_does(overlay):
+    _name, objects = overlay
+    prometheus = Pod("monitoring", {"app": "prometheus"}, {"tongban.io/monitoring": "true"})
+    stranger = Pod("elsewhere", {"app": "prometheus"}, {"kubernetes.io/metadata.name": "elsewhere"})
+    for name, pod in _pods(objects).items():
+        port = GATEWAY_PORT if name == "gateway" else METRICS_PORT
+        assert allowed(objects, prometheus, pod, port), name
+        assert not allowed(objects, stranger, pod, port), name
 
 
 def test_each_container_gets_only_its_own_services_secret(overlay):
