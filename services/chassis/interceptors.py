@@ -306,9 +306,7 @@ class ChassisInterceptor(grpc.ServerInterceptor):
             caller = None
             try:
                 caller = self._caller(metadata, caller_needed)
-                refusal = caller if isinstance(caller, DomainError) else control_character_refusal(request)
-                if refusal is not None:
-                    abort_with_error(context, refusal)
+                _admit(caller, request, context)
                 caller_token = act_as(caller)
                 try:
                     return behavior(request, context)
@@ -332,9 +330,7 @@ class ChassisInterceptor(grpc.ServerInterceptor):
             caller = None
             try:
                 caller = self._caller(metadata, caller_needed)
-                refusal = caller if isinstance(caller, DomainError) else control_character_refusal(request)
-                if refusal is not None:
-                    abort_with_error(context, refusal)
+                _admit(caller, request, context)
                 with acting_as(caller):
                     try:
                         responses = iter(behavior(request, context))
@@ -372,6 +368,13 @@ class ChassisInterceptor(grpc.ServerInterceptor):
                 self._finish(context, method, started, caller)
             finally:
                 self._unbind(tokens)
+
+
+def _admit(caller: Caller | DomainError, request: Any, context: grpc.ServicerContext) -> None:
+    """Abort a call its caller may not make (see ``_caller``) or whose request holds a control character."""
+    refusal = caller if isinstance(caller, DomainError) else control_character_refusal(request)
+    if refusal is not None:
+        abort_with_error(context, refusal)
 
 
 def needs_caller(method: str) -> bool:
