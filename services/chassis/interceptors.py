@@ -19,7 +19,6 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager as ContextManager
 from typing import Any
 
 import grpc
@@ -30,79 +29,12 @@ from protos.common.v1 import options_pb2
 from services.chassis.auth import ANONYMOUS, Caller, TokenVerifier, act_as, acting_as, stop_acting
 from services.chassis.errors import DomainError, Unauthenticated
 from services.chassis.grpc_errors import abort_with_error
+from services.chassis.handler_scope import SHAPES, metadata_value, wrap_handler_in_scope
 from services.chassis.request_text import control_character_refusal
 
 log = logging.getLogger(__name__)
 
 Behavior = Callable[[Any, grpc.ServicerContext], Any]
-BehaviorWrapper = Callable[[Behavior, grpc.HandlerCallDetails], Behavior]
-# Makes the scope a call runs in; called once for the call and once per streamed response.
-Scope = Callable[[grpc.ServicerContext], ContextManager[Any]]
-
-_SHAPES = (
-    ("unary_unary", grpc.unary_unary_rpc_method_handler, False),
-    ("unary_stream", grpc.unary_stream_rpc_method_handler, True),
-    ("stream_unary", grpc.stream_unary_rpc_method_handler, False),
-    ("stream_stream", grpc.stream_stream_rpc_method_handler, True),
-)
-
-
-def wrap_handler(handler: grpc.RpcMethodHandler | None, details: grpc.HandlerCallDetails,
-                 wrapper: BehaviorWrapper) -> grpc.RpcMethodHandler | None:
-    """Return ``handler`` with its behaviour wrapped, whatever its streaming shape."""
-    if handler is None:
-        return None
-    for attribute, factory, _streams_responses in _SHAPES:
-        behavior = getattr(handler, attribute)
-        if behavior is not None:
-            return factory(
-                wrapper(behavior, details),
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-    return handler
-
-
-def _iterate_within(scope: Callable[[], ContextManager[Any]], responses: Iterator[Any]) -> Iterator[Any]:
-    """Yield ``responses``, computing each one inside a fresh ``scope`` (never held across a yield)."""
-    iterator = iter(responses)
-    while True:
-        with scope():
-            try:
-                item = next(iterator)
-            except StopIteration:
-                return
-        yield item
-
-
-def wrap_handler_in_scope(handler: grpc.RpcMethodHandler | None, details: grpc.HandlerCallDetails,
-                          scope: Scope) -> grpc.RpcMethodHandler | None:
-    """Run ``handler`` inside ``scope(context)``, including every step of a streamed response."""
-    if handler is None:
-        return None
-    for attribute, factory, streams_responses in _SHAPES:
-        behavior = getattr(handler, attribute)
-        if behavior is None:
-            continue
-
-        def scoped(request, context, behavior=behavior, streams_responses=streams_responses):
-            with scope(context):
-                result = behavior(request, context)
-            if streams_responses:
-                return _iterate_within(lambda: scope(context), result)
-            return result
-
-        return factory(scoped, request_deserializer=handler.request_deserializer,
-                       response_serializer=handler.response_serializer)
-    return handler
-
-
-def metadata_value(metadata: Any, key: str) -> str | None:
-    for item in metadata or ():
-        if item[0] == key:
-            return item[1]
-    return None
-
 
 class AuthInterceptor(grpc.ServerInterceptor):
     """Verifies ``authorization: Bearer <jwt>`` and makes the caller current for the call.
@@ -248,7 +180,7 @@ class ChassisInterceptor(grpc.ServerInterceptor):
         return wrapped
 
     def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
-        for attribute, factory, streams_responses in _SHAPES:
+        for attribute, factory, streams_responses in SHAPES:
             behavior = getattr(handler, attribute)
             if behavior is not None:
                 wrapper = self._streaming if streams_responses else self._unary

@@ -24,7 +24,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
-from services.chassis.interceptors import metadata_value, wrap_handler_in_scope
+from services.chassis.handler_scope import metadata_value, wrap_handler_in_scope
 
 REQUEST_ID_HEADER = "x-request-id"
 
