@@ -38,16 +38,25 @@ def units_of(code: HsCode) -> list[str]:
     return json.loads(code.quantity_units)
 
 
-def prefix_range(prefix: str) -> tuple[str, str]:
-    """``code LIKE '85%'`` as a range an index answers on every database: ``'85' <= code < '86'``."""
-    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+def prefix_range(prefix: str) -> tuple[str, str | None]:
+    """``code LIKE '85%'`` as a range an index answers on every database: ``'85' <= code < '86'``.
+
+    The upper bound is a string of digits too (``'859'`` -> ``'86'``, ``'99'`` -> none), never a
+    character past ``9`` such as ``:``, which a database collating by locale orders elsewhere.
+    """
+    digits = prefix.rstrip("9")
+    if not digits:
+        return prefix, None
+    return prefix, digits[:-1] + str(int(digits[-1]) + 1)
 
 
 def search_query(code: str, name: str) -> Select:
     query = select(HsCode)
     if code:
         low, high = prefix_range(code)
-        query = query.where(HsCode.code >= low, HsCode.code < high)
+        query = query.where(HsCode.code >= low)
+        if high is not None:
+            query = query.where(HsCode.code < high)
     if name:
         query = query.where(contains(HsCode.name, name))
     return query.order_by(HsCode.code)

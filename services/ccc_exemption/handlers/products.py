@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from services.ccc_exemption.config import CccContext
 from services.ccc_exemption.domain.rules import check_quantity, check_text, clean, parse_decimal
+from services.ccc_exemption.domain.states import RETURNED
 from services.ccc_exemption.handlers.access import load_application, require_viewer
 from services.ccc_exemption.handlers.applications import check_location, require_editable
 from services.ccc_exemption.handlers.catalogue import characteristics_of, find_code, units_of
@@ -55,8 +56,13 @@ def characteristic_pairs(product: Product) -> list[tuple[str, str]]:
     return [(name, value) for name, value in json.loads(product.characteristics)]
 
 
-def check_product(session: Session, application: Application, data: ProductInput) -> CheckedProduct:
-    """Every field of the form, every bad one named; the code's characteristics all required."""
+def check_product(session: Session, application: Application, data: ProductInput,
+                  current: Product | None = None) -> CheckedProduct:
+    """Every field of the form, every bad one named; the code's characteristics all required.
+
+    In a correction (返回修改) a product's final-use location stays what it was, as the
+    application's does: ``current``'s for a product edited, the application's for one added.
+    """
     violations = Violations()
     code = find_code(session, clean(data.hs_code), f"{PREFIX}.hsCode")
     given = {clean(name): clean(value) for name, value in data.characteristics}
@@ -81,8 +87,12 @@ def check_product(session: Session, application: Application, data: ProductInput
     standard = check_quantity(violations, f"{PREFIX}.standardQuantity",
                               parse_decimal(violations, f"{PREFIX}.standardQuantity", data.standard_quantity,
                                             "HS 标准量"), "HS 标准量")
+    # Left empty: a product edited keeps its own location, one added takes the application's.
+    unchanged = current.final_use_code if current is not None else application.final_use_code
     location = check_location(violations, f"{PREFIX}.finalUseLocationCode",
-                              clean(data.final_use_location_code) or application.final_use_code, required=True)
+                              clean(data.final_use_location_code) or unchanged, required=True)
+    if application.status == RETURNED and location and location != unchanged:
+        violations.add(f"{PREFIX}.finalUseLocationCode", "返回修改的申请，产品最终使用地不允许修改")
     violations.raise_if_any("产品信息有误")
     return CheckedProduct(code, characteristics, texts["name"], texts["model"], texts["brand"], texts["manufacturer"],
                           quantity, unit, standard, location)  # type: ignore[arg-type]
@@ -133,7 +143,7 @@ def update_product(context: CccContext, application_id: str, product_id: str, da
         session = uow.session
         application = _editable_application(session, application_id)
         product = _product(session, application, product_id)
-        _apply(product, check_product(session, application, data))
+        _apply(product, check_product(session, application, data, product))
         application.updated_at = utcnow()
         uow.commit()
         return product

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import grpc
+import pytest
 
 from protos.ccc_exemption.v1 import catalogue_pb2 as pb
 from services.ccc_exemption.catalogue import entries
+from services.ccc_exemption.handlers.catalogue import prefix_range
 
 
 def test_the_demo_catalogue_has_thousands_of_codes_each_with_characteristics_and_a_unit():
@@ -27,6 +29,17 @@ def test_a_code_prefix_lists_every_code_starting_with_it_paged_with_the_total(cc
     second = ccc.call(enterprise, "SearchHsCatalogue", pb.SearchHsCatalogueRequest(
         code="85", page_size=50, page_token=first.next_page_token))
     assert second.hs_codes[0].code > first.hs_codes[-1].code
+
+
+@pytest.mark.parametrize("prefix", ["9", "8509", "841"])
+def test_a_prefix_ending_in_nine_or_the_last_chapter_finds_exactly_the_codes_starting_with_it(ccc, prefix):
+    found = ccc.call(ccc.enterprise(), "SearchHsCatalogue", pb.SearchHsCatalogueRequest(code=prefix, page_size=1))
+    assert found.total_size == sum(1 for c in entries() if c.code.startswith(prefix)) > 0
+
+
+def test_a_prefix_range_is_bounded_by_digits_alone():
+    assert [prefix_range(p) for p in ("85", "859", "8599", "9", "99")] == [
+        ("85", "86"), ("859", "86"), ("8599", "86"), ("9", None), ("99", None)]
 
 
 def test_a_name_substring_finds_the_codes_whose_name_contains_it(ccc):

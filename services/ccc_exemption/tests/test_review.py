@@ -6,6 +6,7 @@ from __future__ import annotations
 import grpc
 
 from protos.ccc_exemption.v1 import applications_pb2 as pb
+from protos.ccc_exemption.v1 import products_pb2 as products_pb
 from protos.ccc_exemption.v1 import resources_pb2 as resources_pb
 from protos.ccc_exemption.v1 import review_pb2 as review_pb
 from protos.ccc_exemption.v1 import todo_pb2 as todo_pb
@@ -32,6 +33,24 @@ def test_a_returned_application_is_corrected_and_goes_back_to_the_same_post(ccc)
     corrected = ccc.call(enterprise, "UpdateApplication", pb.UpdateApplicationRequest(
         id=application.id, contact_name="李工", trade_mode="OTHER", final_use_location_code="310115"))
     assert corrected.contact_name == "李工"
+    # Nor may a product's own final-use location move, edited or added.
+    [product] = ccc.call(enterprise, "ListProducts", products_pb.ListProductsRequest(
+        application_id=application.id)).products
+    fields = products_pb.ProductFields(
+        hs_code=product.hs_code, characteristics=product.characteristics, name=product.name, model=product.model,
+        manufacturer=product.manufacturer, quantity="11", quantity_unit=product.quantity_unit,
+        standard_quantity="11", final_use_location_code="330106")
+    moved = ccc.fails(enterprise, "UpdateProduct", products_pb.UpdateProductRequest(
+        application_id=application.id, id=product.id, product=fields))
+    assert set(moved.fields) == {"product.finalUseLocationCode"}
+    fields.final_use_location_code = ""
+    kept = ccc.call(enterprise, "UpdateProduct", products_pb.UpdateProductRequest(
+        application_id=application.id, id=product.id, product=fields))
+    assert (kept.quantity, kept.final_use_location.code) == ("11", product.final_use_location.code)
+    added = ccc.fails(enterprise, "CreateProduct", products_pb.CreateProductRequest(
+        application_id=application.id, product=products_pb.ProductFields(
+            **{**{f.name: v for f, v in fields.ListFields()}, "final_use_location_code": "330106"})))
+    assert set(added.fields) == {"product.finalUseLocationCode"}
     again = ccc.call(enterprise, "SubmitApplication", pb.SubmitApplicationRequest(id=application.id))
     assert again.status == STATUS.ACCEPTING and again.post == resources_pb.FIRST_REVIEW
     history = ccc.call(enterprise, "GetApplication", pb.GetApplicationRequest(id=application.id)).history
