@@ -203,8 +203,11 @@ def gateway_objects(registry: Sequence[ServiceSpec]) -> list[dict[str, Any]]:
             {"name": "XDG_RUNTIME_DIR", "value": "/tmp"},
         ],
         startupProbe={**health, "periodSeconds": 2, "failureThreshold": 30},
-        # The gateway itself, not its upstreams: one slow service must not take every gateway pod out.
-        readinessProbe={**health, "periodSeconds": 5, "failureThreshold": 2},
+        # Ready once it holds identity's signing keys (/readyz); an upstream that is down answers
+        # 503 on its own routes and does not take every gateway pod out. /readyz waits at most a
+        # second for the upstreams' health it reports.
+        readinessProbe={"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5, "timeoutSeconds": 3,
+                        "failureThreshold": 2},
         livenessProbe={**health, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 6},
         **PRE_STOP)
     grace = PRE_STOP_SECONDS + GATEWAY_DEADLINE_SECONDS + 5 + 10

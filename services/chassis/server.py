@@ -29,6 +29,10 @@ SERVER_OPTIONS = (
     ("grpc.http2.min_ping_interval_without_data_ms", 20_000),
     ("grpc.http2.max_pings_without_data", 0),
 )
+# A client's connection is closed (GOAWAY) after this long, its calls given MAX_CONNECTION_AGE_GRACE
+# to finish; the client then resolves the headless Service again, so pods a scale-up added get calls.
+MAX_CONNECTION_AGE_SECONDS = 300.0
+MAX_CONNECTION_AGE_GRACE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -104,12 +108,15 @@ def start_server(
     port: int = 0,
     workers: int = 16,
     interceptors: Sequence[grpc.ServerInterceptor] = (),
+    max_connection_age: float = MAX_CONNECTION_AGE_SECONDS,
 ) -> RunningServer:
     """Build and start a server; ``port=0`` picks a free port (tests)."""
+    ages = (("grpc.max_connection_age_ms", int(max_connection_age * 1000)),
+            ("grpc.max_connection_age_grace_ms", int(MAX_CONNECTION_AGE_GRACE_SECONDS * 1000)))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grpc"),
         interceptors=list(interceptors),
-        options=SERVER_OPTIONS,
+        options=SERVER_OPTIONS + ages,
     )
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

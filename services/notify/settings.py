@@ -62,6 +62,9 @@ class NotifySettings:
             receipt_token=env.str("NOTIFY_RECEIPT_TOKEN", ""),
             relay_poll_seconds=env.float("NOTIFY_RELAY_POLL_SECONDS", 0.05, minimum=0.005),
         )
+        if production and settings.smtp_host in ("localhost", "127.0.0.1", "::1"):
+            env.problems.append("NOTIFY_SMTP_HOST is this host, where make run's mail sink listens: "
+                                "production names its mail server")
         if production and provider == "log":
             env.problems.append("NOTIFY_SMS_PROVIDER=log writes codes to a file, not to phones: "
                                 "production sends through http")

@@ -173,10 +173,12 @@ def test_every_registry_service_has_its_server_relay_workers_service_and_cronjob
         assert f"HorizontalPodAutoscaler/{name}" in index and f"ServiceAccount/{name}" in index
 
 
-def test_the_gateway_is_ready_on_its_own_health_not_its_upstreams(overlay):
+def test_the_gateway_is_ready_once_it_holds_identitys_keys_not_on_its_other_upstreams(overlay):
     _name, objects = overlay
     gateway = policy.pod_template(by_key(objects)["Deployment/gateway"])["spec"]["containers"][0]
-    assert gateway["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    # /readyz: 503 until identity's keys are loaded, 200 with other upstreams down (gateway/tests/test_gunicorn.py).
+    assert gateway["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert gateway["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert {m["mountPath"] for m in gateway["volumeMounts"]} == {"/tmp"}
     assert {"name": "XDG_RUNTIME_DIR", "value": "/tmp"} in gateway["env"]
     assert "secretRef" not in str(gateway["envFrom"])

@@ -67,3 +67,13 @@ def test_the_secret_key_has_a_published_value_in_dev_only_and_a_minimum_length()
         env.check()
     assert refused.value.problems == ["TESTING_SECRET_KEY is required but not set",
                                       "OTHER_SECRET_KEY must be at least 16 characters"]
+
+
+def test_production_refuses_the_published_development_key_set_explicitly():
+    env = Env({"TONGBAN_ENV": "prod", "TESTING_SECRET_KEY": DEV_SECRET_KEY})
+    secret_key(env, "TESTING_SECRET_KEY")
+    with pytest.raises(ConfigError) as refused:
+        env.check()
+    assert refused.value.problems == [
+        "TESTING_SECRET_KEY is the published development key: production needs a secret of its own"]
+    assert secret_key(Env({"TONGBAN_ENV": "test", "TESTING_SECRET_KEY": DEV_SECRET_KEY}), "TESTING_SECRET_KEY")

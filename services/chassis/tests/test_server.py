@@ -34,6 +34,16 @@ def test_health_reports_serving_for_each_service_and_reflection_lists_them():
     assert {probe.SERVICE, OTHER, "grpc.health.v1.Health"} <= listed
 
 
+def test_a_connection_older_than_its_maximum_age_is_closed_and_the_client_connects_again():
+    """So a client resolving a headless Service reaches the pods a scale-up added."""
+    binding = probe.binding({"Peer": lambda _request, context: context.peer().encode()})
+    with probe.serving([binding], max_connection_age=1.0) as running, \
+            grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        first = probe.unary(channel, "Peer")
+        assert probe.unary(channel, "Peer") == first, "one connection while it is young"
+        probe.wait_until(lambda: probe.unary(channel, "Peer") != first, timeout=10)
+
+
 def test_graceful_stop_turns_not_serving_first_finishes_in_flight_calls_and_refuses_new_ones():
     entered, release = threading.Event(), threading.Event()
 

@@ -25,6 +25,8 @@ def test_production_names_its_mail_server_rather_than_the_local_sink():
     environ = {k: v for k, v in PRODUCTION.items() if k != "NOTIFY_SMTP_HOST"}
     with pytest.raises(ConfigError, match="NOTIFY_SMTP_HOST"):
         NotifySettings.from_env(environ)
+    with pytest.raises(ConfigError, match="mail sink"):
+        NotifySettings.from_env({**environ, "NOTIFY_SMTP_HOST": "localhost"})
 
 
 def test_development_defaults_to_the_log_provider_and_the_local_sink():
