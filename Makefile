@@ -25,12 +25,15 @@ $(GENERATED): $(INSTALLED) $(PROTO_FILES) protos/generate.py
 run: install
 	$(PY) -m deploy.local.run
 
+# Everything but the e2e tests on three workers (most tests wait on a database, a broker or a
+# process), then the e2e tests on their own: they time logins on an otherwise quiet machine.
 test: install
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not e2e" -n 3 --dist loadfile; unit=$$?; $(PY) -m pytest -m e2e; e2e=$$?; \
+		exit $$(( unit || e2e ))
 
 test-unit: install
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e" -n 3 --dist loadfile
 
 lint: install
 	$(PY) -m ruff check .

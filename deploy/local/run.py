@@ -20,12 +20,16 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import honcho.manager
 import pika
 from honcho.manager import Manager
 
 from deploy.local.stack import StackConfig
 from services.chassis.config import REPO_ROOT, env_prefix
 from services.chassis.registry import DEFAULT_PORTS, SERVICES
+
+# Longer than a server's default GRPC_GRACE_SECONDS (10 s) and its own stop.
+STOP_WAIT_SECONDS = 20
 
 
 def config_from_environment(environ: Mapping[str, str] | None = None) -> StackConfig:
@@ -120,6 +124,10 @@ def main() -> int:
     print("Preparing databases and demo data ...", flush=True)
     seed_output = prepare(config, env)
 
+    # honcho kills what has not stopped 5 s after its SIGTERM; here every server may take its gRPC
+    # grace for calls in flight, and a score of processes finishing together on two cores take longer
+    # than 5 s to exit. Wait for them as Kubernetes would (terminationGracePeriodSeconds).
+    honcho.manager.KILL_WAIT = STOP_WAIT_SECONDS
     manager = Manager()
     for process in config.processes():
         # exec: the process replaces honcho's shell, so it gets the SIGTERM and stops gracefully.

@@ -23,12 +23,12 @@ from stdnum.cn import ric
 
 from services.chassis.testing.stack import EMBEDDED
 
-pytestmark = pytest.mark.e2e
-
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,"
           "response_headers_conformance,unsupported_method,allow_header_conformance")
 SEED = 14
 RUN_TIMEOUT = 150
+# Each run is bounded by RUN_TIMEOUT; the test by that and the fresh user's registration.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(RUN_TIMEOUT + 60)]
 
 
 def _fresh_token(stack) -> str:
