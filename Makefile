@@ -26,15 +26,11 @@ run: install
 	$(PY) -m deploy.local.run
 
 # Everything but the e2e tests on three workers (most tests wait on a database, a broker or a
-# process); then the e2e flows, each stack profile on a worker of its own and the contract fuzzing
-# on a third; then make run's own test alone, which times logins on an otherwise quiet machine.
-MAKE_RUN_TEST := tests/e2e/test_make_run.py
+# process), then the e2e tests on their own: they time logins on an otherwise quiet machine.
 test: install
 	$(PY) -m ruff check .
-	$(PY) -m pytest -m "not e2e" -n 3 --dist loadfile; unit=$$?; \
-	$(PY) -m pytest -m e2e --ignore $(MAKE_RUN_TEST) -n 3 --dist loadgroup; flows=$$?; \
-	$(PY) -m pytest $(MAKE_RUN_TEST); make_run=$$?; \
-	exit $$(( unit || flows || make_run ))
+	$(PY) -m pytest -m "not e2e" -n 3 --dist loadfile; unit=$$?; $(PY) -m pytest -m e2e; e2e=$$?; \
+		exit $$(( unit || e2e ))
 
 test-unit: install
 	$(PY) -m pytest -m "not e2e" -n 3 --dist loadfile

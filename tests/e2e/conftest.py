@@ -3,9 +3,7 @@
 Every flow runs twice: on the embedded default exactly as `make run` starts it (a SQLite
 file per service, and no broker) and on PostgreSQL with RabbitMQ, as in production.
 Each profile starts once per test session, with fresh databases, a fresh vhost and free
-ports; tests go through the gateway over HTTP. Under pytest-xdist's ``--dist loadgroup`` the
-tests of one profile keep to one worker, so each profile starts once per worker: once for the
-flows, and once more for the contract fuzzing, which has a worker of its own.
+ports; tests go through the gateway over HTTP.
 """
 
 from __future__ import annotations
@@ -19,16 +17,6 @@ from services.chassis.testing.stack import EMBEDDED, PRODUCTION_LIKE, Stack, sta
 # Fast retries and no rate limit, so tests see final states quickly and never trip the limiter.
 E2E_ENV = {"NOTIFY_RETRY_BASE_SECONDS": "1", "GATEWAY_RATE_LIMIT_PER_SECOND": "1000",
            "GATEWAY_RATE_LIMIT_BURST": "2000"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        profile = getattr(item, "callspec", None) and item.callspec.params.get("stack")
-        if profile is None:
-            continue
-        # The fuzzing (minutes of schemathesis on the embedded profile) on a worker and stack of its own.
-        fuzzing = item.module.__name__.endswith("test_contract_fuzzing") and profile == EMBEDDED
-        item.add_marker(pytest.mark.xdist_group("fuzzing" if fuzzing else profile.name))
 
 
 @pytest.fixture(scope="session", params=[EMBEDDED, PRODUCTION_LIKE], ids=str)
