@@ -23,6 +23,7 @@ from python_calamine import CalamineWorkbook
 from sqlalchemy import insert, select, text
 from stdnum.cn import uscc as uscc_number
 
+from bench import goals
 from bench.report import Figure, percentile, print_figure, print_header, repeat
 from protos.rare_earth.v1 import ledgers_pb2, ledgers_pb2_grpc, resources_pb2, trace_pb2, trace_pb2_grpc
 from services.chassis import testing
@@ -267,13 +268,17 @@ def main() -> None:
         uploads = Figure("upload to validated (gRPC ImportLedger)", [t[0] for t in timings], "s")
         confirms = Figure("confirm (replace the month)", [t[1] for t in timings], "s")
         print_figure(uploads, floor, higher_is_better=False)
+        goals.check("100,000-row SALES upload to validated", uploads, floor, at_most=3)
         print_figure(Figure("upload rows per second", [ROWS / t[0] for t in timings], "rows/s"),
                      Figure("calamine rows per second", [ROWS / s for s in floor.samples], "rows/s"))
         print_figure(confirms)
         peak = _peak_rss_mb(child.pid)
+        calamine_growth = _calamine_peak_growth_mb(content)
         print(f"service peak RSS (VmHWM): {peak:,.0f} MB after the runs, {peak - idle_rss:,.0f} MB above its "
               f"{idle_rss:,.0f} MB before the first upload | calamine alone raises a fresh process's peak by "
-              f"{_calamine_peak_growth_mb(content):,.0f} MB reading the same file", flush=True)
+              f"{calamine_growth:,.0f} MB reading the same file", flush=True)
+        goals.check("upload's peak memory", Figure("service peak RSS above idle", [peak - idle_rss], "MB"),
+                    Figure("calamine's own peak growth", [calamine_growth], "MB"), at_most=1.5)
         with context.engine.connect() as connection:
             stored = connection.scalar(select(text("count(*)")).select_from(ledger_rows))
         assert stored == ROWS
@@ -304,8 +309,11 @@ def main() -> None:
         one_trace()
         traces = [one_trace() for _ in range(TRACES)]
         lookups = [one_lookup() for _ in range(TRACES)]
-        print_figure(Figure(f"trace over gRPC ({3 * HOPS} rows, both directions)", traces, "ms"),
-                     Figure("one indexed lookup of the code (SQL)", lookups, "ms"), higher_is_better=False)
+        trace_figure = Figure(f"trace over gRPC ({3 * HOPS} rows, both directions)", traces, "ms")
+        lookup_figure = Figure("one indexed lookup of the code (SQL)", lookups, "ms")
+        print_figure(trace_figure, lookup_figure, higher_is_better=False)
+        goals.check(f"{HOPS}-hop trace over a year of {ENTERPRISES:,} enterprises", trace_figure, lookup_figure,
+                    at_most=5)
         print(f"trace p95 {percentile(traces, 0.95):.1f} ms", flush=True)
         channel.close()
     finally:
