@@ -26,11 +26,23 @@ run: install
 	$(PY) -m deploy.local.run
 
 # Everything but the e2e tests on three workers (most tests wait on a database, a broker or a
-# process), then the e2e tests on their own: they time logins on an otherwise quiet machine.
+# process); then the e2e flows of the two stack profiles side by side, each in a pytest process,
+# a stack and a block of ports of its own (their output follows when both are done); then make
+# run's own test alone, as it times logins.
+MAKE_RUN_TEST := tests/e2e/test_make_run.py
+E2E_FLOWS := $(PY) -m pytest -p no:cacheprovider -m e2e --ignore $(MAKE_RUN_TEST)
 test: install
 	$(PY) -m ruff check .
-	$(PY) -m pytest -m "not e2e" -n 3 --dist loadfile; unit=$$?; $(PY) -m pytest -m e2e; e2e=$$?; \
-		exit $$(( unit || e2e ))
+	@mkdir -p var/e2e-tmp
+	$(PY) -m pytest -m "not e2e" -n 3 --dist loadfile; unit=$$?; \
+	TONGBAN_E2E_PROFILE=sqlite-no-broker TONGBAN_TEST_PORT_BLOCK=4 $(E2E_FLOWS) \
+		--basetemp=var/e2e-tmp/embedded > var/e2e-embedded.log 2>&1 & embedded=$$!; \
+	TONGBAN_E2E_PROFILE=postgresql-rabbitmq TONGBAN_TEST_PORT_BLOCK=5 $(E2E_FLOWS) \
+		--basetemp=var/e2e-tmp/production-like > var/e2e-production-like.log 2>&1 & production=$$!; \
+	wait $$embedded; flows_embedded=$$?; wait $$production; flows_production=$$?; \
+	cat var/e2e-embedded.log var/e2e-production-like.log; \
+	$(PY) -m pytest $(MAKE_RUN_TEST); make_run=$$?; \
+	exit $$(( unit || flows_embedded || flows_production || make_run ))
 
 test-unit: install
 	$(PY) -m pytest -m "not e2e" -n 3 --dist loadfile

@@ -8,6 +8,7 @@ ports; tests go through the gateway over HTTP.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -19,7 +20,12 @@ E2E_ENV = {"NOTIFY_RETRY_BASE_SECONDS": "1", "GATEWAY_RATE_LIMIT_PER_SECOND": "1
            "GATEWAY_RATE_LIMIT_BURST": "2000"}
 
 
-@pytest.fixture(scope="session", params=[EMBEDDED, PRODUCTION_LIKE], ids=str)
+# TONGBAN_E2E_PROFILE runs one profile's flows only: make test runs each in a process of its own.
+PROFILES = [profile for profile in (EMBEDDED, PRODUCTION_LIKE)
+            if os.environ.get("TONGBAN_E2E_PROFILE", profile.name) == profile.name]
+
+
+@pytest.fixture(scope="session", params=PROFILES, ids=str)
 def stack(request, tmp_path_factory, postgres_database, rabbit_vhost) -> Iterator[Stack]:
     profile = request.param
     var_dir = tmp_path_factory.mktemp(profile.name)

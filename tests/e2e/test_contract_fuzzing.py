@@ -26,7 +26,7 @@ from services.chassis.testing.stack import EMBEDDED
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,"
           "response_headers_conformance,unsupported_method,allow_header_conformance")
 SEED = 14
-RUN_TIMEOUT = 150
+RUN_TIMEOUT = 300
 # Each run is bounded by RUN_TIMEOUT; the test by that and the fresh user's registration.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(RUN_TIMEOUT + 60)]
 

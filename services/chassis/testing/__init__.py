@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -28,20 +29,43 @@ _handed_out: set[int] = set()
 _handed_out_lock = threading.Lock()
 
 
+# Ports below Linux's ephemeral range (32768-60999), where no outgoing connection takes one, and
+# above every server of these machines (PostgreSQL, RabbitMQ, Redis, ...). Each test process has
+# a block of its own (a pytest-xdist worker's by its number, or TONGBAN_TEST_PORT_BLOCK), so
+# stacks started side by side never pick the same port.
+PORT_BLOCK_START = 20000
+PORT_BLOCK_SIZE = 1500
+
+
+def _port_block() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
+    chosen = os.environ.get("TONGBAN_TEST_PORT_BLOCK") or worker
+    index = int(chosen) % 8 if chosen.isdigit() else 0
+    start = PORT_BLOCK_START + index * PORT_BLOCK_SIZE
+    return range(start, start + PORT_BLOCK_SIZE)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now, and that no earlier call in this process gave.
 
-    The OS hands a port it just took back to the next asker, so two servers given ports one
-    after the other, before either binds, could otherwise get the same one.
+    Taken from this process's block rather than from the OS: a port the OS hands out is an
+    ephemeral one, which another process's outgoing connection may take before the server
+    given it binds.
     """
     with _handed_out_lock:
-        while True:
+        block = _port_block()
+        for _attempt in range(len(block)):
+            port = random.choice(block)
+            if port in _handed_out:
+                continue
             with socket.socket() as sock:
-                sock.bind(("127.0.0.1", 0))
-                port = sock.getsockname()[1]
-            if port not in _handed_out:
-                _handed_out.add(port)
-                return port
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _handed_out.add(port)
+            return port
+        raise OSError(f"no free port left in {block.start}-{block.stop - 1}")
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.05,
