@@ -59,7 +59,7 @@ class GatewaySettings:
             rate_limit_burst=env.int("GATEWAY_RATE_LIMIT_BURST", 100, minimum=1),
             jwks_refetch_seconds=env.float("GATEWAY_JWKS_REFETCH_SECONDS", 30.0, minimum=0.0),
             trusted_proxies=env.int("GATEWAY_TRUSTED_PROXIES", 0, minimum=0, maximum=10),
-            environment=env.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod")),
+            environment=env.environment(),
             log_level=env.str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
             peers={name: service_address(env, name) for name in SERVICES},
             consul_http_addr=env.optional("CONSUL_HTTP_ADDR"),

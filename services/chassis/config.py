@@ -44,6 +44,10 @@ class Env:
             return None
         return value
 
+    def environment(self) -> str:
+        """``TONGBAN_ENV``: dev (the default), test or prod."""
+        return self.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod"))
+
     def str(self, name: str, default: str | object = REQUIRED, choices: tuple[str, ...] = ()) -> str:
         value = self._raw(name, default)
         if value is None:
@@ -174,7 +178,7 @@ class ServiceSettings:
     @classmethod
     def read(cls, service: str, env: Env, prefix: str) -> ServiceSettings:
         """Read without checking, so a service's own settings can add their problems first."""
-        environment = env.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod"))
+        environment = env.environment()
         production = environment == "prod"
         database_default: str | object = default_database_url(service) if not production else REQUIRED
         amqp_url = env.url("AMQP_URL", REQUIRED if production else DEV_AMQP_URL, schemes=("amqp", "amqps"))

@@ -32,7 +32,7 @@ NONCE_BYTES = 12
 def secret_key(env: Env, name: str) -> str:
     """``name`` from the environment: a published key in dev only, at least 16 characters, required elsewhere
     (and never the published one in production)."""
-    environment = env.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod"))
+    environment = env.environment()
     value = env.str(name, DEV_SECRET_KEY if environment == "dev" else REQUIRED)
     if value and len(value) < MIN_SECRET_KEY_LENGTH:
         env.problems.append(f"{name} must be at least {MIN_SECRET_KEY_LENGTH} characters")

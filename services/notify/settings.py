@@ -37,7 +37,7 @@ class NotifySettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> NotifySettings:
         env = Env(environ)
-        production = env.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod")) == "prod"
+        production = env.environment() == "prod"
         provider = env.str("NOTIFY_SMS_PROVIDER", "http" if production else "log", choices=("log", "http"))
         settings = cls(
             sms_provider=provider,

@@ -62,7 +62,7 @@ class DocumentsConfig:
     def read(cls, service: str, env: Env) -> DocumentsConfig:
         """Read without checking, so a service's own settings can add their problems first."""
         prefix = env_prefix(service)
-        environment = env.str("TONGBAN_ENV", "dev", choices=("dev", "test", "prod"))
+        environment = env.environment()
         store = env.str(f"{prefix}_ATTACHMENT_STORE", "database", choices=STORES)
         bucket = env.optional(f"{prefix}_S3_BUCKET")
         if store == "s3" and not bucket:
