@@ -4,10 +4,14 @@ SQLite files under var/ by default; PostgreSQL for a service when its
 ``<SERVICE>_DATABASE_URL`` says so. RabbitMQ at ``AMQP_URL`` when it answers; when it
 does not, the stack still runs and the outbox relays hand notifications straight to
 notify over gRPC. Ctrl-C stops everything.
+
+``--prepared`` starts the processes on databases something else has migrated and seeded (a
+cluster's seed Job, a restored backup) and runs no setup step of its own.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shlex
@@ -73,8 +77,6 @@ def run_step(argv: tuple[str, ...], env: dict[str, str]) -> str:
 
 def prepare(config: StackConfig, env: dict[str, str]) -> str:
     """Apply every service's migrations (in parallel) and the seed steps (in order); returns their output."""
-    config.var_dir.mkdir(parents=True, exist_ok=True)
-    config.mail_dir.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=3) as pool:
         list(pool.map(lambda argv: run_step(argv, env), config.migrations()))
     return "".join(run_step(argv, env) for argv in config.seed_steps())
@@ -111,7 +113,11 @@ def announce_when_ready(config: StackConfig, seed_output: str, broker_up: bool) 
     print("\n".join(lines), flush=True)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.local.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--prepared", action="store_true",
+                        help="the databases are migrated and seeded already: run no setup step")
+    arguments = parser.parse_args(argv)
     config = config_from_environment()
     env = config.environment()
     broker_up = broker_answers(config.amqp_url)
@@ -121,8 +127,12 @@ def main() -> int:
               "!! straight to notify over gRPC, and other events wait in the outboxes until a\n"
               "!! broker answers. Start RabbitMQ and they flow again, nothing lost.\n" + "!" * 72 + "\n",
               flush=True)
-    print("Preparing databases and demo data ...", flush=True)
-    seed_output = prepare(config, env)
+    config.var_dir.mkdir(parents=True, exist_ok=True)
+    config.mail_dir.mkdir(parents=True, exist_ok=True)
+    seed_output = ""
+    if not arguments.prepared:
+        print("Preparing databases and demo data ...", flush=True)
+        seed_output = prepare(config, env)
 
     # honcho kills what has not stopped 5 s after its SIGTERM; here every server may take its gRPC
     # grace for calls in flight, and a score of processes finishing together on two cores take longer

@@ -4,7 +4,7 @@ from services.ccc_exemption import grpc_api
 from services.ccc_exemption.config import make_providers, read_config
 from services.ccc_exemption.jobs import jobs_command
 from services.ccc_exemption.models import Base
-from services.ccc_exemption.seed import seed_demo_command
+from services.ccc_exemption.seed import seed_reference_command
 from services.chassis.context import ServiceDefinition
 from services.chassis.documents.providers import ready_to_issue
 
@@ -16,7 +16,8 @@ DEFINITION = ServiceDefinition(
     providers=make_providers,
     before_serving=ready_to_issue,
     commands={
-        "seed-demo": ("load the HS catalogue, bureaus, delegation table and ports (idempotent)", seed_demo_command),
+        "seed-reference": ("load the HS catalogue, bureaus, delegation table and ports (idempotent)",
+                           seed_reference_command),
         "jobs": ("delete drafts ten days after they were first saved (idempotent)", jobs_command),
     },
 )

@@ -1,5 +1,5 @@
-"""Demo reference data (``seed-demo``, idempotent): the HS catalogue, the CIQ bureaus, the delegation table
-(division -> bureau) and customs districts with their ports.
+"""Reference data (``seed-reference``, idempotent; demo-sized until the official lists replace it): the HS
+catalogue, the CIQ bureaus, the delegation table (division -> bureau) and customs districts with their ports.
 
 A row already there stays as it is. Bureaus and ports are made up in the shape of the real ones
 (a bureau per province and the five directly under the former AQSIQ; customs districts and ports
@@ -77,6 +77,6 @@ def seed_reference(context: CccContext) -> int:
     return len(catalogue)
 
 
-def seed_demo_command(context: CccContext, argv: Sequence[str]) -> int:
+def seed_reference_command(context: CccContext, argv: Sequence[str]) -> int:
     seed_reference(context)
     return 0

@@ -56,7 +56,7 @@ REGISTRY: tuple[ServiceSpec, ...] = (
     ServiceSpec("rare_earth", 50053, "/v1/rare-earth", "稀土产品追溯", scope="rare_earth",
                 agencies=(Agency("MIIT_RE_OFFICE"), Agency("RE_OPERATOR"), Agency("GROUP_COMPANY"),
                           Agency("LOCAL_AUTHORITY", r"\d{6}")),
-                seeds=("seed-demo",),
+                seeds=("seed-reference",),
                 # After a reporting window closes: cases for missing ledgers, purchases reconciled with sales.
                 schedule=((("jobs",), 600),)),
     ServiceSpec("inspection", 50054, "/v1/inspection", "进口旧机电产品装运前检验", scope="inspection",
@@ -66,13 +66,13 @@ REGISTRY: tuple[ServiceSpec, ...] = (
     ServiceSpec("ccc_exemption", 50055, "/v1/ccc", "免于CCC认证", scope="ccc_exemption", issues_certificates=True,
                 # The CIQ bureau's posts decide; customs ports write certificates off.
                 agencies=(Agency("CNCA"), Agency("CIQ", r"\w{2,12}"), Agency("CUSTOMS", r"\w{2,12}")),
-                seeds=("seed-demo",),
+                seeds=("seed-reference",),
                 # Drafts are deleted ten days after they were first saved.
                 schedule=((("jobs",), 3600),)),
     ServiceSpec("origin_cert", 50056, "/v1/origin", "原产地证书", scope="origin_cert", issues_certificates=True,
                 # CCPIT branches pre-review and issue; customs users check certificates with more fields.
                 agencies=(Agency("CCPIT", r"\w{1,32}"), Agency("CUSTOMS", r"\w{2,12}")),
-                seeds=("seed-demo",)),
+                seeds=("seed-reference",)),
 )
 
 SERVICES: tuple[str, ...] = tuple(spec.name for spec in REGISTRY)

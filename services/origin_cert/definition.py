@@ -17,8 +17,8 @@ DEFINITION: ServiceDefinition[DocumentsConfig, DocumentsProviders] = ServiceDefi
     providers=make_providers,
     before_serving=ready_to_issue,
     commands={
-        "seed-demo": ("load the reference data: branches, countries, certificate types, sample tariffs (idempotent)",
-                      seed.seed_demo_command),
+        "seed-reference": ("load the reference data: branches, countries, certificate types, sample tariffs "
+                           "(idempotent)", seed.seed_reference_command),
         "import-tariffs": ("import full tariff schedules from a CSV file "
                            "(importing_country,agreement,hs_code,rate,year)", seed.import_tariffs_command),
     },

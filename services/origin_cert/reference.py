@@ -1,4 +1,4 @@
-"""The reference data ``seed-demo`` loads: CCPIT branches, countries, and the certificate types (GENERAL and the
+"""The reference data ``seed-reference`` loads: CCPIT branches, countries, and the certificate types (GENERAL and the
 preferential certificate of each agreement the spec names) with their members and origin criteria.
 
 Thresholds and criteria are the agreements' general rules of origin; product-specific rules and the real

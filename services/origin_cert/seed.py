@@ -1,6 +1,6 @@
-"""Reference and demo data (``seed-demo``) and full tariff schedules (``import-tariffs FILE.csv``).
+"""Reference and demo data (``seed-reference``) and full tariff schedules (``import-tariffs FILE.csv``).
 
-``seed-demo`` is idempotent: it adds what is missing and leaves what is there (the head office's edits of an
+``seed-reference`` is idempotent: it adds what is missing and leaves what is there (the head office's edits of an
 agreement survive a re-run). ``import-tariffs`` loads a schedule in the sample's CSV columns
 (``importing_country,agreement,hs_code,rate,year``), replacing the lines it names, all or nothing.
 """
@@ -122,7 +122,7 @@ def import_tariffs(context: OriginCertContext, rows: Sequence[dict]) -> int:
     return len(rows)
 
 
-def seed_demo_command(context: OriginCertContext, _argv: Sequence[str]) -> int:
+def seed_reference_command(context: OriginCertContext, _argv: Sequence[str]) -> int:
     loaded = seed_reference(context)
     print(f"origin_cert reference data: {loaded.branches} branches, {loaded.countries} countries, "
           f"{loaded.agreements} certificate types, {loaded.hs_items} HS items, {loaded.tariff_lines} sample tariff "

@@ -1,4 +1,5 @@
-"""Demo reference data: the rare-earth product list and the matching customs codes (``seed-demo``).
+"""The data dictionary every deployment starts from: the rare-earth product list and the matching customs codes
+(``seed-reference``).
 
 Idempotent: an entry whose code is already present is left as it is, so the office's
 edits survive a re-run.
@@ -147,7 +148,7 @@ def seed_dictionary(context: RareEarthContext) -> tuple[int, int]:
     return len(products), len(customs)
 
 
-def seed_demo_command(context: RareEarthContext, _argv: Sequence[str]) -> int:
+def seed_reference_command(context: RareEarthContext, _argv: Sequence[str]) -> int:
     added_products, added_customs = seed_dictionary(context)
     log.info("rare_earth dictionary: %d products and %d customs codes added", added_products, added_customs)
     return 0

@@ -66,6 +66,8 @@ class Stack:
     profile: StackProfile
     var_dir: Path
     env: dict[str, str]
+    # Arguments of `python -m deploy.local.run` (``--prepared``: databases set up by something else).
+    arguments: tuple[str, ...] = ()
     process: subprocess.Popen | None = None
     output: Path = field(init=False)
 
@@ -200,7 +202,8 @@ class Stack:
     def start(self) -> Stack:
         self.var_dir.mkdir(parents=True, exist_ok=True)
         with self.output.open("wb") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "deploy.local.run"], env=self.env, stdout=log,
+            argv = [sys.executable, "-m", "deploy.local.run", *self.arguments]
+            self.process = subprocess.Popen(argv, env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT)
         deadline = time.monotonic() + READY_TIMEOUT
         while READY_BANNER not in self.text():

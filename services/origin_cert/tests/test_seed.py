@@ -1,4 +1,4 @@
-"""seed-demo adds the reference data once and keeps the head office's edits; import-tariffs replaces the lines a
+"""seed-reference adds the reference data once and keeps the head office's edits; import-tariffs replaces the lines a
 full schedule names, all or nothing."""
 
 from __future__ import annotations
