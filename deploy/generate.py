@@ -45,7 +45,7 @@ from deploy.manifests.facts import (
     VHOST,
 )
 from deploy.manifests.objects import (
-    AMQP_READINESS,
+    AMQP_PROBES,
     METRICS_CONTAINER_PORT,
     PRE_STOP,
     SIGNER_FILES,
@@ -106,7 +106,7 @@ def long_running(spec: ServiceSpec, component: str, kind: str, *, replicas: int 
     labels = pod_labels(name, component, upstreams=calls(spec.name, component, kind), postgresql=True,
                         rabbitmq=True, external=spec.name in EXTERNAL_EGRESS)
     main = container(component, [f"services.{spec.name}", component], size(spec.name, component, kind),
-                     service=spec.name, ports=[METRICS_CONTAINER_PORT], **AMQP_READINESS)
+                     service=spec.name, ports=[METRICS_CONTAINER_PORT], **AMQP_PROBES)
     return deployment(name, component, labels, pod_spec(name, [main], terminationGracePeriodSeconds=30),
                       replicas=replicas)
 

@@ -182,9 +182,17 @@ def grpc_probes(port: int) -> dict[str, Any]:
     }
 
 
-# Relays and consumers serve no port: ready while they hold a connection to RabbitMQ (deploy/probe.py).
-AMQP_READINESS = {"readinessProbe": {"exec": {"command": ["python", "-m", "deploy.probe", "amqp"]},
-                                     "periodSeconds": 15, "timeoutSeconds": 5, "failureThreshold": 4}}
+# Relays and consumers serve no port (deploy/probe.py): ready while they hold a connection to RabbitMQ,
+# alive while each of their loops beats (a file each on the /tmp emptyDir). A liveness failure takes
+# two minutes of a stale beat: longer than any one batch a loop may be busy with.
+HEARTBEAT_DIR = "/tmp/heartbeat"
+AMQP_PROBES = {
+    "env": [{"name": "TONGBAN_HEARTBEAT_DIR", "value": HEARTBEAT_DIR}],
+    "readinessProbe": {"exec": {"command": ["python", "-m", "deploy.probe", "amqp"]},
+                       "periodSeconds": 15, "timeoutSeconds": 5, "failureThreshold": 4},
+    "livenessProbe": {"exec": {"command": ["python", "-m", "deploy.probe", "alive"]},
+                      "initialDelaySeconds": 30, "periodSeconds": 20, "timeoutSeconds": 5, "failureThreshold": 3},
+}
 METRICS_CONTAINER_PORT = {"name": "metrics", "containerPort": METRICS_PORT}
 PRE_STOP = {"lifecycle": {"preStop": {"sleep": {"seconds": PRE_STOP_SECONDS}}}}
 

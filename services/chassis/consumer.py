@@ -33,6 +33,7 @@ from services.chassis.amqp import (
     redacted,
 )
 from services.chassis.db import utcnow
+from services.chassis.heartbeat import Heartbeat
 from services.chassis.messages import InboundMessage
 from services.chassis.metrics import WatchedGauge, meter
 from services.chassis.telemetry import REQUEST_ID_HEADER, bind_request_id, extract_context, reset_request_id
@@ -170,8 +171,10 @@ class _ConsumerSession:
     """One connection's worth of consuming: declare, subscribe, dispatch until stopped or lost."""
 
     def __init__(self, context: ServiceContext, consumer_name: str, subscriptions: Sequence[Subscription],
-                 stop: threading.Event, declare: Callable[[Any], None] | None = None) -> None:
+                 stop: threading.Event, declare: Callable[[Any], None] | None = None,
+                 heartbeat: Heartbeat | None = None) -> None:
         self.context = context
+        self.heartbeat = heartbeat or Heartbeat(consumer_name)
         self.declare = declare
         self.consumer_name = consumer_name
         self.subscriptions = subscriptions
@@ -194,6 +197,7 @@ class _ConsumerSession:
         on_ready()
         checked_at = 0.0
         while not self.stop.is_set():
+            self.heartbeat.beat()
             if time.monotonic() - checked_at >= PARKING_CHECK_SECONDS:
                 self._count_parked(channel)
                 checked_at = time.monotonic()
@@ -252,13 +256,14 @@ class _ConsumerSession:
 def run_consumer(context: ServiceContext, consumer_name: str, subscriptions: Sequence[Subscription],
                  stop_event: threading.Event | None = None, *, amqp_url: str | None = None,
                  reconnect_backoff: Backoff | None = None, on_ready: Callable[[], None] | None = None,
-                 declare: Callable[[Any], None] | None = None) -> int:
+                 declare: Callable[[Any], None] | None = None, beat_as: str | None = None) -> int:
     """Consume ``subscriptions`` until ``stop_event`` is set (SIGTERM/SIGINT when none is given).
 
     Reconnects with back-off when the broker goes away; unacked messages are then
     redelivered and the inbox drops those already processed. ``on_ready`` is called each
     time the consumers are subscribed. ``declare(channel)`` declares a service's own
-    exchanges and queues on each connect, before the subscriptions bind to them.
+    exchanges and queues on each connect, before the subscriptions bind to them. The loop beats
+    as ``beat_as`` (the consumer's name by default; one name per lane of a process).
     """
     from services.chassis.amqp import stop_event_on_signals
 
@@ -267,7 +272,8 @@ def run_consumer(context: ServiceContext, consumer_name: str, subscriptions: Seq
     url = amqp_url or context.settings.amqp_url
     parameters = connection_parameters(url, client_name=f"tongban-consumer-{consumer_name}")
     backoff = reconnect_backoff or Backoff()
-    session = _ConsumerSession(context, consumer_name, subscriptions, stop, declare)
+    heartbeat = Heartbeat(beat_as or consumer_name)
+    session = _ConsumerSession(context, consumer_name, subscriptions, stop, declare, heartbeat)
     unwatch = PARKING_DEPTH.watch(lambda: [(count, {"consumer": consumer_name, "queue": queue})
                                            for queue, count in session.parked.items()])
     failing_since_logged = False
@@ -283,6 +289,7 @@ def run_consumer(context: ServiceContext, consumer_name: str, subscriptions: Seq
 
     try:
         while not stop.is_set():
+            heartbeat.beat()
             connection = None
             try:
                 connection = pika.BlockingConnection(parameters)

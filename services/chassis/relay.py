@@ -38,6 +38,7 @@ from services.chassis.amqp import (
     stop_event_on_signals,
 )
 from services.chassis.db import is_postgresql, read_only_session, utcnow
+from services.chassis.heartbeat import Heartbeat
 from services.chassis.messages import InboundMessage
 from services.chassis.metrics import LAG_BUCKETS, WatchedGauge, meter
 
@@ -176,8 +177,10 @@ class Relay:
         # Read at scrape time, from the database: what waits is there, whoever relays it.
         unwatch = [OUTBOX_DEPTH.watch(lambda: [(self.backlog()[0], self._labels)]),
                    OUTBOX_OLDEST_AGE.watch(lambda: [(_age(self.backlog()[1]), self._labels)])]
+        heartbeat = Heartbeat(f"{self.context.settings.service}-relay")
         try:
             while not stop.is_set():
+                heartbeat.beat()
                 if self._before_batch is not None:
                     self._before_batch()
                 try:

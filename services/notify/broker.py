@@ -220,7 +220,7 @@ def start_workers(context: NotifyContext, stop: threading.Event, *, relay: bool 
         thread = threading.Thread(
             target=run_consumer, name=f"notify-consume-{lane}-{index}",
             args=(context, events.CONSUMER, subscriptions(context, lane, codes), stop),
-            kwargs={"on_ready": ready.set, "declare": declare}, daemon=True)
+            kwargs={"on_ready": ready.set, "declare": declare, "beat_as": f"notify-{lane}-{index}"}, daemon=True)
         workers.threads.append(thread)
     if relay:
         outbox_relay = Relay(context, direct_deliveries=direct_routes(context), before_batch=codes.give_way)

@@ -13,6 +13,7 @@ import threading
 from sqlalchemy import update
 
 from services.chassis.db import utcnow
+from services.chassis.heartbeat import Heartbeat
 from services.notify import domain, events
 from services.notify.context import NotifyContext
 from services.notify.events import DeliveryTask
@@ -52,7 +53,9 @@ def run_maintenance_once(context: NotifyContext, use_broker: bool = True) -> dic
 
 
 def maintenance_loop(context: NotifyContext, stop: threading.Event, use_broker: bool = True) -> None:
+    heartbeat = Heartbeat("notify-upkeep")
     while not stop.is_set():
+        heartbeat.beat()
         try:
             report = run_maintenance_once(context, use_broker)
             if any(report.values()):

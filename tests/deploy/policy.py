@@ -4,7 +4,7 @@
   (init containers too), plus a read-only root filesystem with /tmp on an emptyDir;
 - its own ServiceAccount, with no token mounted;
 - resources (cpu and memory requested, both limited) on every container, Jobs and CronJobs too;
-- a probe on every long-running container, a PDB, spread over nodes; an HPA where no
+- a readiness and a liveness probe on every long-running container, a PDB, spread over nodes; an HPA where no
   replica count is fixed; a preStop pause where a Service sends it traffic.
 """
 
@@ -117,8 +117,9 @@ def _long_running(obj: Mapping[str, Any], pod: Mapping[str, Any], where: str,
     problems = []
     labels = pod_template(obj)["metadata"]["labels"]
     for c in pod["containers"]:
-        if not (c.get("readinessProbe") or c.get("livenessProbe")):
-            problems.append(f"{where}: container {c['name']} has no probe")
+        for probe in ("readinessProbe", "livenessProbe"):
+            if not c.get(probe):
+                problems.append(f"{where}: container {c['name']} has no {probe}")
     if not any(o["kind"] == "PodDisruptionBudget" and selects(o["spec"]["selector"].get("matchLabels", {}), labels)
                for o in objects):
         problems.append(f"{where}: no PodDisruptionBudget")

@@ -102,7 +102,10 @@ MUTATIONS = {
                                   "CronJob/rare-earth-jobs: container jobs has no requests"),
     "no cpu limit on the seed Job": (lambda o: _first_container(o, "tongban-seed", "Job")["resources"]["limits"]
                                      .pop("cpu"), "Job/tongban-seed: container "),
-    "no probe": (lambda o: _first_container(o, "notify-consume").pop("readinessProbe"), "consume has no probe"),
+    "no readiness": (lambda o: _first_container(o, "notify-consume").pop("readinessProbe"),
+                     "consume has no readinessProbe"),
+    "no liveness": (lambda o: _first_container(o, "rare-earth-relay").pop("livenessProbe"),
+                    "relay has no livenessProbe"),
     "token mounted": (lambda o: policy.pod_template(by_key(o)["Deployment/inspection"])["spec"]
                       .update(automountServiceAccountToken=True), "inspection: mounts a ServiceAccount token"),
     "default account": (lambda o: policy.pod_template(by_key(o)["Deployment/inspection"])["spec"]

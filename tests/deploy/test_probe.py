@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -43,3 +44,25 @@ def test_main_follows_a_real_connection(monkeypatch):
 def test_anything_but_amqp_is_a_usage_error(capsys):
     assert probe.main([]) == 2 and probe.main(["http"]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_alive_while_every_loop_has_beaten_recently_and_not_before_any_has(tmp_path):
+    assert probe.stale_loops(tmp_path / "missing", 60) is None
+    assert probe.stale_loops(tmp_path, 60) is None
+    for name in ("codes-0", "relay"):
+        (tmp_path / name).touch()
+    now = (tmp_path / "relay").stat().st_mtime
+    assert probe.stale_loops(tmp_path, 60, now=now + 30) == []
+    os.utime(tmp_path / "codes-0", (now - 90, now - 90))
+    assert probe.stale_loops(tmp_path, 60, now=now + 30) == ["codes-0"]
+
+
+def test_alive_names_what_is_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("TONGBAN_HEARTBEAT_DIR", raising=False)
+    assert probe.main(["alive"]) == 1
+    monkeypatch.setenv("TONGBAN_HEARTBEAT_DIR", str(tmp_path))
+    assert probe.main(["alive"]) == 1
+    (tmp_path / "relay").touch()
+    assert probe.main(["alive"]) == 0
+    assert probe.main(["dead"]) == 2
+    assert "TONGBAN_HEARTBEAT_DIR is not set" in capsys.readouterr().err
