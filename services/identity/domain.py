@@ -361,6 +361,35 @@ def format_scopes(scopes: Collection[str]) -> str:
     return " ".join(s for s in SCOPES if s in scopes)
 
 
+# ---- entrances (used_equipment_preshipment_inspection_manual 第四篇) ----
+
+INSTITUTION_ENTRANCE, ENTERPRISE_ENTRANCE, PLATFORM_ENTRANCE = "INSTITUTION", "ENTERPRISE", "PLATFORM"
+ENTRANCES = (PLATFORM_ENTRANCE, INSTITUTION_ENTRANCE, ENTERPRISE_ENTRANCE)
+# Each kind of user is sent to its own entrance, in the manual's words.
+WRONG_ENTRANCE = {INSTITUTION_ENTRANCE: "若用户是企业，请选择委托企业入口登录",
+                  ENTERPRISE_ENTRANCE: "若用户是检验机构，请选择装运前检验机构入口登录"}
+STAFF_AT_ENTRANCE = "工作人员账号请从平台入口登录"
+
+
+def entrance_admits(entrance: str, organization_kind: str) -> bool:
+    """May a session of this entrance act for an organisation of this kind (FOREIGN: an institution)?"""
+    return entrance == PLATFORM_ENTRANCE or (organization_kind == "FOREIGN") == (entrance == INSTITUTION_ENTRANCE)
+
+
+def entrance_refusal(entrance: str, account_kind: str, organization_kinds: Collection[str]) -> str | None:
+    """Why the account may not log in here; ``organization_kinds`` of the organisations it is tied to.
+
+    An institution's users belong to a FOREIGN organisation; anyone else who is not staff is an enterprise
+    user, even before an organisation has approved it.
+    """
+    if entrance == PLATFORM_ENTRANCE:
+        return None
+    if account_kind in STAFF_KINDS:
+        return STAFF_AT_ENTRANCE
+    kinds = set(organization_kinds) or {"DOMESTIC"}
+    return None if any(entrance_admits(entrance, kind) for kind in kinds) else WRONG_ENTRANCE[entrance]
+
+
 # ---- lockout ----
 
 @dataclass(frozen=True)

@@ -89,6 +89,17 @@ class RegistrationServicer(_Servicer, registration_pb2_grpc.RegistrationServiceS
     def RegisterNaturalPerson(self, request, context):
         return self._register(registration.register_natural_person, request, context)
 
+    def LookupOrganization(self, request, context):
+        return views.registered_organization_pb(registration.lookup_organization(self._context, request.uscc))
+
+    def RegisterOrganizationUser(self, request, context):
+        registered = registration.register_organization_user(
+            self._context, **wire.arguments(request, registration.register_organization_user))
+        set_http_status(context, 201)
+        # The organisation's id only: its fields are shown to members, and this user is not one yet.
+        return views.registration_pb(registration.Registered(registered.account, None), self._secrets,
+                                     organization_id=registered.organization.id)
+
     def RegisterInstitution(self, request, context):
         return self._register(registration.register_institution, request, context)
 
@@ -96,7 +107,7 @@ class RegistrationServicer(_Servicer, registration_pb2_grpc.RegistrationServiceS
 class SessionServicer(_Servicer, sessions_pb2_grpc.SessionServiceServicer):
     def CreateSession(self, request, context):
         issued = sessions.create_session(self._context, request.identifier, request.password, request.sms_code,
-                                         request.organization_id)
+                                         request.organization_id, request.entrance)
         return views.session_pb(issued, self._secrets)
 
     def RefreshSession(self, request, context):
@@ -205,6 +216,12 @@ class AdminServicer(_Servicer, staff_pb2_grpc.AdminServiceServicer):
     def CreateStaff(self, request, context):
         created = staff.create_staff(self._context, **wire.arguments(request, staff.create_staff))
         return views.account_pb(created, self._secrets)
+
+    def UpdateStaff(self, request, context):
+        updated = staff.update_staff(self._context, request.id, name=request.name, phone=request.phone,
+                                     agency=request.agency, roles=tuple(request.roles),
+                                     fields=tuple(request.update_mask.paths))
+        return views.account_pb(updated, self._secrets)
 
     def ListStaff(self, request, context):
         page = staff.list_staff(self._context, request.agency, request.page_size, request.page_token)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from services.chassis.db import BigIntPK, new_id, utcnow
 from services.chassis.outbox import define_message_tables
 from services.chassis.states import status_column
-from services.identity.domain import ACCOUNT, ACTIVE, MEMBERSHIP
+from services.identity.domain import ACCOUNT, ACTIVE, MEMBERSHIP, PLATFORM_ENTRANCE
 
 
 class Base(DeclarativeBase):
@@ -76,6 +76,8 @@ class Organization(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     registration_number: Mapped[str | None] = mapped_column(String(64))
     contact_name: Mapped[str] = mapped_column(String(100), default="")
+    # 申请单位信息备注: one of the fields every user of the organisation shares.
+    remark: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -133,6 +135,8 @@ class SessionFamily(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     organization_id: Mapped[str | None] = mapped_column(String(32))
+    # The entrance logged in at: every token rotated from the login keeps it.
+    entrance: Mapped[str] = mapped_column(String(16), default=PLATFORM_ENTRANCE, server_default=PLATFORM_ENTRANCE)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_reason: Mapped[str | None] = mapped_column(String(64))

@@ -65,7 +65,17 @@ def organization_pb(organization: Organization, secrets: Secrets) -> resources_p
         industry=organization.industry, enterprise_size=organization.enterprise_size, holding=organization.holding,
         address=organization.address, postcode=organization.postcode, country=organization.country or "",
         registration_number=organization.registration_number or "", contact_name=organization.contact_name,
-        create_time=timestamp(organization.created_at), update_time=timestamp(organization.updated_at))
+        remark=organization.remark or "", create_time=timestamp(organization.created_at),
+        update_time=timestamp(organization.updated_at))
+
+
+def registered_organization_pb(organization: Organization) -> registration_pb2.RegisteredOrganization:
+    """What another user's registration form is filled from: the name and the fields all users share."""
+    uscc = organization.uscc or ""
+    return registration_pb2.RegisteredOrganization(
+        organization_id=organization.id, uscc=uscc, organization_code=domain.organization_code(uscc),
+        name=organization.name, postcode=organization.postcode, address=organization.address,
+        remark=organization.remark or "")
 
 
 def membership_pb(membership: Membership, organization: Organization) -> resources_pb2.OrganizationMembership:
@@ -110,8 +120,9 @@ def audit_pb(event: AuditEvent) -> staff_pb2.AuditEvent:
 
 # ---- answers ----
 
-def registration_pb(registered: Registered, secrets: Secrets) -> registration_pb2.Registration:
-    response = registration_pb2.Registration(account_id=registered.account.id,
+def registration_pb(registered: Registered, secrets: Secrets,
+                    organization_id: str = "") -> registration_pb2.Registration:
+    response = registration_pb2.Registration(account_id=registered.account.id, organization_id=organization_id,
                                              account=account_pb(registered.account, secrets))
     if registered.organization is not None:
         response.organization_id = registered.organization.id
@@ -124,13 +135,13 @@ def session_pb(issued: IssuedSession, secrets: Secrets) -> sessions_pb2.Session:
                                 expires_in=issued.expires_in, token_type="Bearer",
                                 account=account_pb(issued.account, secrets),
                                 organizations=[membership_pb(m, o) for m, o in issued.memberships],
-                                organization_id=issued.organization_id or "")
+                                organization_id=issued.organization_id or "", entrance=issued.entrance)
 
 
-def me_pb(account: Account, memberships: list[tuple[Membership, Organization]],
+def me_pb(account: Account, memberships: list[tuple[Membership, Organization]], entrance: str,
           secrets: Secrets) -> accounts_pb2.Me:
     return accounts_pb2.Me(account=account_pb(account, secrets),
-                           organizations=[membership_pb(m, o) for m, o in memberships])
+                           organizations=[membership_pb(m, o) for m, o in memberships], entrance=entrance)
 
 
 def jwks_pb(jwks: Mapping[str, Any]) -> directory_pb2.Jwks:

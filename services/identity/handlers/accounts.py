@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from services.chassis.auth import require_authenticated
+from services.chassis.auth import Caller, require_authenticated
 from services.chassis.db import utcnow
 from services.chassis.errors import FailedPrecondition, InvalidArgument, Unauthenticated, Violations
 from services.chassis.messages import domain_event, notification_request, phone_recipient
@@ -25,6 +25,8 @@ from services.identity.secrets import Secrets
 
 MISMATCH = "填写的信息与注册信息不一致"
 Memberships = list[tuple[Membership, Organization]]
+# The account, its memberships and the entrance the caller's session logged in at.
+Me = tuple[Account, Memberships, str]
 
 
 def _own_account(session: Session, account_id: str | None, *, for_update: bool = False) -> Account:
@@ -34,15 +36,19 @@ def _own_account(session: Session, account_id: str | None, *, for_update: bool =
     return account
 
 
-def get_me(context: IdentityContext) -> tuple[Account, Memberships]:
+def _entrance(caller: Caller) -> str:
+    return caller.claims.get("entrance") or domain.PLATFORM_ENTRANCE
+
+
+def get_me(context: IdentityContext) -> Me:
     caller = require_authenticated()
     with context.unit_of_work(read_only=True) as uow:
         account = _own_account(uow.session, caller.account_id)
-        return account, memberships_of_account(uow.session, account.id)
+        return account, memberships_of_account(uow.session, account.id), _entrance(caller)
 
 
 def update_me(context: IdentityContext, *, name: str = "", email: str = "", email_code: str = "", phone: str = "",
-              phone_code: str = "") -> tuple[Account, Memberships]:
+              phone_code: str = "") -> Me:
     """Empty fields are left unchanged; a new e-mail or phone comes with the code sent to it."""
     caller = require_authenticated()
     v = Violations()
@@ -82,7 +88,7 @@ def update_me(context: IdentityContext, *, name: str = "", email: str = "", emai
             audit(session, "PROFILE_UPDATED", target=account.id, detail=",".join(changed))
         memberships = memberships_of_account(session, account.id)
         uow.commit()
-    return account, memberships
+    return account, memberships, _entrance(caller)
 
 
 def reset_password(context: IdentityContext, identifier: str, channel: str, code: str, new_password: str) -> None:
@@ -129,9 +135,19 @@ def _legal_person_matches(secrets: Secrets, session: Session, uscc: str, legal_r
 
 
 def recover_account(context: IdentityContext, *, uscc: str, legal_rep_name: str, legal_rep_id_number: str,
-                    phone: str, sms_code: str, organization_name: str = "") -> str:
-    """The login name of the legal person whose details and phone code match."""
+                    phone: str, sms_code: str, organization_name: str = "", legal_person_type: str = "",
+                    legal_rep_id_type: str = "") -> str:
+    """The login name of the legal person whose details and phone code match.
+
+    The optional fields (organisation name, legal-person type, ID type) are checked too when given: a
+    mismatch in any is refused exactly like a wrong ID number, so the answer never tells which was wrong.
+    """
     v = Violations()
+    if legal_person_type:
+        domain.check(v, "legalPersonType", domain.choice_problem(legal_person_type, domain.LEGAL_PERSON_TYPES,
+                                                                   "法人类型"))
+    if legal_rep_id_type:
+        domain.check(v, "legalRepIdType", domain.choice_problem(legal_rep_id_type, domain.ID_TYPES, "证件类型"))
     domain.check(v, "uscc", domain.uscc_problem(uscc))
     domain.check(v, "legalRepName", domain.text_problem(legal_rep_name, "法定代表人姓名"))
     if not legal_rep_id_number:
@@ -147,8 +163,10 @@ def recover_account(context: IdentityContext, *, uscc: str, legal_rep_name: str,
             commit_and_raise(uow, wrong)
         account, organization = _legal_person_matches(secrets, session, uscc, legal_rep_name,
                                                       legal_rep_id_number)
-        if account is None or organization is None or account.phone != phone or (
-                organization_name and organization.name.strip() != organization_name.strip()):
+        given = {"name": (organization_name or "").strip(), "legal_person_type": legal_person_type,
+                 "legal_rep_id_type": legal_rep_id_type}
+        if account is None or organization is None or account.phone != phone or any(
+                value and (getattr(organization, field) or "").strip() != value for field, value in given.items()):
             audit(session, "ACCOUNT_RECOVERY", target=None, result="FAILURE", detail="details did not match")
             commit_and_raise(uow, FailedPrecondition(MISMATCH, reason="DETAILS_MISMATCH"))
         audit(session, "ACCOUNT_RECOVERY", target=account.id, actor_id=account.id)

@@ -1,4 +1,8 @@
-"""Agent applications (经办人申请): a natural person applies, the organisation's OWNER or ADMIN decides."""
+"""Agent applications (经办人申请): a natural person applies, the organisation's OWNER or ADMIN decides.
+
+Another user registering under an organisation's USCC (the CNCA way) opens the same PENDING membership,
+decided here like any application.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from services.chassis.db import utcnow
 from services.chassis.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied, Violations
 from services.chassis.messages import account_recipient, notification_request
 from services.chassis.paging import Page, paginate
+from services.chassis.uow import UnitOfWork
 from services.identity import domain
 from services.identity.handlers.common import audit, membership_of, unique_field_error
 from services.identity.handlers.organizations import require_manager
@@ -17,6 +22,23 @@ from services.identity.models import Account, Membership, Organization
 from services.identity.providers import IdentityContext
 
 Application = tuple[Membership, Organization, Account]
+
+
+def manager_ids(session: Session, organization_id: str) -> list[str]:
+    """The accounts that decide the organisation's applications.
+
+    Read before an application is written, so a racing one surfaces at commit (one unique key).
+    """
+    return list(session.scalars(select(Membership.account_id).where(
+        Membership.organization_id == organization_id, Membership.role.in_(domain.MANAGER_ROLES),
+        Membership.status == domain.ACTIVE)).all())
+
+
+def tell_managers(uow: UnitOfWork, managers: list[str], applicant: Account, organization: Organization) -> None:
+    uow.publish(notification_request(
+        system="identity", category="agent", template="identity.agent.applied",
+        recipients=[account_recipient(a) for a in managers], channels=["IN_SITE", "SMS"],
+        params={"agentName": applicant.name, "organizationName": organization.name, "systems": "（待授权）"}))
 
 
 def apply_as_agent(context: IdentityContext, organization_name: str, uscc: str) -> Application:
@@ -36,10 +58,7 @@ def apply_as_agent(context: IdentityContext, organization_name: str, uscc: str) 
         if organization.name.strip() != organization_name.strip():
             raise InvalidArgument.for_field("organizationName", "单位名称与统一社会信用代码不符")
         applicant = session.get(Account, caller.account_id)
-        # Read before the application is written, so a racing one surfaces at commit (one unique key).
-        manager_ids = session.scalars(select(Membership.account_id).where(
-            Membership.organization_id == organization.id, Membership.role.in_(domain.MANAGER_ROLES),
-            Membership.status == domain.ACTIVE)).all()
+        managers = manager_ids(session, organization.id)
         membership = membership_of(session, caller.account_id, organization.id, for_update=True)
         now = utcnow()
         if membership is None:
@@ -54,11 +73,7 @@ def apply_as_agent(context: IdentityContext, organization_name: str, uscc: str) 
             domain.move_membership(membership, domain.PENDING)
             membership.role, membership.scopes, membership.reason = domain.AGENT, "", ""
             membership.created_at, membership.decided_at, membership.updated_at = now, None, now
-        uow.publish(notification_request(
-            system="identity", category="agent", template="identity.agent.applied",
-            recipients=[account_recipient(a) for a in manager_ids], channels=["IN_SITE", "SMS"],
-            params={"agentName": applicant.name, "organizationName": organization.name,
-                    "systems": "（待授权）"}))
+        tell_managers(uow, managers, applicant, organization)
         audit(session, "AGENT_APPLIED", target=organization.id)
         uow.commit(on_integrity_error=unique_field_error)
     return membership, organization, applicant

@@ -12,9 +12,11 @@ from services.identity.handlers.common import audit, get_organization, membershi
 from services.identity.models import Membership, Organization
 from services.identity.providers import IdentityContext
 
-# The fields an OWNER or ADMIN may change; an empty one is left as it is.
+# The fields an OWNER or ADMIN may change; an empty one is left as it is. Stored once, so a change to the
+# ones every user shares (name, postcode, address, remark: ccc_exemption_manual §1.1, §3) reaches them all.
 EDITABLE_FIELDS = ("name", "legal_rep_name", "industry", "enterprise_size", "holding", "address", "postcode",
-                   "contact_name")
+                   "contact_name", "remark")
+REMARK_MAX_LENGTH = 500
 
 
 def can_view_organization(session: Session, organization_id: str) -> bool:
@@ -67,6 +69,12 @@ def update_organization(context: IdentityContext, organization_id: str, **change
         domain.check(v, "holding", domain.choice_problem(given["holding"], domain.HOLDINGS, "企业控股情况"))
     if "postcode" in given:
         domain.check(v, "postcode", domain.postcode_problem(given["postcode"]))
+    if "address" in given:
+        domain.check(v, "address", domain.text_problem(given["address"], "申请单位地址", 300))
+    if "contact_name" in given:
+        domain.check(v, "contactName", domain.text_problem(given["contact_name"], "联系人"))
+    if "remark" in given:
+        domain.check(v, "remark", domain.text_problem(given["remark"], "申请单位信息备注", REMARK_MAX_LENGTH))
     v.raise_if_any()
     with context.unit_of_work() as uow:
         session = uow.session

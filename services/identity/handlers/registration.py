@@ -1,4 +1,5 @@
-"""Registration: legal persons (with their organisation), natural persons and overseas institutions."""
+"""Registration: legal persons (with their organisation), another user of a registered organisation,
+natural persons and overseas institutions."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from services.chassis.db import new_id, utcnow
-from services.chassis.errors import AlreadyExists, Violations
+from services.chassis.errors import AlreadyExists, InvalidArgument, NotFound, Violations
 from services.chassis.messages import domain_event
 from services.chassis.uow import UnitOfWork
 from services.identity import domain, events
+from services.identity.handlers.applications import manager_ids, tell_managers
 from services.identity.handlers.codes import CodeCheck, check_code
 from services.identity.handlers.common import (
     audit,
@@ -96,6 +99,67 @@ def register_legal_person(context: IdentityContext, *, login_name: str, password
             enterprise_size=enterprise_size, holding=holding, address=(address or "").strip(),
             postcode=postcode or "", created_at=now, updated_at=now)
         _found(uow, account, organization, "LEGAL_PERSON", f"LEGAL_PERSON uscc={uscc}", now)
+    return Registered(account, organization)
+
+
+def lookup_organization(context: IdentityContext, uscc: str) -> Organization:
+    """The registered organisation whose fields fill another user's registration form (ccc_exemption §1.1)."""
+    if problem := domain.uscc_problem(uscc):
+        raise InvalidArgument.for_field("uscc", problem)
+    with context.unit_of_work(read_only=True) as uow:
+        organization = _by_uscc(uow.session, uscc)
+        if organization is None:
+            raise NotFound("该统一社会信用代码尚未注册，请填写完整的注册资料", reason="ORGANIZATION_NOT_FOUND")
+        return organization
+
+
+def _by_uscc(session: Session, uscc: str) -> Organization | None:
+    return session.scalar(select(Organization).where(Organization.uscc == domain.normalize_uscc(uscc),
+                                                     Organization.kind == "DOMESTIC"))
+
+
+def register_organization_user(context: IdentityContext, *, login_name: str, password: str, uscc: str,
+                               name: str, phone: str, email: str, email_code: str,
+                               agreement_accepted: bool) -> Registered:
+    """One more user of an organisation already registered: its own account and contact details, and a
+    PENDING membership its OWNER or ADMIN approves or rejects like an agent application.
+
+    The organisation's fields are not taken: they are the organisation's, shared by all its users and
+    changed by its manager alone.
+    """
+    v = Violations()
+    _check_account_fields(v, login_name, password, phone)
+    domain.check(v, "uscc", domain.uscc_problem(uscc))
+    domain.check(v, "name", domain.text_problem(name, "联系人姓名"))
+    domain.check(v, "email", domain.email_problem(email))
+    if not agreement_accepted:
+        v.add("agreementAccepted", "请阅读并同意用户注册协议")
+    if not email_code:
+        v.add("emailCode", "请输入邮箱验证码")
+    v.raise_if_any()
+    with context.unit_of_work() as uow:
+        session = uow.session
+        require_login_name_free(session, login_name)
+        organization = _by_uscc(session, uscc)
+        if organization is None:
+            raise InvalidArgument.for_field("uscc", "该统一社会信用代码尚未注册，请先注册单位")
+        _spend_code(context, uow, email, email_code, "emailCode")
+        managers = manager_ids(session, organization.id)
+        now = utcnow()
+        account = Account(id=new_id(), login_name=login_name, kind=domain.NATURAL_PERSON, status=domain.ACTIVE,
+                          password_hash=context.providers.secrets.hash_password(password), name=name.strip(),
+                          phone=phone, email=email, created_at=now, updated_at=now)
+        session.add(account)
+        flush_unique(session)
+        session.add(Membership(id=new_id(), account_id=account.id, organization_id=organization.id,
+                               role=domain.AGENT, status=domain.PENDING, scopes="", created_at=now,
+                               updated_at=now))
+        tell_managers(uow, managers, account, organization)
+        audit(session, "REGISTER", target=account.id, actor_id=account.id,
+              detail=f"ORGANIZATION_USER uscc={organization.uscc}")
+        uow.publish(domain_event(events.ACCOUNT_REGISTERED,
+                                 {"accountId": account.id, "kind": domain.NATURAL_PERSON}))
+        uow.commit(on_integrity_error=unique_field_error)
     return Registered(account, organization)
 
 

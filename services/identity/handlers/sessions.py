@@ -43,12 +43,14 @@ class IssuedSession:
     account: Account
     memberships: list[tuple[Membership, Organization]]
     organization_id: str | None
+    entrance: str
 
 
-def token_claims(session: Session, account: Account, organization_id: str | None) -> dict:
+def token_claims(session: Session, account: Account, organization_id: str | None,
+                 entrance: str = domain.PLATFORM_ENTRANCE) -> dict:
     """The access token's claims; scopes come from the membership as it is now."""
     claims: dict = {"sub": account.id, "kind": account.kind, "org": None, "roles": [], "scopes": [],
-                    "agency": None, "name": account.name}
+                    "agency": None, "name": account.name, "entrance": entrance}
     if account.kind == domain.ADMIN:
         claims["roles"] = [domain.PLATFORM_ADMIN]
     elif account.kind == domain.STAFF:
@@ -72,24 +74,24 @@ def default_organization(memberships: list[tuple[Membership, Organization]]) -> 
 
 
 def _issue(context: IdentityContext, session: Session, account: Account, organization_id: str | None,
-           family_id: str) -> IssuedSession:
+           family: SessionFamily) -> IssuedSession:
     now = utcnow()
     refresh = new_refresh_token()
-    session.add(RefreshToken(token_hash=token_hash(refresh), family_id=family_id, issued_at=now,
+    session.add(RefreshToken(token_hash=token_hash(refresh), family_id=family.id, issued_at=now,
                              expires_at=now + timedelta(seconds=context.config.refresh_token_seconds)))
     ttl = context.config.access_token_seconds
-    claims = token_claims(session, account, organization_id)
-    claims.update({"sid": family_id, "jti": uuid.uuid4().hex, "iat": int(now.timestamp()),
+    claims = token_claims(session, account, organization_id, family.entrance)
+    claims.update({"sid": family.id, "jti": uuid.uuid4().hex, "iat": int(now.timestamp()),
                    "exp": int(now.timestamp()) + ttl})
     # From the keys in memory: signing never reads the database inside this transaction.
     access = context.providers.keys.sign(claims)
     return IssuedSession(access, refresh, ttl, account, memberships_of_account(session, account.id),
-                         claims["org"])
+                         claims["org"], family.entrance)
 
 
-def _new_family(session: Session, account_id: str, organization_id: str | None) -> SessionFamily:
+def _new_family(session: Session, account_id: str, organization_id: str | None, entrance: str) -> SessionFamily:
     family = SessionFamily(id=new_id(), account_id=account_id, organization_id=organization_id,
-                           created_at=utcnow())
+                           entrance=entrance, created_at=utcnow())
     session.add(family)
     session.flush()
     return family
@@ -110,9 +112,11 @@ def _revoke_family(session: Session, family_id: str, reason: str) -> None:
 
 
 def _choose_organization(account: Account, memberships: list[tuple[Membership, Organization]],
-                         requested: str) -> str | None:
+                         requested: str, entrance: str) -> str | None:
+    """The organisation to act for, among those of the entrance's kind (an institution at its own)."""
     if account.kind in domain.STAFF_KINDS:
         return None
+    memberships = [(m, o) for m, o in memberships if domain.entrance_admits(entrance, o.kind)]
     if requested:
         if not any(m.organization_id == requested and m.status == domain.ACTIVE for m, _o in memberships):
             raise PermissionDenied("您不是该单位的有效成员", reason="NOT_A_MEMBER",
@@ -122,8 +126,10 @@ def _choose_organization(account: Account, memberships: list[tuple[Membership, O
 
 
 def create_session(context: IdentityContext, identifier: str, password: str, sms_code: str,
-                   organization_id: str = "") -> IssuedSession:
+                   organization_id: str = "", entrance: str = "") -> IssuedSession:
+    entrance = entrance or domain.PLATFORM_ENTRANCE
     v = Violations()
+    domain.check(v, "entrance", domain.choice_problem(entrance, domain.ENTRANCES, "登录入口"))
     if not identifier.strip():
         v.add("identifier", "请输入登录名、统一社会信用代码或身份证号")
     if not password:
@@ -161,17 +167,30 @@ def create_session(context: IdentityContext, identifier: str, password: str, sms
         if account.status != domain.ACTIVE:
             audit(session, "LOGIN", target=account.id, result="FAILURE", actor_id=account.id, detail=account.status)
             commit_and_raise(uow, PermissionDenied("账号已停用", reason="ACCOUNT_DISABLED"))
+        # After the password: the entrance an account belongs at is told only to whoever holds it.
+        if refusal := _entrance_refusal(session, account, entrance):
+            audit(session, "LOGIN", target=account.id, result="FAILURE", actor_id=account.id,
+                  detail=f"wrong entrance {entrance}")
+            commit_and_raise(uow, PermissionDenied(refusal, reason="WRONG_ENTRANCE",
+                                                   metadata={"entrance": entrance}))
         if spent := check_code(secrets, session, CodeCheck("LOGIN", account.phone, sms_code, "smsCode")):
             commit_and_raise(uow, spent)
         session.execute(delete(LoginFailure).where(LoginFailure.account_id == account.id))
         account.locked_until = None
         memberships = memberships_of_account(session, account.id)
-        chosen = _choose_organization(account, memberships, organization_id)
-        family = _new_family(session, account.id, chosen)
-        issued = _issue(context, session, account, chosen, family.id)
-        audit(session, "LOGIN", target=account.id, actor_id=account.id)
+        chosen = _choose_organization(account, memberships, organization_id, entrance)
+        family = _new_family(session, account.id, chosen, entrance)
+        issued = _issue(context, session, account, chosen, family)
+        audit(session, "LOGIN", target=account.id, actor_id=account.id, detail=f"entrance {entrance}")
         uow.commit()
     return issued
+
+
+def _entrance_refusal(session: Session, account: Account, entrance: str) -> str | None:
+    kinds = session.scalars(select(Organization.kind).join(Membership, Membership.organization_id == Organization.id)
+                            .where(Membership.account_id == account.id,
+                                   Membership.status.in_(domain.BINDING_STATUSES))).all()
+    return domain.entrance_refusal(entrance, account.kind, kinds)
 
 
 def _locked(until: datetime, now: datetime) -> ResourceExhausted:
@@ -215,7 +234,7 @@ def refresh_session(context: IdentityContext, refresh_token: str) -> IssuedSessi
                 commit_and_raise(uow, Unauthenticated("您在该单位的成员资格已停用，请重新登录",
                                                       reason="MEMBERSHIP_NOT_ACTIVE"))
         row.rotated_at = now
-        issued = _issue(context, session, account, family.organization_id, family.id)
+        issued = _issue(context, session, account, family.organization_id, family)
         uow.commit()
     return issued
 
@@ -232,11 +251,13 @@ def switch_organization(context: IdentityContext, organization_id: str, refresh_
         if account.kind in domain.STAFF_KINDS:
             raise FailedPrecondition("工作人员账号不属于任何单位", reason="NOT_A_MEMBER")
         memberships = memberships_of_account(session, account.id)
-        chosen = _choose_organization(account, memberships, organization_id)
+        # The new session stays at the entrance the current one logged in at.
+        entrance = caller.claims.get("entrance") or domain.PLATFORM_ENTRANCE
+        chosen = _choose_organization(account, memberships, organization_id, entrance)
         for family_id in _families_to_close(session, account.id, caller.claims.get("sid"), refresh_token):
             _revoke_family(session, family_id, "SWITCHED")
-        family = _new_family(session, account.id, chosen)
-        issued = _issue(context, session, account, chosen, family.id)
+        family = _new_family(session, account.id, chosen, entrance)
+        issued = _issue(context, session, account, chosen, family)
         audit(session, "SWITCH_ORGANIZATION", target=chosen)
         uow.commit()
     return issued

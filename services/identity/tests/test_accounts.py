@@ -61,6 +61,30 @@ def test_account_recovery_answers_the_login_name_for_matching_details(identity):
     assert mismatch.code == grpc.StatusCode.FAILED_PRECONDITION and person.login_name not in mismatch.message
 
 
+def test_account_recovery_refuses_a_wrong_legal_person_type_or_id_type_like_a_wrong_id_number(identity):
+    person = identity.register_legal_person()
+
+    def recover(**changes):
+        identity.age_codes(person.phone)
+        fields = dict(uscc=person.uscc, legal_rep_name=person.legal_rep_name, legal_rep_id_number=person.id_number,
+                      legal_person_type="ENTERPRISE", legal_rep_id_type="RESIDENT_ID", phone=person.phone)
+        fields.update(changes)
+        return accounts_pb2.CreateAccountRecoveryRequest(sms_code=identity.send_code(person.phone, "RECOVER"),
+                                                         **fields)
+
+    wrong_id = identity.refused("CreateAccountRecovery", recover(legal_rep_id_number=support.resident_id()))
+    wrong_type = identity.refused("CreateAccountRecovery", recover(legal_person_type="SOCIAL_ORGANIZATION"))
+    wrong_id_type = identity.refused("CreateAccountRecovery", recover(legal_rep_id_type="PASSPORT"))
+    assert wrong_id.code == grpc.StatusCode.FAILED_PRECONDITION and wrong_id.reason == "DETAILS_MISMATCH"
+    for refusal in (wrong_type, wrong_id_type):
+        assert (refusal.code, refusal.message, refusal.reason, refusal.fields) == (
+            wrong_id.code, wrong_id.message, wrong_id.reason, wrong_id.fields)
+    unknown = identity.refused("CreateAccountRecovery", recover(legal_person_type="MOON", legal_rep_id_type="X"))
+    assert unknown.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert {"legalPersonType", "legalRepIdType"} <= set(unknown.fields)
+    assert identity.call("CreateAccountRecovery", recover()).login_name == person.login_name
+
+
 def test_phone_change_with_old_phone_code_and_with_legal_person_details(identity):
     person = identity.register_legal_person()
     new_phone = support.phone()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import grpc
 import pytest
+from google.protobuf import field_mask_pb2
 
 from protos.identity.v1 import accounts_pb2, directory_pb2, organizations_pb2, sessions_pb2, staff_pb2
 from services.identity.cli import ensure_admin_from_env, seed_demo
@@ -48,6 +51,60 @@ def test_admin_creates_staff_who_log_in_with_agency_claims(identity, monkeypatch
     assert refused.code == grpc.StatusCode.PERMISSION_DENIED
     bad = identity.refused("CreateStaff", staff_pb2.CreateStaffRequest(agency="NASA"), admin.access)
     assert {"loginName", "password", "name", "phone", "agency"} <= set(bad.fields)
+
+
+def test_admin_edits_a_staff_account_and_the_audit_log_keeps_before_and_after(identity, monkeypatch):
+    admin = _admin(identity, monkeypatch)
+    staff = Person(login_name=support.login_name("staff"), phone=support.phone(), email="")
+    created = identity.call("CreateStaff", staff_pb2.CreateStaffRequest(
+        login_name=staff.login_name, password=staff.password, name="审核员", phone=staff.phone,
+        agency="LOCAL_AUTHORITY:110000", roles=["REVIEWER"]), admin.access)
+    new_phone = support.phone()
+    updated = identity.call("UpdateStaff", staff_pb2.UpdateStaffRequest(
+        id=created.id, name="复核员", phone=new_phone, agency="CIQ:110000", roles=["FIRST_REVIEW"]), admin.access)
+    assert (updated.name, updated.phone, updated.agency, list(updated.roles)) == (
+        "复核员", new_phone, "CIQ:110000", ["FIRST_REVIEW"])
+    # The systems came with the old agency, so they follow the new one.
+    assert "rare_earth" not in updated.systems and list(updated.systems)
+    events = identity.call("ListAuditEvents", staff_pb2.ListAuditEventsRequest(
+        account_id=created.id, action="STAFF_UPDATED"), admin.access).audit_events
+    change = json.loads(events[0].detail)
+    assert change["name"] == {"before": "审核员", "after": "复核员"}
+    assert change["phone"] == {"before": staff.phone, "after": new_phone}
+    assert change["roles"] == {"before": ["REVIEWER"], "after": ["FIRST_REVIEW"]}
+    assert events[0].actor_id == identity.claims(admin.access)["sub"]
+    # Only a mask naming roles clears them; fields left out of the mask stay.
+    cleared = identity.call("UpdateStaff", staff_pb2.UpdateStaffRequest(
+        id=created.id, name="不改", update_mask=field_mask_pb2.FieldMask(paths=["roles"])), admin.access)
+    assert list(cleared.roles) == [] and cleared.name == "复核员"
+    session = identity.login(Person(login_name=staff.login_name, phone=new_phone, email=""))
+    assert identity.claims(session.access_token)["agency"] == "CIQ:110000"
+
+
+def test_staff_edits_are_checked_as_at_creation_and_only_for_staff_by_the_admin(identity, monkeypatch):
+    admin = _admin(identity, monkeypatch)
+    staff = Person(login_name=support.login_name("staff"), phone=support.phone(), email="")
+    created = identity.call("CreateStaff", staff_pb2.CreateStaffRequest(
+        login_name=staff.login_name, password=staff.password, name="审核员", phone=staff.phone,
+        agency="MIIT_RE_OFFICE"), admin.access)
+    bad = identity.refused("UpdateStaff", staff_pb2.UpdateStaffRequest(
+        id=created.id, phone="12345", agency="NASA", roles=["lower"]), admin.access)
+    assert bad.code == grpc.StatusCode.INVALID_ARGUMENT and {"phone", "agency", "roles"} <= set(bad.fields)
+    emptied = identity.refused("UpdateStaff", staff_pb2.UpdateStaffRequest(
+        id=created.id, update_mask=field_mask_pb2.FieldMask(paths=["name"])), admin.access)
+    assert "name" in emptied.fields
+    unknown_field = identity.refused("UpdateStaff", staff_pb2.UpdateStaffRequest(
+        id=created.id, update_mask=field_mask_pb2.FieldMask(paths=["password"])), admin.access)
+    assert "updateMask" in unknown_field.fields
+    nothing = identity.refused("UpdateStaff", staff_pb2.UpdateStaffRequest(id=created.id), admin.access)
+    assert "updateMask" in nothing.fields
+    owner = identity.register_legal_person()
+    not_staff = identity.refused("UpdateStaff", staff_pb2.UpdateStaffRequest(id=owner.account_id, name="某"),
+                                 admin.access)
+    assert not_staff.code == grpc.StatusCode.NOT_FOUND
+    identity.login(owner)
+    by_owner = identity.refused("UpdateStaff", staff_pb2.UpdateStaffRequest(id=created.id, name="某"), owner.access)
+    assert by_owner.code == grpc.StatusCode.PERMISSION_DENIED
 
 
 def test_audit_log_records_logins_failures_and_grants_searchable_with_paging(identity, monkeypatch):
