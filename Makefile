@@ -13,7 +13,7 @@ install: $(INSTALLED) $(GENERATED)
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --constraint constraints.txt --editable '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --constraint constraints.txt --editable '.[dev,protos]'
 	touch $@
 
 protos: $(GENERATED)

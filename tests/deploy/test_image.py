@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,16 @@ def test_no_tracked_test_file_reaches_the_image():
     assert sent and not [f for f in sent if "tests/" in f or Path(f).name.startswith("test_")]
     assert {f.split("/")[0] for f in sent} == {"pyproject.toml", "constraints.txt", "protos", "services", "gateway",
                                                "deploy"}
+
+
+def test_the_code_generator_is_no_runtime_dependency_and_leaves_the_image_after_generating():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert not [d for d in project["dependencies"] if d.lower().startswith("grpcio-tools")]
+    assert [d for d in project["optional-dependencies"]["protos"] if d.lower().startswith("grpcio-tools")]
+    runs = [value for kind, value in instructions() if kind == "RUN"]
+    generating = next(i for i, value in enumerate(runs) if "protos.generate" in value)
+    assert "/tmp/protos.txt" in " ".join(runs[:generating + 1]), "the build stage does not install the protos extra"
+    step = runs[generating]
+    assert step.index("protos.generate") < step.index("pip uninstall --yes --requirement /tmp/protos.txt")
+    copies = [value for kind, value in instructions() if kind == "COPY" and "--from=build" in value]
+    assert "/opt/venv" in " ".join(copies)
