@@ -325,3 +325,44 @@ def check_announcement(system: str, title: str, body: str, audience: AudienceSpe
     if publish_at and expires_at and expires_at <= publish_at:
         v.add("expiresAt", "失效时间须晚于发布时间")
     v.raise_if_any("公告内容有误")
+
+
+# ---- notices written by staff (我收到的通知) ----
+
+MAX_NOTICE_ORGANIZATIONS = 200
+# How recipients read an agency's kind; a regional one adds its code (地方主管部门（110000）).
+AGENCY_NAMES = {"MIIT_RE_OFFICE": "稀土办", "RE_OPERATOR": "运营机构", "LOCAL_AUTHORITY": "地方主管部门",
+                "GROUP_COMPANY": "集团", "CUSTOMS": "海关", "CNCA": "国家认监委", "CIQ": "检验检疫机构",
+                "CCPIT": "贸促会"}
+
+
+def agency_name(agency: str) -> str:
+    kind, _, code = agency.partition(":")
+    name = AGENCY_NAMES.get(kind, kind)
+    return f"{name}（{code}）" if code else name
+
+
+def check_notice(system: str, title: str, body: str, organization_ids: Iterable[str]) -> None:
+    """Refuses a notice naming every bad field; the organisations are checked for existence elsewhere."""
+    v = Violations()
+    if system not in SYSTEMS:
+        v.add("system", f"未知系统：{system or '（空）'}；可选 {', '.join(SYSTEMS)}")
+    if not title.strip():
+        v.add("title", "请填写通知标题")
+    elif len(title) > 200:
+        v.add("title", "通知标题不能超过 200 字")
+    elif "\n" in title or "\r" in title:
+        v.add("title", "通知标题不能换行")
+    if not body.strip():
+        v.add("body", "请填写通知内容")
+    elif len(body) > 20000:
+        v.add("body", "通知内容不能超过 20000 字")
+    ids = list(organization_ids)
+    if not ids:
+        v.add("organizationIds", "请至少选择一个接收单位")
+    elif len(ids) > MAX_NOTICE_ORGANIZATIONS:
+        v.add("organizationIds", f"一次最多发送给 {MAX_NOTICE_ORGANIZATIONS} 个单位")
+    for index, organization_id in enumerate(ids[:MAX_NOTICE_ORGANIZATIONS]):
+        if not organization_id.strip() or len(organization_id) > 64:
+            v.add(f"organizationIds[{index}]", "单位编号有误")
+    v.raise_if_any("通知内容有误")

@@ -7,7 +7,7 @@ from services.chassis.server import ServiceBinding
 from services.chassis.wire import enum_name, moment
 from services.notify import views
 from services.notify.context import NotifyContext
-from services.notify.handlers import announcements, deliveries, inbox, preferences, requests, templates
+from services.notify.handlers import announcements, deliveries, inbox, notices, preferences, requests, templates
 
 
 class NotifyService(notify_pb2_grpc.NotifyServiceServicer):
@@ -44,6 +44,13 @@ class NotifyService(notify_pb2_grpc.NotifyServiceServicer):
 
     def GetAnnouncement(self, request, context):
         return views.announcement(announcements.get_announcement(self._context, request.id))
+
+    def CreateNotice(self, request, context):
+        return views.notice(notices.send_notice(self._context, views.new_notice(request)))
+
+    def ListSentNotices(self, request, context):
+        return views.notice_page(notices.list_sent_notices(self._context, request.system, request.page_size,
+                                                           request.page_token))
 
     def ListTemplates(self, request, context):
         return views.template_page(templates.list_templates(self._context, request.system, request.page_size,

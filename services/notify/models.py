@@ -107,9 +107,13 @@ class InboxItem(Base):
     category: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(400))
     body: Mapped[str] = mapped_column(Text)
-    # "delivery:<id>" or "announcement:<id>".
+    # "delivery:<id>", "announcement:<id>" or "notice:<id>".
     source: Mapped[str] = mapped_column(String(80))
     announcement_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    notice_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # A notice's sending agency as its recipients read it; NULL for system notices and announcements.
+    sender_agency: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sender_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     visible_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -139,6 +143,25 @@ class Announcement(Base):
     # identity's page token of the next audience page; "" for the first.
     fanout_cursor: Mapped[str] = mapped_column(Text, default="")
     recipients_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Notice(Base):
+    """A notice staff wrote to organisations; each member reached has an inbox row of it."""
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_sender", "created_by", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    system: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # JSON list, in the order given.
+    organization_ids: Mapped[str] = mapped_column(Text, default="[]")
+    sender_agency: Mapped[str] = mapped_column(String(64))
+    sender_name: Mapped[str] = mapped_column(String(200))
+    recipients_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Preference(Base):

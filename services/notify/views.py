@@ -6,11 +6,13 @@ import json
 
 from protos.notify.v1 import notify_pb2
 from services.chassis.paging import Page
+from services.chassis.registry import spec
 from services.chassis.wire import enum_name, moment, page_fields, timestamp
 from services.notify import domain
 from services.notify.handlers.announcements import NewAnnouncement
+from services.notify.handlers.notices import NewNotice
 from services.notify.handlers.templates import placeholders_of
-from services.notify.models import Announcement, Delivery, InboxItem, Preference, Template
+from services.notify.models import Announcement, Delivery, InboxItem, Notice, Preference, Template
 
 # ---- protos -> values ----
 
@@ -40,14 +42,31 @@ def new_announcement(request: notify_pb2.CreateAnnouncementRequest) -> NewAnnoun
         publish_at=moment(request, "publish_at"), expires_at=moment(request, "expires_at"))
 
 
+def new_notice(request: notify_pb2.CreateNoticeRequest) -> NewNotice:
+    return NewNotice(system=request.system, title=request.title, body=request.body,
+                     organization_ids=tuple(request.organization_ids))
+
+
 # ---- records -> protos ----
+
+
+def sender(agency: str | None, name: str | None, system: str) -> notify_pb2.Sender | None:
+    if not agency:
+        return None
+    try:
+        system_name = spec(system).title
+    except LookupError:
+        system_name = ""
+    return notify_pb2.Sender(name=name or "", agency=agency, system=system, system_name=system_name)
 
 
 def inbox_message(item: InboxItem) -> notify_pb2.InboxMessage:
     return notify_pb2.InboxMessage(id=item.id, system=item.system, category=item.category, title=item.title,
                                    body=item.body, read=item.read_at is not None,
                                    created_at=timestamp(item.visible_from),
-                                   announcement_id=item.announcement_id or "")
+                                   announcement_id=item.announcement_id or "",
+                                   sender=sender(item.sender_agency, item.sender_name, item.system),
+                                   notice_id=item.notice_id or "")
 
 
 def inbox_page(page: Page[InboxItem]) -> notify_pb2.ListInboxMessagesResponse:
@@ -72,6 +91,18 @@ def announcement(row: Announcement) -> notify_pb2.Announcement:
 def announcement_page(page: Page[Announcement]) -> notify_pb2.ListAnnouncementsResponse:
     return notify_pb2.ListAnnouncementsResponse(announcements=[announcement(a) for a in page.items],
                                                 **page_fields(page))
+
+
+def notice(row: Notice) -> notify_pb2.Notice:
+    return notify_pb2.Notice(
+        id=row.id, system=row.system, title=row.title, body=row.body,
+        organization_ids=json.loads(row.organization_ids),
+        sender=sender(row.sender_agency, row.sender_name, row.system), recipients_count=row.recipients_count,
+        created_at=timestamp(row.created_at), created_by=row.created_by)
+
+
+def notice_page(page: Page[Notice]) -> notify_pb2.ListSentNoticesResponse:
+    return notify_pb2.ListSentNoticesResponse(notices=[notice(n) for n in page.items], **page_fields(page))
 
 
 def template(row: Template) -> notify_pb2.Template:

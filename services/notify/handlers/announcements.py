@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
-from services.chassis.auth import current_caller, require_authenticated
+from services.chassis.auth import Caller, current_caller, require_authenticated
 from services.chassis.clients.identity import Contact
-from services.chassis.db import aware, contains, insert_ignoring_duplicates, new_id, utcnow
+from services.chassis.db import contains, insert_ignoring_duplicates, new_id, utcnow
 from services.chassis.errors import NotFound, PermissionDenied
 from services.chassis.paging import Page, paginate
 from services.chassis.uow import UnitOfWork
@@ -83,9 +83,40 @@ def _published(now: datetime) -> tuple[Any, ...]:
     return (Announcement.publish_at <= now, or_(Announcement.expires_at.is_(None), Announcement.expires_at > now))
 
 
+def _is_staff(caller: Caller) -> bool:
+    return caller.kind == "STAFF" or caller.has_role("STAFF")
+
+
+def _readable_by(caller: Caller) -> ColumnElement[bool]:
+    """Which published announcements ``caller`` may read: everyone's, and those of its audience or its desk.
+
+    Membership is read from the token (its organisation, its systems) and, for any kind of audience,
+    from the caller's inbox: an account the fan-out reached is in the audience as identity resolved it
+    (the one way to know an organisation's legal-person type here).
+    """
+    readable: list[ColumnElement[bool]] = [Announcement.audience_kind == "ALL"]
+    if not caller.is_authenticated:
+        return readable[0]
+    if caller.has_role("PLATFORM_ADMIN"):
+        return true()
+    readable.append(Announcement.created_by == caller.account_id)
+    scopes = sorted(caller.scopes)
+    if _is_staff(caller) and scopes:
+        # The staff who may publish in a system may manage what was published there.
+        readable.append(Announcement.system.in_(scopes))
+    if caller.organization_id:
+        readable.append(and_(Announcement.audience_kind == "ORGANIZATIONS",
+                             contains(Announcement.organization_ids, json.dumps(caller.organization_id))))
+        if scopes:
+            readable.append(and_(Announcement.audience_kind == "SYSTEM", Announcement.audience_system.in_(scopes)))
+    readable.append(Announcement.id.in_(select(InboxItem.announcement_id).where(
+        InboxItem.account_id == caller.account_id, InboxItem.announcement_id.is_not(None))))
+    return or_(*readable)
+
+
 def list_announcements(context: NotifyContext, system: str, title: str, page_size: int,
                        page_token: str) -> Page[Announcement]:
-    conditions = list(_published(utcnow()))
+    conditions = [*_published(utcnow()), _readable_by(current_caller())]
     if system:
         conditions.append(Announcement.system == system)
     if title:
@@ -96,18 +127,22 @@ def list_announcements(context: NotifyContext, system: str, title: str, page_siz
 
 
 def get_announcement(context: NotifyContext, announcement_id: str) -> Announcement:
-    """Published ones for anyone; a scheduled or expired one only for its author and the platform admin."""
+    """Under the list's rule; a scheduled or expired one only for its author and the platform admin.
+
+    Any other is not found, whether it exists or not: its audience is no one else's business.
+    """
     caller = current_caller()
+    shown = and_(*_published(utcnow()), _readable_by(caller))
+    if caller.is_authenticated:
+        shown = or_(shown, Announcement.created_by == caller.account_id)
+    if caller.has_role("PLATFORM_ADMIN"):
+        shown = true()
     with context.unit_of_work(read_only=True) as uow:
-        found = uow.session.get(Announcement, announcement_id)
-    if found is not None:
-        now = utcnow()
-        expires_at = aware(found.expires_at)
-        live = aware(found.publish_at) <= now and (expires_at is None or expires_at > now)
-        is_author = caller.is_authenticated and caller.account_id == found.created_by
-        if live or is_author or caller.has_role("PLATFORM_ADMIN"):
-            return found
-    raise NotFound("公告不存在或尚未发布", metadata={"id": announcement_id})
+        found = uow.session.execute(select(Announcement).where(Announcement.id == announcement_id, shown)
+                                    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound("公告不存在或尚未发布", metadata={"id": announcement_id})
+    return found
 
 
 # ---- fan-out ----
