@@ -93,3 +93,37 @@ class Violations:
     def raise_if_any(self, message: str = "请求参数有误") -> None:
         if self.items:
             raise InvalidArgument(message, self.items)
+
+
+# What of an error's text goes into the call's trailers, which gRPC bounds (16 KB by default, all of
+# them together, the details base64-encoded and the message percent-encoded): a few dozen violations,
+# each field and description cut short, then one violation, at the first left out, counting them.
+MAX_VIOLATIONS = 40
+VIOLATION_BUDGET_BYTES = 6000
+MAX_FIELD_CHARS = 200
+MAX_DESCRIPTION_CHARS = 300
+MAX_MESSAGE_CHARS = 300
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters (with an ellipsis), so no error echoes a huge value back."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def bounded_violations(violations: tuple[FieldViolation, ...] | list[FieldViolation]) -> list[FieldViolation]:
+    """The first violations that fit the budget, each shortened, and one more saying how many were left out."""
+    kept: list[FieldViolation] = []
+    spent = 0
+    for violation in violations:
+        one = FieldViolation(shorten(violation.field, MAX_FIELD_CHARS),
+                             shorten(violation.description, MAX_DESCRIPTION_CHARS))
+        size = len(one.field.encode()) + len(one.description.encode())
+        if len(kept) == MAX_VIOLATIONS or spent + size > VIOLATION_BUDGET_BYTES:
+            break
+        kept.append(one)
+        spent += size
+    left_out = len(violations) - len(kept)
+    if left_out:
+        first = shorten(violations[len(kept)].field, MAX_FIELD_CHARS)
+        kept.append(FieldViolation(first, f"自此处起另有{left_out}处错误未列出"))
+    return kept

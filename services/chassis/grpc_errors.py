@@ -11,7 +11,14 @@ from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from services.chassis.errors import DomainError, InvalidArgument, ResourceExhausted
+from services.chassis.errors import (
+    MAX_MESSAGE_CHARS,
+    DomainError,
+    InvalidArgument,
+    ResourceExhausted,
+    bounded_violations,
+    shorten,
+)
 
 ERROR_DOMAIN = "tongban.cn"
 
@@ -23,11 +30,12 @@ def _pack(message) -> any_pb2.Any:
 
 
 def status_from_error(error: DomainError) -> status_pb2.Status:
+    """The status of ``error``, bounded to fit the trailers (see ``bounded_violations``)."""
     details = []
     if isinstance(error, InvalidArgument) and error.violations:
         details.append(_pack(error_details_pb2.BadRequest(field_violations=[
             error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-            for v in error.violations
+            for v in bounded_violations(error.violations)
         ])))
     if error.reason:
         details.append(_pack(error_details_pb2.ErrorInfo(
@@ -36,7 +44,8 @@ def status_from_error(error: DomainError) -> status_pb2.Status:
         delay = duration_pb2.Duration()
         delay.FromMilliseconds(int(error.retry_after_seconds * 1000))
         details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
-    return status_pb2.Status(code=code_pb2.Code.Value(error.code), message=error.message, details=details)
+    return status_pb2.Status(code=code_pb2.Code.Value(error.code), message=shorten(error.message, MAX_MESSAGE_CHARS),
+                             details=details)
 
 
 def abort_with_error(context: grpc.ServicerContext, error: DomainError) -> None:

@@ -30,7 +30,7 @@ from services.chassis.auth import ANONYMOUS, Caller, TokenVerifier, act_as, acti
 from services.chassis.errors import DomainError, Unauthenticated
 from services.chassis.grpc_errors import abort_with_error
 from services.chassis.handler_scope import SHAPES, metadata_value, wrap_handler_in_scope
-from services.chassis.request_text import control_character_refusal
+from services.chassis.request_text import request_refusal
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class ChassisInterceptor(grpc.ServerInterceptor):
             behavior = getattr(handler, attribute)
             if behavior is not None:
                 wrapper = self._streaming if streams_responses else self._unary
-                return factory(wrapper(behavior, method, needs_caller(method)),
+                return factory(wrapper(behavior, method, needs_caller(method), is_routed(method)),
                                request_deserializer=handler.request_deserializer,
                                response_serializer=handler.response_serializer)
         return handler
@@ -230,7 +230,7 @@ class ChassisInterceptor(grpc.ServerInterceptor):
         for observe in self._observers:
             observe(method, code, seconds)
 
-    def _unary(self, behavior: Behavior, method: str, caller_needed: bool) -> Behavior:
+    def _unary(self, behavior: Behavior, method: str, caller_needed: bool, bounded: bool) -> Behavior:
         def call(request, context):
             started = time.perf_counter()
             request_id, trace, metadata = self._read(context)
@@ -238,7 +238,7 @@ class ChassisInterceptor(grpc.ServerInterceptor):
             caller = None
             try:
                 caller = self._caller(metadata, caller_needed)
-                _admit(caller, request, context)
+                _admit(caller, request, context, bounded)
                 caller_token = act_as(caller)
                 try:
                     return behavior(request, context)
@@ -254,7 +254,7 @@ class ChassisInterceptor(grpc.ServerInterceptor):
 
         return call
 
-    def _streaming(self, behavior: Behavior, method: str, caller_needed: bool) -> Behavior:
+    def _streaming(self, behavior: Behavior, method: str, caller_needed: bool, bounded: bool) -> Behavior:
         def call(request, context):
             started = time.perf_counter()
             request_id, trace, metadata = self._read(context)
@@ -262,7 +262,7 @@ class ChassisInterceptor(grpc.ServerInterceptor):
             caller = None
             try:
                 caller = self._caller(metadata, caller_needed)
-                _admit(caller, request, context)
+                _admit(caller, request, context, bounded)
                 with acting_as(caller):
                     try:
                         responses = iter(behavior(request, context))
@@ -302,25 +302,35 @@ class ChassisInterceptor(grpc.ServerInterceptor):
                 self._unbind(tokens)
 
 
-def _admit(caller: Caller | DomainError, request: Any, context: grpc.ServicerContext) -> None:
-    """Abort a call its caller may not make (see ``_caller``) or whose request holds a control character."""
-    refusal = caller if isinstance(caller, DomainError) else control_character_refusal(request)
+def _admit(caller: Caller | DomainError, request: Any, context: grpc.ServicerContext, bounded: bool) -> None:
+    """Abort a call its caller may not make (see ``_caller``) or whose request the input policy refuses
+    (request_text.py; ``bounded``: the whole policy, else control characters alone)."""
+    refusal = caller if isinstance(caller, DomainError) else request_refusal(request, bounded=bounded)
     if refusal is not None:
         abort_with_error(context, refusal)
+
+
+def _http_options(method: str) -> Any:
+    """The method's options when it has a REST route (``google.api.http``), else None."""
+    try:
+        descriptor = descriptor_pool.Default().FindMethodByName(method.strip("/").replace("/", "."))
+    except KeyError:
+        return None
+    options = descriptor.GetOptions()
+    return options if options.HasExtension(annotations_pb2.http) else None
+
+
+def is_routed(method: str) -> bool:
+    """Whether ``method`` has a REST route: the surface outside callers reach, held to the whole input policy."""
+    return _http_options(method) is not None
 
 
 def needs_caller(method: str) -> bool:
     """Whether a call of ``method`` (``/pkg.Service/Method``) must carry a token: it has a REST route and is
     not declared public (``tongban.common.v1.public``). gRPC-only methods are for services inside the
     cluster, which call without a user's token; their use cases decide."""
-    try:
-        descriptor = descriptor_pool.Default().FindMethodByName(method.strip("/").replace("/", "."))
-    except KeyError:
-        return False
-    options = descriptor.GetOptions()
-    if not options.HasExtension(annotations_pb2.http):
-        return False
-    return not options.Extensions[options_pb2.public]
+    options = _http_options(method)
+    return options is not None and not options.Extensions[options_pb2.public]
 
 
 def chassis_interceptors(verifier: TokenVerifier | None, *, observers: Sequence[CallObserver] = (),
