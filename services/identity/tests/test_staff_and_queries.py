@@ -77,8 +77,14 @@ def test_admin_edits_a_staff_account_and_the_audit_log_keeps_before_and_after(id
     cleared = identity.call("UpdateStaff", staff_pb2.UpdateStaffRequest(
         id=created.id, name="不改", update_mask=field_mask_pb2.FieldMask(paths=["roles"])), admin.access)
     assert list(cleared.roles) == [] and cleared.name == "复核员"
-    session = identity.login(Person(login_name=staff.login_name, phone=new_phone, email=""))
+    moved = Person(login_name=staff.login_name, phone=new_phone, email="")
+    session = identity.login(moved)
     assert identity.claims(session.access_token)["agency"] == "CIQ:110000"
+    # Staff use the platform's own entrance, not an institution's or an enterprise's.
+    at_enterprise = identity.refused("CreateSession", sessions_pb2.CreateSessionRequest(
+        identifier=moved.login_name, password=moved.password, sms_code=identity.send_code(moved.login_name, "LOGIN"),
+        entrance="ENTERPRISE"))
+    assert at_enterprise.code == grpc.StatusCode.PERMISSION_DENIED and at_enterprise.reason == "WRONG_ENTRANCE"
 
 
 def test_staff_edits_are_checked_as_at_creation_and_only_for_staff_by_the_admin(identity, monkeypatch):
