@@ -14,6 +14,7 @@ import grpc
 from google.protobuf import any_pb2, duration_pb2, json_format
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+from services.chassis.errors import MAX_MESSAGE_CHARS, FieldViolation, bounded_violations
 from services.chassis.grpc_errors import ERROR_DOMAIN
 
 HTTP_STATUS_BY_CODE = {
@@ -65,8 +66,11 @@ class GatewayError(Exception):
     def to_status(self) -> status_pb2.Status:
         details = []
         if self.violations:
+            # Bounded like a service's: a few dozen, each short, none holding a lone surrogate (no JSON encoder
+            # nor protobuf string takes one).
+            kept = bounded_violations([FieldViolation(_readable(f), _readable(d)) for f, d in self.violations])
             details.append(_pack(error_details_pb2.BadRequest(field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in self.violations
+                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description) for v in kept
             ])))
         if self.reason:
             details.append(_pack(error_details_pb2.ErrorInfo(reason=self.reason, domain=ERROR_DOMAIN)))
@@ -74,7 +78,12 @@ class GatewayError(Exception):
             delay = duration_pb2.Duration()
             delay.FromMilliseconds(int(self.retry_after_seconds * 1000))
             details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
-        return status_pb2.Status(code=self.code, message=self.message, details=details)
+        return status_pb2.Status(code=self.code, message=_readable(self.message, MAX_MESSAGE_CHARS), details=details)
+
+
+def _readable(text: str, limit: int = 1000) -> str:
+    text = text.encode("utf-8", "replace").decode("utf-8") if not text.isascii() else text
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _pack(message) -> any_pb2.Any:

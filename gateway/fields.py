@@ -144,18 +144,36 @@ def is_file_field(f: FieldDescriptor) -> bool:
 
 def check_value(f: FieldDescriptor, value: Any) -> str | None:
     """Parse one value with protobuf's own rules, so the error names the parameter."""
+    if f.type == FieldDescriptor.TYPE_ENUM and not declared(f.enum_type, value):
+        names = "、".join(v.name for v in f.enum_type.values if v.number != 0)
+        return f"取值 {_shown(value)} 无效，可选：{names}"[:300]
     holder = message_factory.GetMessageClass(f.containing_type)()
     try:
         json_format.ParseDict({f.json_name: [value] if is_repeated(f) else value}, holder)
     except json_format.ParseError:
         if f.type == FieldDescriptor.TYPE_ENUM:
             names = "、".join(v.name for v in f.enum_type.values if v.number != 0)
-            return f"取值 {value!r} 无效，可选：{names}"
-        return f"取值 {value!r} 无效（应为{_describe_type(f)}）"
+            return f"取值 {_shown(value)} 无效，可选：{names}"[:300]
+        return f"取值 {_shown(value)} 无效（应为{describe_type(f)}）"
     return None
 
 
-def _describe_type(f: FieldDescriptor) -> str:
+def declared(enum_type: descriptor.EnumDescriptor, value: Any) -> bool:
+    """Whether an enum is given one of its names or declared numbers (proto3 JSON; a boolean is neither)."""
+    if isinstance(value, str):
+        # Names are identifiers; anything else never reaches protobuf's lookup, which stops at a NUL
+        # ("RED\u0000" is RED) and fails on a lone surrogate.
+        return value.isascii() and value.isidentifier() and value in enum_type.values_by_name
+    return isinstance(value, int) and not isinstance(value, bool) and value in enum_type.values_by_number
+
+
+def _shown(value: Any) -> str:
+    """The value as an error quotes it: short, so a huge one is not sent back."""
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:39] + "…"
+
+
+def describe_type(f: FieldDescriptor) -> str:
     if f.type == FieldDescriptor.TYPE_MESSAGE:
         name = f.message_type.full_name
         if name == "google.protobuf.Timestamp":

@@ -12,6 +12,7 @@ strings, RFC 3339 Timestamps). Unknown query parameters are refused, naming them
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -34,8 +35,17 @@ from gateway.fields import (
     resolve_field_path,
     set_json_path,
 )
+from gateway.input_policy import (
+    depth_message,
+    parse_error_violation,
+    payload_violations,
+    readable,
+    variable_violations,
+)
 from gateway.rendering import message_to_json
 from gateway.templates import PathTemplate, TemplateSyntaxError, parse_template
+
+_FIRST_KEY = re.compile(rb'\s*\{\s*"((?:[^"\\]|\\.){0,200})"')
 
 
 class TranscodingError(Exception):
@@ -138,17 +148,24 @@ class Route:
             self._apply_query(request.query, payload)
         if not payload and not files and self._string_variables is not None:
             # The common GET by id: nothing but text path variables, straight into their fields.
+            refused = variable_violations(variables)
+            if refused:
+                raise TranscodingError("请求参数有误", refused)
             return message_class(**{self._string_variables[path]: value for path, value in variables.items()})
         for field_path, value in variables.items():
             fields = resolve_field_path(self.request_type, field_path)
             if fields is None:  # checked when the route was built
                 raise TranscodingError(f"路径变量 {field_path} 无对应字段")
             set_json_path(payload, fields, json_value_from_text(fields[-1], value))
+        refused = payload_violations(self.request_type, payload)
+        if refused:
+            raise TranscodingError("请求参数有误", refused)
         message = message_class()
         try:
             json_format.ParseDict(payload, message)
-        except json_format.ParseError as exc:
-            raise TranscodingError(f"请求参数无法解析：{exc}") from exc
+        except (json_format.ParseError, ValueError, TypeError) as exc:
+            path, description = parse_error_violation(self.request_type, exc)
+            raise TranscodingError(description, [(path, description)]) from exc
         for fields, part in files:
             _assign_file(message, fields, part)
         return message
@@ -159,7 +176,11 @@ class Route:
         try:
             document = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise TranscodingError(f"请求体不是有效的 JSON：{exc}") from exc
+            raise TranscodingError(f"请求体不是有效的 JSON：{readable(str(exc))}") from exc
+        except RecursionError as exc:
+            # Nested deeper than the interpreter's stack: far past MAX_DEPTH, which the payload walk holds.
+            where = self._first_key(body) if self.body == "*" else self.request_type.fields_by_name[self.body].json_name
+            raise TranscodingError(depth_message(where), [(where, depth_message(where))]) from exc
         if self.body == "*":
             if not isinstance(document, dict):
                 raise TranscodingError("请求体须为 JSON 对象")
@@ -167,6 +188,12 @@ class Route:
         else:
             body_field = self.request_type.fields_by_name[self.body]
             payload[body_field.json_name] = document
+
+    @staticmethod
+    def _first_key(body: bytes) -> str:
+        """The first key of a JSON object body, to name where a too-deep document starts; "" when none."""
+        found = _FIRST_KEY.match(body)
+        return readable(found.group(1).decode("utf-8", "replace"), 100) if found else ""
 
     def _apply_form(self, request: HttpRequest,
                     payload: dict[str, Any]) -> list[tuple[list[FieldDescriptor], FilePart]]:

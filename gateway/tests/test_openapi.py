@@ -162,3 +162,37 @@ def test_upload_offers_multipart_with_file_parts_and_download_is_binary(document
 def test_response_body_route_documents_only_that_field(document):
     labels = operation(document, "/v1/echo/things/{id}/labels")["responses"]["200"]
     assert labels["content"]["application/json"]["schema"] == {"type": "array", "items": {"type": "string"}}
+
+
+def test_every_field_the_platform_renders_as_null_is_nullable_in_its_documented_schema():
+    # lockedUntil, expiresAt, reviewedAt, closeTime...: an unset Timestamp is answered as null, so the
+    # document must say so for every such field of every service, or a client validating it is refused.
+    from gateway import openapi
+    from gateway.rendering import message_to_json
+    from gateway.transcoder import RouteTable
+    from gateway.upstream import default_modules
+    from protos.identity.v1 import resources_pb2
+
+    table = RouteTable.from_modules(default_modules())
+    schemas = openapi.build_document(table.routes)["components"]["schemas"]
+    assert message_to_json(resources_pb2.Account(id="a"))["lockedUntil"] is None
+    assert "null" in schemas["tongban.identity.v1.Account"]["properties"]["lockedUntil"]["type"]
+    checked = 0
+    for name, component in schemas.items():
+        properties = component.get("properties", {})
+        for f in _message_descriptor(name).fields if _message_descriptor(name) else ():
+            if f.json_name in properties and f.has_presence and not f.is_repeated:
+                allowed = properties[f.json_name]
+                assert "null" in allowed.get("type", []) or {"type": "null"} in allowed.get("anyOf", []), \
+                    f"{name}.{f.json_name}"
+                checked += 1
+    assert checked > 100
+
+
+def _message_descriptor(name: str):
+    from google.protobuf import descriptor_pool
+
+    try:
+        return descriptor_pool.Default().FindMessageTypeByName(name.removesuffix(".Body"))
+    except KeyError:
+        return None
