@@ -345,8 +345,10 @@ def agency_name(agency: str) -> str:
 def check_notice(system: str, title: str, body: str, organization_ids: Iterable[str]) -> None:
     """Refuses a notice naming every bad field; the organisations are checked for existence elsewhere."""
     v = Violations()
-    if system not in SYSTEMS:
-        v.add("system", f"未知系统：{system or '（空）'}；可选 {', '.join(SYSTEMS)}")
+    if not system:
+        v.add("system", "请选择发送通知的业务系统")
+    elif system not in SYSTEMS:
+        v.add("system", f"未知系统：{system}；可选 {', '.join(SYSTEMS)}")
     if not title.strip():
         v.add("title", "请填写通知标题")
     elif len(title) > 200:

@@ -104,6 +104,10 @@ def test_enterprises_parent_units_and_staff_outside_their_system_may_not_send_an
     assert set(refusal.fields) == {"title", "body", "organizationIds"}
     refusal = refused("CreateNotice", _notice(system="mars", title="两行\n标题"), staff)
     assert set(refusal.fields) == {"system", "title"}
+    of_two_systems = staff_token(notify.minter, "customs2", agency="CUSTOMS:0100",
+                                 scopes=("inspection", "ccc_exemption"))
+    refusal = refused("CreateNotice", _notice(), of_two_systems)
+    assert refusal.code == grpc.StatusCode.INVALID_ARGUMENT and set(refusal.fields) == {"system"}
     refusal = refused("CreateNotice", _notice(system="rare_earth", organization_ids=("orgA", "nosuch", "")), staff)
     assert refusal.code == grpc.StatusCode.INVALID_ARGUMENT and set(refusal.fields) == {"organizationIds[2]"}
     refusal = refused("CreateNotice", _notice(system="rare_earth", organization_ids=("orgA", "nosuch")), staff)
