@@ -159,7 +159,7 @@ def test_affiliation_plan_allocation_and_confirmation_down_the_chain(people):
     assert asked.json()["status"] == "PENDING"
 
     not_yet = group.get(f"/v1/rare-earth/enterprises/{mine_id}")
-    assert not_yet.status_code == 403  # a parent without an approved affiliation reads nothing
+    assert not_yet.status_code == 404  # a parent without an approved affiliation reads nothing, not even that it exists
     incoming = group.get("/v1/rare-earth/affiliations", params={"as": "parent"}).json()["affiliations"]
     assert [a["id"] for a in incoming] == [asked.json()["id"]]
     approved = group.post(f"/v1/rare-earth/affiliations/{asked.json()['id']}:approve", json={})
@@ -195,7 +195,7 @@ def test_affiliation_plan_allocation_and_confirmation_down_the_chain(people):
     refused = trade.post("/v1/rare-earth/plan-confirmations", json={"year": year, "batch": 1})
     assert refused.status_code == 400 and reason_of(refused) == "TRADE_ENTERPRISE_NO_PLAN"
     nosy = trade.get(f"/v1/rare-earth/enterprises/{mine_id}")
-    assert nosy.status_code == 403
+    assert nosy.status_code == 404
 
 
 def test_an_unapproved_enterprise_is_refused_with_the_reason(stack, people):

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from services.chassis.auth import Caller, require_scope
 from services.chassis.divisions import region_prefix
-from services.chassis.errors import FailedPrecondition, PermissionDenied
+from services.chassis.errors import FailedPrecondition, NotFound, PermissionDenied
 from services.rare_earth.domain.agencies import LOCAL_AUTHORITY, OFFICE, OPERATOR, SCOPE, region_of
-from services.rare_earth.domain.enterprises import registration_gate_message
+from services.rare_earth.domain.enterprises import PARENT_TYPES, registration_gate_message
 from services.rare_earth.domain.states import APPROVED
 from services.rare_earth.models import Affiliation, Enterprise
 
@@ -124,8 +124,11 @@ def enterprise_names(session: Session, ids: Iterable[str | None]) -> dict[str, s
                                 .where(Enterprise.id.in_(wanted))).all())
 
 
-def not_yours(what: str = "该企业") -> PermissionDenied:
-    return PermissionDenied(f"无权查看{what}的数据", reason="NOT_VISIBLE")
+def not_yours(what: str) -> PermissionDenied:
+    """A record the caller may see but whose action is another party's (a member of staff editing an
+    enterprise's affiliation): 403. A record the caller may not see at all is a NotFound, like one that
+    does not exist, so no caller learns what exists outside its remit."""
+    return PermissionDenied(f"无权操作{what}", reason="NOT_YOURS")
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,15 @@ def require_viewer(session: Session) -> Viewer:
         return Viewer(caller, staff=staff)
     caller, enterprise = require_approved_enterprise(session)
     return Viewer(caller, enterprise=enterprise)
+
+
+def sees_enterprise(session: Session, viewer: Viewer, enterprise: Enterprise) -> bool:
+    """Whether the viewer may see ``enterprise`` at all: staff in whose remit it is, the enterprise itself, its
+    approved parents, and anyone for a group or first-level company (which others pick as their parent)."""
+    if viewer.staff is not None:
+        return viewer.staff.sees(enterprise)
+    return (enterprise.id == viewer.enterprise.id or enterprise.enterprise_type in PARENT_TYPES
+            or is_approved_parent(session, viewer.enterprise.id, enterprise.id))
 
 
 def in_remit(staff: Staff) -> Select[Any] | None:
@@ -165,11 +177,12 @@ def visible_records(viewer: Viewer, query: Select[Any], own: Any, counterpart: A
 
 
 def check_party(session: Session, viewer: Viewer, enterprise_id: str, counterpart_id: str | None,
-                what: str) -> None:
-    """Staff whose remit holds ``enterprise_id``, or one of the two enterprises of the record; refused otherwise."""
+                missing: NotFound) -> None:
+    """Staff whose remit holds ``enterprise_id``, or one of the two enterprises of the record; to anyone else
+    the record is ``missing``, as if it did not exist."""
     if viewer.staff is not None:
         enterprise = session.get(Enterprise, enterprise_id)
         if enterprise is None or not viewer.staff.sees(enterprise):
-            raise not_yours(what)
+            raise missing
     elif viewer.enterprise.id not in (enterprise_id, counterpart_id):
-        raise not_yours(what)
+        raise missing

@@ -148,9 +148,10 @@ def list_affiliations(context: RareEarthContext, side: str, status: str, page_si
 def _visible(session: Session, affiliation_id: str, *, lock: bool = False) -> tuple[Affiliation, Viewer]:
     viewer = require_viewer(session)
     affiliation = session.get(Affiliation, affiliation_id, with_for_update=lock)
+    missing = NotFound("隶属关系不存在", reason="AFFILIATION_NOT_FOUND")
     if affiliation is None:
-        raise NotFound("隶属关系不存在", reason="AFFILIATION_NOT_FOUND")
-    check_party(session, viewer, affiliation.enterprise_id, affiliation.parent_enterprise_id, "该隶属关系")
+        raise missing
+    check_party(session, viewer, affiliation.enterprise_id, affiliation.parent_enterprise_id, missing)
     return affiliation, viewer
 
 

@@ -24,7 +24,7 @@ from services.rare_earth.domain.quota import (
     validate_year_batch,
 )
 from services.rare_earth.domain.states import QUOTA_CONFIRMATION
-from services.rare_earth.handlers.access import not_yours, require_approved_enterprise
+from services.rare_earth.handlers.access import require_approved_enterprise
 from services.rare_earth.models import ConfirmationLine, Enterprise, PlanConfirmation, QuotaAllocation
 
 
@@ -133,10 +133,9 @@ def create_confirmation(context: RareEarthContext, year: int, batch: int,
 
 def _mine(session: Session, me: Enterprise, confirmation_id: str) -> PlanConfirmation:
     confirmation = session.get(PlanConfirmation, confirmation_id, with_for_update=True)
-    if confirmation is None:
+    if confirmation is None or confirmation.enterprise_id != me.id:
+        # Another enterprise's record is as absent as one that never was.
         raise NotFound("计划确认记录不存在", reason="CONFIRMATION_NOT_FOUND")
-    if confirmation.enterprise_id != me.id:
-        raise not_yours("该计划确认记录")
     return confirmation
 
 

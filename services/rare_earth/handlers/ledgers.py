@@ -44,6 +44,7 @@ from services.rare_earth.handlers.access import (
     approved_enterprise,
     require_approved_enterprise,
     require_viewer,
+    sees_enterprise,
 )
 from services.rare_earth.handlers.dictionary import Download
 from services.rare_earth.handlers.staging import LINK_COLUMNS, ROW_COLUMNS, drop_staged, validate_and_stage
@@ -249,9 +250,9 @@ def list_enterprise_rows(context: RareEarthContext, enterprise_id: str, kind: st
     with context.unit_of_work(read_only=True) as uow:
         viewer = require_viewer(uow.session)
         enterprise = approved_enterprise(uow.session, enterprise_id)
-        if enterprise is None:
+        if enterprise is None or not sees_enterprise(uow.session, viewer, enterprise):
             raise NotFound("企业不存在", reason="ENTERPRISE_NOT_FOUND")
-        if not may_read_ledgers(uow.session, viewer, enterprise):
+        if not may_read_ledgers(uow.session, viewer, enterprise):  # seen, but its ledgers are not the caller's
             raise PermissionDenied("无权查看该企业的台账：须为其上级单位，且隶属关系已通过并允许查看台账",
                                    reason="LEDGER_NOT_VISIBLE")
         return _page_of_rows(uow.session, enterprise.id, kind, year, month, page_size, page_token)

@@ -19,9 +19,9 @@ from services.rare_earth.handlers.access import (
     approved_enterprise,
     in_remit,
     is_approved_parent,
-    not_yours,
     require_approved_enterprise,
     require_viewer,
+    sees_enterprise,
 )
 from services.rare_earth.models import Enterprise
 
@@ -121,16 +121,12 @@ def get_enterprise(context: RareEarthContext, enterprise_id: str) -> EnterpriseV
     with context.unit_of_work(read_only=True) as uow:
         viewer = require_viewer(uow.session)
         enterprise = approved_enterprise(uow.session, enterprise_id)
-        if enterprise is None:
+        if enterprise is None or not sees_enterprise(uow.session, viewer, enterprise):
+            # One outside the caller's sight answers as one that does not exist.
             raise NotFound("企业不存在或尚未通过注册审核", reason="ENTERPRISE_NOT_FOUND")
         if viewer.staff is not None:
-            if not viewer.staff.sees(enterprise):
-                raise not_yours("辖区外企业")
             return EnterpriseView(enterprise, True)
         me = viewer.enterprise
-        if enterprise.id == me.id or is_approved_parent(uow.session, me.id, enterprise.id):
-            return EnterpriseView(enterprise, True)
-        if enterprise.enterprise_type in PARENT_TYPES:
-            return EnterpriseView(enterprise, False)
-        raise not_yours()
+        full = enterprise.id == me.id or is_approved_parent(uow.session, me.id, enterprise.id)
+        return EnterpriseView(enterprise, full)
 

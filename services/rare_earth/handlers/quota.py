@@ -272,9 +272,10 @@ def list_allocation_records(context: RareEarthContext, allocation_id: str, page_
         session = uow.session
         viewer = require_viewer(session)
         allocation = session.get(QuotaAllocation, allocation_id)
+        missing = NotFound("指标分配不存在", reason="ALLOCATION_NOT_FOUND")
         if allocation is None:
-            raise NotFound("指标分配不存在", reason="ALLOCATION_NOT_FOUND")
-        check_party(session, viewer, allocation.enterprise_id, allocation.allocating_enterprise_id, "该指标分配")
+            raise missing
+        check_party(session, viewer, allocation.enterprise_id, allocation.allocating_enterprise_id, missing)
         query = (select(AllocationRecord)
                  .where(or_(AllocationRecord.allocation_id == allocation.id,
                             AllocationRecord.source_allocation_id == allocation.id))

@@ -226,10 +226,11 @@ def test_parent_reads_a_childs_ledger_only_while_allowed(rare_earth):
     request = ledgers_pb.ListEnterpriseLedgerRowsRequest(
         id=child.enterprise_id, kind=resources_pb.LedgerKind.INVENTORY, year=year,
                                                  month=month)
-    assert rare_earth.fails(group, "ListEnterpriseLedgerRows", request).code == grpc.StatusCode.PERMISSION_DENIED
+    # Before the affiliation the child is out of the group's sight: as absent as an enterprise that never was.
+    assert rare_earth.fails(group, "ListEnterpriseLedgerRows", request).code == grpc.StatusCode.NOT_FOUND
     affiliation = rare_earth.affiliate(child, group)
     assert len(rare_earth.call(group, "ListEnterpriseLedgerRows", request).ledger_rows) == 1
-    assert rare_earth.fails(stranger, "ListEnterpriseLedgerRows", request).code == grpc.StatusCode.PERMISSION_DENIED
+    assert rare_earth.fails(stranger, "ListEnterpriseLedgerRows", request).code == grpc.StatusCode.NOT_FOUND
     rare_earth.call(child, "UpdateAffiliation", affiliation_pb.UpdateAffiliationRequest(id=affiliation.id,
                                                                             parent_may_view_ledgers=False))
     rare_earth.call(group, "ApproveAffiliation", affiliation_pb.ApproveAffiliationRequest(id=affiliation.id))

@@ -135,7 +135,10 @@ def test_an_enterprise_cannot_read_another_enterprise(rare_earth):
     one = rare_earth.approved("甲稀土公司")
     other = rare_earth.approved("乙稀土公司")
     refused = rare_earth.fails(one, "GetEnterprise", profile_pb.GetEnterpriseRequest(id=other.enterprise_id))
-    assert refused.code == grpc.StatusCode.PERMISSION_DENIED
+    missing = rare_earth.fails(one, "GetEnterprise", profile_pb.GetEnterpriseRequest(id="no-such-enterprise"))
+    # Not an existence oracle: another's enterprise answers exactly as one that does not exist.
+    assert refused.code == missing.code == grpc.StatusCode.NOT_FOUND
+    assert (refused.reason, refused.message) == (missing.reason, missing.message)
     listed = rare_earth.call(one, "ListEnterprises", profile_pb.ListEnterprisesRequest(name="乙稀土公司"))
     assert listed.total_size == 0
 
@@ -147,14 +150,21 @@ def test_a_parent_cannot_read_a_child_without_an_approved_affiliation(rare_earth
         parent_type=affiliation_pb.Affiliation.GROUP, parent_enterprise_id=group.enterprise_id,
         relation=affiliation_pb.Affiliation.HOLDING, share_ratio="60"))
     refused = rare_earth.fails(group, "GetEnterprise", profile_pb.GetEnterpriseRequest(id=child.enterprise_id))
-    assert refused.code == grpc.StatusCode.PERMISSION_DENIED
+    assert refused.code == grpc.StatusCode.NOT_FOUND
 
     rare_earth.call(group, "RejectAffiliation", affiliation_pb.RejectAffiliationRequest(id=created.id, reason="不认识"))
     still = rare_earth.fails(group, "GetEnterprise", profile_pb.GetEnterpriseRequest(id=child.enterprise_id))
-    assert still.code == grpc.StatusCode.PERMISSION_DENIED
+    assert still.code == grpc.StatusCode.NOT_FOUND
     outsider = rare_earth.approved("旁观企业")
     hidden = rare_earth.fails(outsider, "GetAffiliation", affiliation_pb.GetAffiliationRequest(id=created.id))
-    assert hidden.code == grpc.StatusCode.PERMISSION_DENIED
+    missing = rare_earth.fails(outsider, "GetAffiliation", affiliation_pb.GetAffiliationRequest(id="no-such-id"))
+    assert hidden.code == missing.code == grpc.StatusCode.NOT_FOUND and hidden.reason == missing.reason
+    for action, request in (("ApproveAffiliation", affiliation_pb.ApproveAffiliationRequest(id=created.id)),
+                            ("RejectAffiliation", affiliation_pb.RejectAffiliationRequest(id=created.id, reason="否"))):
+        assert rare_earth.fails(outsider, action, request).code == grpc.StatusCode.NOT_FOUND
+    elsewhere = rare_earth.staff("LOCAL_AUTHORITY:650000")  # a region the child is not in
+    assert rare_earth.fails(elsewhere, "GetAffiliation", affiliation_pb.GetAffiliationRequest(
+        id=created.id)).code == grpc.StatusCode.NOT_FOUND
 
 
 def test_a_local_authority_sees_only_enterprises_in_its_region(rare_earth):
@@ -163,7 +173,7 @@ def test_a_local_authority_sees_only_enterprises_in_its_region(rare_earth):
     ganzhou = rare_earth.staff("LOCAL_AUTHORITY:360700")
     assert rare_earth.call(ganzhou, "GetEnterprise", profile_pb.GetEnterpriseRequest(id=inside.enterprise_id)).id
     refused = rare_earth.fails(ganzhou, "GetEnterprise", profile_pb.GetEnterpriseRequest(id=outside.enterprise_id))
-    assert refused.code == grpc.StatusCode.PERMISSION_DENIED
+    assert refused.code == grpc.StatusCode.NOT_FOUND and refused.reason == "ENTERPRISE_NOT_FOUND"
     listed = rare_earth.call(ganzhou, "ListEnterprises", profile_pb.ListEnterprisesRequest(page_size=200))
     assert all(e.city_code == "360700" for e in listed.enterprises)
     jiangxi = rare_earth.staff("LOCAL_AUTHORITY:360000")

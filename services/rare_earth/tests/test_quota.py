@@ -85,6 +85,11 @@ def test_a_differing_confirmation_is_flagged_to_the_allocating_unit_and_can_be_m
     modified = rare_earth.call(mine, "UpdatePlanConfirmation", quota_pb.UpdatePlanConfirmationRequest(
         id=confirmed.id, quotas=[quota_pb.QuotaCorrection(allocation_id=allocation.id, quota="300")]))
     assert not modified.has_mismatch
+    # The allocating group may not touch the mine's confirmation: as absent to it as one that never was.
+    for caller, confirmation_id in ((group, confirmed.id), (mine, "no-such-confirmation")):
+        hidden = rare_earth.fails(caller, "DeletePlanConfirmation",
+                                  quota_pb.DeletePlanConfirmationRequest(id=confirmation_id))
+        assert hidden.code == grpc.StatusCode.NOT_FOUND and hidden.reason == "CONFIRMATION_NOT_FOUND"
 
     rare_earth.call(mine, "DeletePlanConfirmation", quota_pb.DeletePlanConfirmationRequest(id=confirmed.id))
     again = rare_earth.call(mine, "ListQuotaAllocations", quota_pb.ListQuotaAllocationsRequest(year=year))
@@ -185,7 +190,10 @@ def test_an_enterprise_cannot_read_allocation_records_of_others(rare_earth, chai
     group_allocation = chain["plan"].allocations[0]
     refused = rare_earth.fails(outsider, "ListAllocationRecords",
                                quota_pb.ListAllocationRecordsRequest(allocation_id=group_allocation.id))
-    assert refused.code == grpc.StatusCode.PERMISSION_DENIED
+    missing = rare_earth.fails(outsider, "ListAllocationRecords",
+                               quota_pb.ListAllocationRecordsRequest(allocation_id="no-such-allocation"))
+    assert refused.code == missing.code == grpc.StatusCode.NOT_FOUND
+    assert (refused.reason, refused.message) == (missing.reason, missing.message)
 
 
 def test_quotas_travel_as_decimal_strings_and_one_that_is_not_a_number_is_named(rare_earth, chain):
