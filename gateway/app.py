@@ -32,6 +32,7 @@ from services.chassis.auth import TokenVerifier
 from services.chassis.clients.identity import IdentityClient
 from services.chassis.grpc_client import ChannelFactory
 from services.chassis.metrics import configure_metrics
+from services.chassis.revocations import RevocationList
 from services.chassis.telemetry import tracing_exported
 
 log = logging.getLogger("gateway")
@@ -49,8 +50,10 @@ def create_app(settings: GatewaySettings, upstream_modules: Sequence[ModuleType]
     traced = tracing_exported() if settings.tracing is None else settings.tracing
     channels = channels or gateway_channels(settings)
     upstreams = Upstreams(channels, services, traced=traced)
-    keys = IdentityKeys(IdentityClient(channels).jwks)
-    verifier = TokenVerifier(keys, refetch_interval=settings.jwks_refetch_seconds)
+    identity = IdentityClient(channels)
+    keys = IdentityKeys(identity.jwks)
+    revocations = RevocationList(identity.revocations, interval=settings.revocation_poll_seconds)
+    verifier = TokenVerifier(keys, refetch_interval=settings.jwks_refetch_seconds, revocations=revocations)
     limiter = make_limiter(settings.rate_limit_per_second, settings.rate_limit_burst, settings.redis_url)
     proxy = Proxy(table, upstreams, verifier, limiter, settings, traced=traced)
     configure_metrics("gateway")

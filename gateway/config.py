@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from services.chassis.config import Env, service_address
+from services.chassis.config import Env, revocation_poll_seconds, service_address
 from services.chassis.registry import SERVICES
 
 # In dev a front end served from this machine may call the gateway from any port (Vite, webpack, a file server).
@@ -28,6 +28,8 @@ class GatewaySettings:
     rate_limit_burst: int = 100
     # How often an unknown token `kid` may make the gateway fetch identity's JWKS again.
     jwks_refetch_seconds: float = 30.0
+    # How often identity is asked for revoked tokens (TONGBAN_REVOCATION_POLL_SECONDS, as every service).
+    revocation_poll_seconds: float = 2.0
     # How many proxies in front of the gateway to trust for X-Forwarded-For (0: none).
     trusted_proxies: int = 0
     environment: str = "dev"
@@ -58,6 +60,7 @@ class GatewaySettings:
             rate_limit_per_second=env.float("GATEWAY_RATE_LIMIT_PER_SECOND", 50.0, minimum=0.0),
             rate_limit_burst=env.int("GATEWAY_RATE_LIMIT_BURST", 100, minimum=1),
             jwks_refetch_seconds=env.float("GATEWAY_JWKS_REFETCH_SECONDS", 30.0, minimum=0.0),
+            revocation_poll_seconds=revocation_poll_seconds(env),
             trusted_proxies=env.int("GATEWAY_TRUSTED_PROXIES", 0, minimum=0, maximum=10),
             environment=env.environment(),
             log_level=env.str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),

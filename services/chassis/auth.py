@@ -26,12 +26,16 @@ from typing import Any
 import jwt
 
 from services.chassis.errors import PermissionDenied, Unauthenticated, Unavailable
+from services.chassis.revocations import RevocationList
 
 log = logging.getLogger(__name__)
 
 ISSUER = "tongban-identity"
 AUDIENCE = "tongban"
 ALGORITHMS = ("EdDSA", "ES256")
+# The verifiers' leeway on a token's expiry: identity keeps a revocation listed this much past the token lifetime.
+REVOCATION_LEEWAY_SECONDS = 5
+REVOKED_MESSAGE = "会话已失效，请重新登录"
 
 
 @dataclass(frozen=True)
@@ -157,10 +161,13 @@ def _malformed(token: str) -> bool:
 class TokenVerifier:
     """Verifies access tokens against identity's JWKS, cached and refreshed on an unknown ``kid``."""
 
-    def __init__(self, fetch_jwks: JwksFetcher, *, refetch_interval: float = 30.0, leeway: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], float] = time.time,
-                 cache_size: int = 4096):
+    def __init__(self, fetch_jwks: JwksFetcher, *, refetch_interval: float = 30.0,
+                 leeway: float = REVOCATION_LEEWAY_SECONDS, clock: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], float] = time.time, cache_size: int = 4096,
+                 revocations: RevocationList | None = None):
         self._fetch_jwks = fetch_jwks
+        # Consulted on every call, cached token or not: a revoked token is refused though its signature holds.
+        self._revocations = revocations
         # Verified claims by token: a client sends the same token with every request for its
         # lifetime, and checking the signature again each time is most of the cost of a call.
         self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -223,8 +230,15 @@ class TokenVerifier:
             if self._wall_clock() > cached["exp"] + self._leeway:
                 self._verified.pop(token, None)
                 raise Unauthenticated("访问令牌已过期", reason="TOKEN_EXPIRED")
+            if self._revocations is not None and self._revocations.covers(cached):
+                raise Unauthenticated(REVOKED_MESSAGE, reason="TOKEN_REVOKED")
             return dict(cached)
+        if self._revocations is not None:
+            # Here, not at construction: a forked worker (gunicorn) polls from a thread of its own.
+            self._revocations.ensure_polling()
         claims = self._verify_signed(token)
+        if self._revocations is not None and self._revocations.covers(claims):
+            raise Unauthenticated(REVOKED_MESSAGE, reason="TOKEN_REVOKED")
         if not self._cache_size:
             return claims  # decoded for this call alone: nobody else holds it
         with self._lock:
@@ -238,6 +252,8 @@ class TokenVerifier:
         key = (token, client_ip, user_agent)
         known = self._callers.get(key)
         if known is not None and self._wall_clock() <= known.claims["exp"] + self._leeway:
+            if self._revocations is not None and self._revocations.covers(known.claims):
+                raise Unauthenticated(REVOKED_MESSAGE, reason="TOKEN_REVOKED")
             return known
         self._callers.pop(key, None)
         caller = Caller.from_claims(self.verify(token), client_ip=client_ip, user_agent=user_agent)

@@ -10,11 +10,13 @@ from services.chassis import migrations
 from services.chassis.auth import TokenVerifier
 from services.chassis.context import ServiceContext, ServiceDefinition, build_context
 from services.chassis.interceptors import chassis_interceptors
+from services.chassis.revocations import RevocationList
 from services.chassis.server import RunningServer, run_until_signalled, start_server
 
 
 def identity_jwks_verifier(context: ServiceContext) -> TokenVerifier:
-    return TokenVerifier(context.identity.jwks)
+    revocations = RevocationList(context.identity.revocations, interval=context.settings.revocation_poll_seconds)
+    return TokenVerifier(context.identity.jwks, revocations=revocations)
 
 
 def migrate(definition: ServiceDefinition, context: ServiceContext) -> None:

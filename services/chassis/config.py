@@ -145,6 +145,14 @@ def service_address(env: Env, service: str) -> str:
     return env.address(f"{env_prefix(service)}_ADDR", f"localhost:{DEFAULT_PORTS[service]}")
 
 
+def revocation_poll_seconds(env: Env) -> float:
+    """How often a token verifier asks identity for new revocations: the one setting every process reads.
+
+    Under the 5 s within which a logout or a disabled account must stop its tokens everywhere.
+    """
+    return env.float("TONGBAN_REVOCATION_POLL_SECONDS", 2.0, minimum=0.05)
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     """The settings every service process has."""
@@ -162,6 +170,7 @@ class ServiceSettings:
     peers: Mapping[str, str]
     # The address other processes reach this one at (registered in Consul); None: derived from the host.
     advertise_host: str | None = None
+    revocation_poll_seconds: float = 2.0
 
     @property
     def is_dev(self) -> bool:
@@ -197,4 +206,5 @@ class ServiceSettings:
             log_level=env.str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
             peers={name: service_address(env, name) for name in SERVICES},
             advertise_host=env.optional(f"{prefix}_ADVERTISE_HOST") or env.optional("POD_IP"),
+            revocation_poll_seconds=revocation_poll_seconds(env),
         )

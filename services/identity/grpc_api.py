@@ -28,6 +28,7 @@ from services.identity.handlers import (
     organizations,
     queries,
     registration,
+    revocations,
     sessions,
     signers,
     staff,
@@ -67,6 +68,12 @@ class DirectoryServicer(_Servicer, directory_pb2_grpc.DirectoryServiceServicer):
     def CheckScope(self, request, context):
         decision = queries.check_scope(self._context, request.account_id, request.organization_id, request.scope)
         return directory_pb2.CheckScopeResponse(allowed=decision.allowed, role=decision.role, reason=decision.reason)
+
+    def ListRevocations(self, request, context):
+        page = revocations.list_revocations(self._context, request.since_ms, request.page_size, request.page_token)
+        return directory_pb2.ListRevocationsResponse(
+            revocations=[views.revocation_pb(listed.revocation, listed.expires_at_ms) for listed in page.items],
+            next_page_token=page.next_page_token, as_of_ms=page.as_of_ms)
 
 
 class RegistrationServicer(_Servicer, registration_pb2_grpc.RegistrationServiceServicer):

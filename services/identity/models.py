@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -140,6 +141,29 @@ class SessionFamily(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class TokenRevocation(Base):
+    """Access tokens refused before they expire: one session's (``sid``), or an account's issued before a moment.
+
+    Written in the unit of work of the change that calls for it; verifiers poll these rows
+    (ListRevocations), so a row is of use only until every token it could cover has expired by
+    itself: an access token's lifetime after ``recorded_at``.
+    """
+
+    __tablename__ = "token_revocations"
+    __table_args__ = (Index("ix_token_revocations_recorded", "recorded_at", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    # SESSION (key: a session family's id) or SUBJECT (key: an account id).
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(64))
+    # SUBJECT: tokens issued before this moment (milliseconds since the epoch) are refused.
+    issued_before_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    # SUBJECT: only the account's tokens acting for this organisation (a member's role or status changed).
+    organization_id: Mapped[str | None] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class RefreshToken(Base):

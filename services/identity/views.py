@@ -25,8 +25,9 @@ from services.chassis.paging import Page
 from services.chassis.wire import page_fields, timestamp
 from services.identity import domain
 from services.identity.handlers.registration import Registered
+from services.identity.handlers.revocations import millis
 from services.identity.handlers.sessions import IssuedSession
-from services.identity.models import Account, AuditEvent, Membership, Organization
+from services.identity.models import Account, AuditEvent, Membership, Organization, TokenRevocation
 from services.identity.secrets import Secrets
 
 
@@ -151,3 +152,10 @@ def jwks_pb(jwks: Mapping[str, Any]) -> directory_pb2.Jwks:
 def recipient_pb(contact: Contact) -> directory_pb2.ResolvedRecipient:
     return directory_pb2.ResolvedRecipient(account_id=contact.account_id, organization_id=contact.organization_id,
                                            name=contact.name, phone=contact.phone, email=contact.email)
+
+
+def revocation_pb(revocation: TokenRevocation, expires_at_ms: int) -> directory_pb2.Revocation:
+    return directory_pb2.Revocation(
+        id=str(revocation.id), kind=directory_pb2.RevocationKind.Value(f"REVOKED_{revocation.kind}"),
+        key=revocation.key, issued_before_ms=revocation.issued_before_ms, expires_at_ms=expires_at_ms,
+        recorded_at_ms=millis(revocation.recorded_at), organization_id=revocation.organization_id or "")

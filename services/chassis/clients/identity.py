@@ -16,11 +16,15 @@ from google.protobuf import json_format
 
 from services.chassis.errors import Unavailable
 from services.chassis.grpc_client import DEFAULT_DEADLINE, ChannelFactory
+from services.chassis.revocations import SESSION, SUBJECT, Revocation
 
 TRANSIENT_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                    grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED)
 # An audience page can be large (thousands of accounts); give it longer than a lookup.
 AUDIENCE_DEADLINE = 30.0
+# A poll of revocations runs every couple of seconds: a slow one must not hold the next back long.
+REVOCATIONS_DEADLINE = 2.0
+_REVOCATION_KINDS = {1: SESSION, 2: SUBJECT}
 
 
 @dataclass(frozen=True)
@@ -128,3 +132,15 @@ class IdentityClient:
             organization_ids=list(organization_ids), page_size=page_size, page_token=page_token)
         answer = self._call("ListAudience", request, timeout=max(self._timeout, AUDIENCE_DEADLINE))
         return [_contact(r) for r in answer.recipients], answer.next_page_token
+
+    def revocations(self, since_ms: int, page_token: str = "") -> tuple[list[Revocation], str, int]:
+        """One page of the revocations recorded since ``since_ms``, the next page's token and identity's clock."""
+        from protos.identity.v1 import directory_pb2
+
+        answer = self._call("ListRevocations", directory_pb2.ListRevocationsRequest(
+            since_ms=since_ms, page_token=page_token), timeout=REVOCATIONS_DEADLINE)
+        entries = [Revocation(id=r.id, kind=_REVOCATION_KINDS.get(r.kind, ""), key=r.key,
+                              issued_before_ms=r.issued_before_ms, expires_at=r.expires_at_ms / 1000,
+                              organization_id=r.organization_id)
+                   for r in answer.revocations]
+        return entries, answer.next_page_token, answer.as_of_ms

@@ -161,7 +161,7 @@ class TokenMinter:
 
     def mint(self, sub: str, *, org: str | None = None, roles: tuple[str, ...] = (),
              scopes: tuple[str, ...] = (), kind: str = "LEGAL_PERSON", agency: str | None = None,
-             ttl_seconds: int = 900) -> str:
+             ttl_seconds: int = 900, sid: str | None = None, iat_ms: int | None = None) -> str:
         import time
         import uuid
 
@@ -173,4 +173,9 @@ class TokenMinter:
         claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": sub, "org": org, "roles": list(roles),
                   "scopes": list(scopes), "kind": kind, "agency": agency, "jti": uuid.uuid4().hex,
                   "iat": now, "exp": now + ttl_seconds}
+        # A session (sid) and a signing time in milliseconds, as identity's tokens carry, for revocation tests.
+        if sid is not None:
+            claims["sid"] = sid
+        if iat_ms is not None:
+            claims["iat_ms"] = iat_ms
         return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})

@@ -8,8 +8,10 @@ identity's would.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
+import grpc
 from google.protobuf import json_format
 
 from protos.identity.v1 import directory_pb2, directory_pb2_grpc, resources_pb2
@@ -45,6 +47,9 @@ class IdentityStandIn(directory_pb2_grpc.DirectoryServiceServicer):
     accounts: list[StandInAccount] = field(default_factory=list)
     organizations: dict[str, StandInOrganization] = field(default_factory=dict)
     address: str = ""
+    # What ListRevocations answers, all of it on every poll; ``down`` makes it fail as an unreachable identity.
+    revocations: list[directory_pb2.Revocation] = field(default_factory=list)
+    down: bool = False
     _running: RunningServer | None = None
 
     def start(self) -> IdentityStandIn:
@@ -94,6 +99,12 @@ class IdentityStandIn(directory_pb2_grpc.DirectoryServiceServicer):
                 return directory_pb2.CheckScopeResponse(allowed=allowed, role=account.role,
                                                         reason="" if allowed else "SCOPE_NOT_GRANTED")
         return directory_pb2.CheckScopeResponse(allowed=False, reason="NO_MEMBERSHIP")
+
+    def ListRevocations(self, request, context):
+        if self.down:
+            context.abort(grpc.StatusCode.UNAVAILABLE, "identity is down")
+        return directory_pb2.ListRevocationsResponse(revocations=list(self.revocations),
+                                                     as_of_ms=int(time.time() * 1000))
 
 
 def _resolved(account: StandInAccount):

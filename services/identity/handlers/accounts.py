@@ -169,6 +169,8 @@ def recover_account(context: IdentityContext, *, uscc: str, legal_rep_name: str,
                 value and (getattr(organization, field) or "").strip() != value for field, value in given.items()):
             audit(session, "ACCOUNT_RECOVERY", target=None, result="FAILURE", detail="details did not match")
             commit_and_raise(uow, FailedPrecondition(MISMATCH, reason="DETAILS_MISMATCH"))
+        # Whoever held the account before its legal person recovered it is signed out.
+        revoke_families(session, account.id, "ACCOUNT_RECOVERED")
         audit(session, "ACCOUNT_RECOVERY", target=account.id, actor_id=account.id)
         uow.commit()
     return account.login_name or ""

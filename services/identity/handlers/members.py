@@ -12,6 +12,7 @@ from services.chassis.paging import Page, paginate
 from services.identity import domain
 from services.identity.handlers.common import audit, get_organization, membership_of
 from services.identity.handlers.organizations import require_manager
+from services.identity.handlers.revocations import revoke_subject
 from services.identity.models import Account, Membership
 from services.identity.providers import IdentityContext
 
@@ -71,6 +72,8 @@ def set_member_scopes(context: IdentityContext, organization_id: str, account_id
         before = membership.scopes
         membership.scopes = domain.format_scopes(list(scopes))
         membership.updated_at = utcnow()
+        # Tokens carry the scopes: the member's current ones are refused, a refresh carries the new scopes.
+        revoke_subject(session, account_id, "SCOPES_CHANGED", organization_id)
         audit(session, "SCOPES_GRANTED", target=account_id,
               detail=f"organization {organization_id}: [{before}] -> [{membership.scopes}]")
         account = session.get(Account, account_id)
@@ -88,6 +91,7 @@ def set_member_role(context: IdentityContext, organization_id: str, account_id: 
             raise FailedPrecondition("管理员的角色请通过移交管理员变更", reason="USE_TRANSFER_ADMIN")
         membership.role = role
         membership.updated_at = utcnow()
+        revoke_subject(session, account_id, "ROLE_CHANGED", organization_id)
         audit(session, "MEMBER_ROLE_SET", target=account_id, detail=f"organization {organization_id}: {role}")
         account = session.get(Account, account_id)
         uow.commit()
@@ -104,6 +108,8 @@ def change_member_status(context: IdentityContext, organization_id: str, account
         membership.updated_at = utcnow()
         if target == domain.REMOVED:
             membership.scopes = ""
+        if target != domain.ACTIVE:
+            revoke_subject(session, account_id, f"MEMBER_{target}", organization_id)
         audit(session, _STATUS_ACTIONS[target], target=account_id, detail=f"organization {organization_id}")
         account = session.get(Account, account_id)
         uow.commit()
@@ -134,7 +140,9 @@ def transfer_admin(context: IdentityContext, organization_id: str, to_account_id
         now = utcnow()
         for admin in admins:
             admin.role, admin.updated_at = former_admin_role, now
+            revoke_subject(session, admin.account_id, "ROLE_CHANGED", organization_id)
         target.role, target.updated_at = domain.ADMIN_ROLE, now
+        revoke_subject(session, to_account_id, "ROLE_CHANGED", organization_id)
         audit(session, "ADMIN_TRANSFERRED", target=to_account_id,
               detail=f"organization {organization_id} by {manager.role}; former admin now {former_admin_role}")
         uow.publish(notification_request(

@@ -28,6 +28,7 @@ from services.identity.handlers.common import (
     membership_of,
     memberships_of_account,
 )
+from services.identity.handlers.revocations import millis, revoke_session, revoke_subject
 from services.identity.models import Account, LoginFailure, Membership, Organization, RefreshToken, SessionFamily
 from services.identity.providers import IdentityContext
 from services.identity.secrets import new_refresh_token, token_hash
@@ -81,8 +82,10 @@ def _issue(context: IdentityContext, session: Session, account: Account, organiz
                              expires_at=now + timedelta(seconds=context.config.refresh_token_seconds)))
     ttl = context.config.access_token_seconds
     claims = token_claims(session, account, organization_id, family.entrance)
+    # iat_ms: a revocation of the account's tokens "issued before" a moment needs finer than iat's seconds,
+    # or a token refreshed in the same second as a role change would be refused with the stale ones.
     claims.update({"sid": family.id, "jti": uuid.uuid4().hex, "iat": int(now.timestamp()),
-                   "exp": int(now.timestamp()) + ttl})
+                   "iat_ms": millis(now), "exp": int(now.timestamp()) + ttl})
     # From the keys in memory: signing never reads the database inside this transaction.
     access = context.providers.keys.sign(claims)
     return IssuedSession(access, refresh, ttl, account, memberships_of_account(session, account.id),
@@ -103,12 +106,14 @@ def _revoke(session: Session, reason: str, *where) -> None:
 
 
 def revoke_families(session: Session, account_id: str, reason: str) -> None:
-    """End every session of an account (password reset, deletion, the admin disabling it)."""
+    """End every session of an account (password reset, deletion, the admin disabling it), and its access tokens."""
     _revoke(session, reason, SessionFamily.account_id == account_id)
+    revoke_subject(session, account_id, reason)
 
 
 def _revoke_family(session: Session, family_id: str, reason: str) -> None:
     _revoke(session, reason, SessionFamily.id == family_id)
+    revoke_session(session, family_id, reason)
 
 
 def _choose_organization(account: Account, memberships: list[tuple[Membership, Organization]],

@@ -16,6 +16,7 @@ from services.chassis.paging import Page, paginate
 from services.chassis.registry import systems_of_agency
 from services.identity import domain
 from services.identity.handlers.common import audit, require_login_name_free, unique_field_error
+from services.identity.handlers.revocations import revoke_subject
 from services.identity.handlers.sessions import revoke_families
 from services.identity.models import Account, AuditEvent
 from services.identity.providers import IdentityContext
@@ -108,6 +109,9 @@ def update_staff(context: IdentityContext, account_id: str, *, name: str = "", p
         changed = {key: {"before": before[key], "after": after[key]} for key in before if before[key] != after[key]}
         if changed:
             account.updated_at = utcnow()
+            if changed.keys() & {"roles", "agency", "systems"}:
+                # Staff tokens carry roles, agency and systems: the ones signed before are refused.
+                revoke_subject(session, account.id, "STAFF_CHANGED")
             audit(session, "STAFF_UPDATED", target=account.id, detail=json.dumps(changed, ensure_ascii=False))
         uow.commit()
     return account
