@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 document, derived from the same routes and message descriptors the gateway serves.
 
 - Summaries and descriptions come from the comments in the .proto files (gateway/comments.py).
-- Security per operation: a method declared ``option (tongban.common.v1.public) = true`` needs
-  no token; every other one ``bearerAuth``.
+- Audience per operation (``x-tongban-audience``): the method's ``tongban.common.v1.audience`` option.
+  Security follows from it: a PUBLIC operation needs no token, every other one ``bearerAuth``.
 - Responses: the success (200, and 201 for a create: a POST without a custom verb, which a
   service may answer for the resource it made) and every error the gateway or a service can
   give, as ``google.rpc.Status``.
@@ -87,8 +87,14 @@ def build_document(routes: Sequence[Route], *, server: str = "/", title: str = "
     }
 
 
+def audience_of(method: descriptor.MethodDescriptor) -> str | None:
+    """The method's declared audience (``tongban.common.v1.audience``), None when it declares none."""
+    audience = method.GetOptions().Extensions[options_pb2.audience]
+    return options_pb2.Audience.Name(audience) if audience else None
+
+
 def is_public(method: descriptor.MethodDescriptor) -> bool:
-    return bool(method.GetOptions().Extensions[options_pb2.public])
+    return audience_of(method) == "PUBLIC"
 
 
 def _operation(route: Route, builder: SchemaBuilder, comments: dict[str, str]) -> dict[str, Any]:
@@ -104,7 +110,10 @@ def _operation(route: Route, builder: SchemaBuilder, comments: dict[str, str]) -
     }
     if description:
         operation["description"] = description
-    operation["security"] = [] if is_public(method) else [{"bearerAuth": []}]
+    audience = audience_of(method)
+    if audience:
+        operation["x-tongban-audience"] = audience
+    operation["security"] = [] if audience == "PUBLIC" else [{"bearerAuth": []}]
     parameters = _path_parameters(route, builder) + _query_parameters(route, builder)
     if parameters:
         operation["parameters"] = parameters

@@ -388,3 +388,24 @@ def test_with_consul_configured_the_gateway_reaches_the_instance_consul_resolves
     assert response.get_json()["id"] == "7"
     assert any(path == "/v1/health/service/tongban-testing" for _method, path, _query, _body in agent.requests)
 
+
+
+# -- the declared audience, before the request is read ------------------------------------------------
+
+def test_a_route_for_staff_refuses_an_anonymous_caller_with_401_before_it_reads_a_bad_request(client):
+    response = client.delete("/v1/echo/things/t1?noSuchParameter=1")
+    assert response.status_code == 401 and error_reason(response.get_json()) == "LOGIN_REQUIRED"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    # A public route reads the request, and names what is wrong with it.
+    public = client.get("/v1/echo/things/t1?noSuchParameter=1")
+    assert public.status_code == 400
+
+
+def test_a_route_for_staff_refuses_an_enterprise_member_with_403_and_admits_staff(client, keys):
+    member = keys.current.mint("acct-1", org="org-1", roles=("OWNER",), scopes=("rare_earth",))
+    refused = client.delete("/v1/echo/things/t1?noSuchParameter=1", headers={"Authorization": f"Bearer {member}"})
+    assert refused.status_code == 403 and error_reason(refused.get_json()) == "OUTSIDE_AUDIENCE"
+    staff = keys.current.mint("acct-2", roles=("STAFF",), scopes=("rare_earth",), kind="STAFF",
+                              agency="MIIT_RE_OFFICE")
+    admitted = client.delete("/v1/echo/things/t1", headers={"Authorization": f"Bearer {staff}"})
+    assert admitted.status_code == 200 and admitted.get_json()["id"] == "t1"

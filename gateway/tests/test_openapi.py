@@ -105,6 +105,14 @@ def test_descriptions_are_read_from_the_descriptor_set_make_protos_writes(tmp_pa
     assert proto_comments(tmp_path / "missing.binpb") == {}
 
 
+def test_each_operation_shows_the_audience_its_method_declares(document):
+    assert operation(document, "/v1/echo/things/{id}")["x-tongban-audience"] == "PUBLIC"
+    assert operation(document, "/v1/echo/things/{id}", "delete")["x-tongban-audience"] == "STAFF"
+    # Undeclared (only the test protos have such methods): no audience is shown, and a token is needed.
+    undeclared = operation(document, "/v1/echo/things/{id}:approve", "post")
+    assert "x-tongban-audience" not in undeclared and undeclared["security"] == [{"bearerAuth": []}]
+
+
 def test_a_public_method_needs_no_token_and_every_other_a_bearer_token(document):
     assert operation(document, "/v1/echo/things/{id}")["security"] == []
     assert operation(document, "/v1/echo/shelves/{shelf}/things/{id}")["security"] == []

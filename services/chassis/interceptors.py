@@ -25,7 +25,7 @@ import grpc
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pool
 
-from protos.common.v1 import options_pb2
+from services.chassis.audience import PUBLIC, Gate, gate_of
 from services.chassis.auth import ANONYMOUS, Caller, TokenVerifier, act_as, acting_as, stop_acting
 from services.chassis.errors import DomainError, Unauthenticated
 from services.chassis.grpc_errors import abort_with_error
@@ -184,7 +184,7 @@ class ChassisInterceptor(grpc.ServerInterceptor):
             behavior = getattr(handler, attribute)
             if behavior is not None:
                 wrapper = self._streaming if streams_responses else self._unary
-                return factory(wrapper(behavior, method, needs_caller(method), is_routed(method)),
+                return factory(wrapper(behavior, method, gate_of(method), is_routed(method)),
                                request_deserializer=handler.request_deserializer,
                                response_serializer=handler.response_serializer)
         return handler
@@ -206,14 +206,14 @@ class ChassisInterceptor(grpc.ServerInterceptor):
             self._detach(tokens[1])
         self._reset_request_id(tokens[0])
 
-    def _caller(self, metadata: dict[str, str], needed: bool) -> Caller | DomainError:
+    def _caller(self, metadata: dict[str, str], gate: Gate | None) -> Caller | DomainError:
         forwarded_for = metadata.get("x-forwarded-for")
         client_ip = forwarded_for.split(",")[0].strip() if forwarded_for else None
         user_agent = metadata.get("grpcgateway-user-agent") or metadata.get("user-agent")
         caller = caller_of(self._verifier, metadata.get("authorization"), client_ip, user_agent)
-        if needed and isinstance(caller, Caller) and not caller.is_authenticated:
-            # Authentication comes before validation: an anonymous call learns nothing of the request's shape.
-            return Unauthenticated("请先登录", reason="LOGIN_REQUIRED")
+        if gate is not None and isinstance(caller, Caller):
+            # The route's declared audience, before validation: an outsider learns nothing of the request's shape.
+            return gate.refusal(caller) or caller
         return caller
 
     def _finish(self, context: grpc.ServicerContext, method: str, started: float, caller: Any) -> None:
@@ -230,14 +230,14 @@ class ChassisInterceptor(grpc.ServerInterceptor):
         for observe in self._observers:
             observe(method, code, seconds)
 
-    def _unary(self, behavior: Behavior, method: str, caller_needed: bool, bounded: bool) -> Behavior:
+    def _unary(self, behavior: Behavior, method: str, gate: Gate | None, bounded: bool) -> Behavior:
         def call(request, context):
             started = time.perf_counter()
             request_id, trace, metadata = self._read(context)
             tokens = self._bind(request_id, trace)
             caller = None
             try:
-                caller = self._caller(metadata, caller_needed)
+                caller = self._caller(metadata, gate)
                 _admit(caller, request, context, bounded)
                 caller_token = act_as(caller)
                 try:
@@ -254,14 +254,14 @@ class ChassisInterceptor(grpc.ServerInterceptor):
 
         return call
 
-    def _streaming(self, behavior: Behavior, method: str, caller_needed: bool, bounded: bool) -> Behavior:
+    def _streaming(self, behavior: Behavior, method: str, gate: Gate | None, bounded: bool) -> Behavior:
         def call(request, context):
             started = time.perf_counter()
             request_id, trace, metadata = self._read(context)
             tokens = self._bind(request_id, trace)
             caller = None
             try:
-                caller = self._caller(metadata, caller_needed)
+                caller = self._caller(metadata, gate)
                 _admit(caller, request, context, bounded)
                 with acting_as(caller):
                     try:
@@ -326,11 +326,10 @@ def is_routed(method: str) -> bool:
 
 
 def needs_caller(method: str) -> bool:
-    """Whether a call of ``method`` (``/pkg.Service/Method``) must carry a token: it has a REST route and is
-    not declared public (``tongban.common.v1.public``). gRPC-only methods are for services inside the
-    cluster, which call without a user's token; their use cases decide."""
-    options = _http_options(method)
-    return options is not None and not options.Extensions[options_pb2.public]
+    """Whether a call of ``method`` (``/pkg.Service/Method``) must carry a token: it has a REST route whose
+    declared audience (``tongban.common.v1.audience``, services/chassis/audience.py) is not PUBLIC."""
+    gate = gate_of(method)
+    return gate is not None and gate.audience != PUBLIC
 
 
 def chassis_interceptors(verifier: TokenVerifier | None, *, observers: Sequence[CallObserver] = (),

@@ -290,7 +290,8 @@ def logout(context: IdentityContext, refresh_token: str = "") -> None:
             row = session.get(RefreshToken, token_hash(refresh_token))
             families = [row.family_id] if row is not None else []
         else:
-            raise Unauthenticated("请先登录")
+            # A public route (a logout by refresh token alone): what is missing is that token, not a login.
+            raise InvalidArgument.for_field("refreshToken", "请提供刷新令牌")
         for family_id in families:
             _revoke_family(session, family_id, "LOGOUT")
         audit(session, "LOGOUT", target=caller.account_id)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from services.chassis.auth import Caller, current_caller, require_authenticated
 from services.chassis.clients.identity import Contact
 from services.chassis.db import contains, insert_ignoring_duplicates, new_id, utcnow
-from services.chassis.errors import NotFound, PermissionDenied
+from services.chassis.errors import InvalidArgument, NotFound, PermissionDenied
 from services.chassis.paging import Page, paginate
 from services.chassis.uow import UnitOfWork
 from services.notify import domain, events
@@ -55,7 +55,10 @@ def create_announcement(context: NotifyContext, new: NewAnnouncement) -> Announc
     if not caller.has_role("PLATFORM_ADMIN"):
         if caller.kind != "STAFF" and not caller.has_role("STAFF"):
             raise PermissionDenied("仅平台管理员和业务人员可以发布公告", reason="ROLE_REQUIRED")
-        if not new.system or new.system not in caller.scopes:
+        if not new.system:
+            # Not a denial: the form left out which of the caller's systems the announcement is for.
+            raise InvalidArgument.for_field("system", "请选择公告所属的业务系统")
+        if new.system not in caller.scopes:
             raise PermissionDenied("业务人员只能发布本人所在业务系统的公告", reason="SCOPE_REQUIRED")
         if new.audience.kind == "ALL":
             raise PermissionDenied("面向全部用户的公告须由平台管理员发布", reason="ROLE_REQUIRED")

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from services.chassis.auth import require_authenticated
 from services.chassis.db import is_postgresql, utcnow
-from services.chassis.errors import InvalidArgument, PermissionDenied, Unauthenticated
+from services.chassis.errors import InvalidArgument, PermissionDenied
 from services.chassis.paging import Page, paginate
 from services.notify import domain, events
 from services.notify.bulk import among, unnested
@@ -218,7 +218,8 @@ def record_receipt(context: NotifyContext, provider_reference: str, status: str,
     """An SMS gateway settles a SENT message; False when it was settled already (a late receipt)."""
     expected = context.config.receipt_token
     if not expected or not hmac.compare_digest(expected.encode(), token.encode()):
-        raise Unauthenticated("回执令牌无效")
+        # A public route: the secret is the body's, not a login, so a wrong one is refused, not "log in first".
+        raise PermissionDenied("回执令牌无效", reason="BAD_RECEIPT_TOKEN")
     if status not in domain.RECEIPT_STATUSES:
         raise InvalidArgument.for_field("status", "回执状态只能是 DELIVERED 或 PERMANENT_FAILURE")
     if not provider_reference:

@@ -91,6 +91,12 @@ def test_only_staff_and_the_admin_may_publish_announcements_and_bad_fields_are_n
         title="", body="y", audience=notify_pb2.Audience(kind=notify_pb2.ORG_TYPES)), admin_token(notify.minter))
     assert refusal.code == grpc.StatusCode.INVALID_ARGUMENT
     assert set(refusal.fields) == {"title", "audience.orgTypes"}
+    # Staff who leave out the system are asked for it, not refused as if it were not theirs.
+    staff = notify.minter.mint("staff1", roles=("STAFF",), scopes=("rare_earth",), kind="STAFF", agency="RE_OPERATOR")
+    to_one = notify_pb2.Audience(kind=notify_pb2.ORGANIZATIONS, organization_ids=["org1"])
+    refusal = notify.refused("CreateAnnouncement", notify_pb2.CreateAnnouncementRequest(
+        title="x", body="y", audience=to_one), staff)
+    assert refusal.code == grpc.StatusCode.INVALID_ARGUMENT and set(refusal.fields) == {"system"}
 
 
 def _notice(account_id: str, title_code: str, *, mandatory: bool = False, channels=("IN_SITE", "SMS")):

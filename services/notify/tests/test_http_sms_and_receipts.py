@@ -149,7 +149,7 @@ def test_a_failure_receipt_is_final_and_a_later_delivered_receipt_is_ignored(thr
 def test_receipts_need_the_shared_token_a_known_reference_and_a_final_status(notify):
     refusal = notify.refused("RecordDeliveryReceipt", notify_pb2.RecordDeliveryReceiptRequest(
         provider_reference="gw-1", status=notify_pb2.DELIVERED, token="guess"))
-    assert refusal.code == grpc.StatusCode.UNAUTHENTICATED
+    assert refusal.code == grpc.StatusCode.PERMISSION_DENIED
     refusal = notify.refused("RecordDeliveryReceipt", notify_pb2.RecordDeliveryReceiptRequest(
         provider_reference="gw-1", status=notify_pb2.SENT, token="receipt-secret"))
     assert refusal.code == grpc.StatusCode.INVALID_ARGUMENT and set(refusal.fields) == {"status"}
