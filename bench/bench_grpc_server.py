@@ -47,15 +47,27 @@ def _echo(request: bytes, _context) -> bytes:
     return request
 
 
+def _revoked() -> list:
+    from services.chassis.revocations import SESSION, SUBJECT, Revocation
+
+    until, now_ms = time.time() + 900, int(time.time() * 1000)
+    return ([Revocation(f"s{i}", SESSION, f"session-{i}", 0, until) for i in range(1000)]
+            + [Revocation(f"a{i}", SUBJECT, f"account-{i}", now_ms, until) for i in range(1000)])
+
+
 def _serve_thread_pool(ports, with_interceptors: bool, jwks: dict | None = None) -> None:
     from services.chassis.auth import TokenVerifier
     from services.chassis.interceptors import chassis_interceptors
+    from services.chassis.revocations import RevocationList
     from services.chassis.server import ServiceBinding, run_until_signalled, start_server
 
     handler = grpc.method_handlers_generic_handler(SERVICE, {"Echo": grpc.unary_unary_rpc_method_handler(_echo)})
     binding = ServiceBinding(SERVICE, lambda server: server.add_generic_rpc_handlers((handler,)))
-    # What services.chassis.cli.serve runs every call through, spans not exported.
-    interceptors = chassis_interceptors(TokenVerifier(lambda: jwks)) if with_interceptors else []
+    # What services.chassis.cli.serve runs every call through, spans not exported, with a deny list of
+    # revoked tokens as busy as a platform's: 1,000 sessions and 1,000 accounts, none of them the bench's.
+    revocations = RevocationList(lambda _since, _token: (_revoked(), "", int(time.time() * 1000)), interval=3600)
+    verifier = TokenVerifier(lambda: jwks, revocations=revocations)
+    interceptors = chassis_interceptors(verifier) if with_interceptors else []
     running = start_server([binding], host="127.0.0.1", port=0, interceptors=interceptors)
     ports.put(running.port)
     run_until_signalled(running, 0)

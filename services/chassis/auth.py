@@ -172,7 +172,8 @@ class TokenVerifier:
         # lifetime, and checking the signature again each time is most of the cost of a call.
         self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
         # The caller each (token, client address, user agent) stands for, made once: a call then allocates none.
-        self._callers: dict[tuple[str, str | None, str | None], Caller] = {}
+        # With it, the version of the revocations it was last found clear of: checked again only when they change.
+        self._callers: dict[tuple[str, str | None, str | None], tuple[Caller, int]] = {}
         self._cache_size = cache_size
         self._wall_clock = wall_clock
         self._refetch_interval = refetch_interval
@@ -247,19 +248,34 @@ class TokenVerifier:
                 self._verified.popitem(last=False)
         return dict(claims)
 
+    def close(self) -> None:
+        """Stop polling for revocations (the server is stopping)."""
+        if self._revocations is not None:
+            self._revocations.stop()
+
     def caller(self, token: str, client_ip: str | None = None, user_agent: str | None = None) -> Caller:
         """The caller ``token`` stands for (as :meth:`verify` checks it), the same object while it is valid."""
         key = (token, client_ip, user_agent)
         known = self._callers.get(key)
-        if known is not None and self._wall_clock() <= known.claims["exp"] + self._leeway:
-            if self._revocations is not None and self._revocations.covers(known.claims):
-                raise Unauthenticated(REVOKED_MESSAGE, reason="TOKEN_REVOKED")
-            return known
+        revocations = self._revocations
+        if known is not None:
+            caller, cleared_in = known
+            if self._wall_clock() <= caller.claims["exp"] + self._leeway:
+                if revocations is None or cleared_in == revocations.version:
+                    return caller
+                # The list changed since this caller was last found clear of it.
+                version = revocations.version
+                if revocations.covers(caller.claims):
+                    raise Unauthenticated(REVOKED_MESSAGE, reason="TOKEN_REVOKED")
+                self._callers[key] = (caller, version)
+                return caller
         self._callers.pop(key, None)
+        # Read before the check, so a change that lands during it is checked again on the next call.
+        version = revocations.version if revocations is not None else 0
         caller = Caller.from_claims(self.verify(token), client_ip=client_ip, user_agent=user_agent)
         if self._cache_size:
             with self._lock:
-                self._callers[key] = caller
+                self._callers[key] = (caller, version)
                 while len(self._callers) > self._cache_size:
                     del self._callers[next(iter(self._callers))]
         return caller

@@ -38,6 +38,7 @@ def serve(definition: ServiceDefinition, context: ServiceContext, *, port: int |
         interceptors=chassis_interceptors(verifier, observers=[record_call]),
     )
     running.on_stop.extend(stop_hooks)
+    running.on_stop.append(verifier.close)
     metrics_server = serve_metrics(definition.name, metrics_port(definition.name))
     if metrics_server is not None:
         running.on_stop.append(metrics_server.stop)

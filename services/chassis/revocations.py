@@ -65,6 +65,8 @@ class RevocationList:
         self.sessions: dict[str, float] = {}
         # account -> {organisation, or "" for all its tokens: (issued before ms, forget after)}
         self.subjects: dict[str, dict[str, tuple[int, float]]] = {}
+        # Changes whenever the entries do: a verifier checks a cached caller again only then.
+        self.version = 0
         self._since_ms = 0
         self._failing = False
         self._lock = threading.Lock()
@@ -137,7 +139,9 @@ class RevocationList:
                 cutoffs = subjects.setdefault(entry.key, {})
                 cutoff, until = cutoffs.get(entry.organization_id, (0, 0.0))
                 cutoffs[entry.organization_id] = (max(cutoff, entry.issued_before_ms), max(until, entry.expires_at))
-        self.sessions, self.subjects = sessions, subjects
+        if sessions != self.sessions or subjects != self.subjects:
+            self.sessions, self.subjects = sessions, subjects
+            self.version += 1
 
     def ensure_polling(self) -> None:
         """Poll once now and then from a daemon thread, once per process (cheap when already running)."""
