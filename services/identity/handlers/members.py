@@ -72,8 +72,10 @@ def set_member_scopes(context: IdentityContext, organization_id: str, account_id
         before = membership.scopes
         membership.scopes = domain.format_scopes(list(scopes))
         membership.updated_at = utcnow()
-        # Tokens carry the scopes: the member's current ones are refused, a refresh carries the new scopes.
-        revoke_subject(session, account_id, "SCOPES_CHANGED", organization_id)
+        if set(domain.parse_scopes(before)) - set(scopes):
+            # Tokens carry the scopes: those still holding a withdrawn one are refused, a refresh carries
+            # the scopes as they are. A grant alone leaves them: they claim less than the member may do.
+            revoke_subject(session, account_id, "SCOPES_CHANGED", organization_id)
         audit(session, "SCOPES_GRANTED", target=account_id,
               detail=f"organization {organization_id}: [{before}] -> [{membership.scopes}]")
         account = session.get(Account, account_id)
@@ -140,9 +142,9 @@ def transfer_admin(context: IdentityContext, organization_id: str, to_account_id
         now = utcnow()
         for admin in admins:
             admin.role, admin.updated_at = former_admin_role, now
+            # The former admin's tokens claim the role it no longer holds; the new admin's claim less than it may.
             revoke_subject(session, admin.account_id, "ROLE_CHANGED", organization_id)
         target.role, target.updated_at = domain.ADMIN_ROLE, now
-        revoke_subject(session, to_account_id, "ROLE_CHANGED", organization_id)
         audit(session, "ADMIN_TRANSFERRED", target=to_account_id,
               detail=f"organization {organization_id} by {manager.role}; former admin now {former_admin_role}")
         uow.publish(notification_request(

@@ -109,12 +109,18 @@ def update_staff(context: IdentityContext, account_id: str, *, name: str = "", p
         changed = {key: {"before": before[key], "after": after[key]} for key in before if before[key] != after[key]}
         if changed:
             account.updated_at = utcnow()
-            if changed.keys() & {"roles", "agency", "systems"}:
-                # Staff tokens carry roles, agency and systems: the ones signed before are refused.
+            if _withdrawn(before, after):
+                # Staff tokens carry roles, agency and systems: those claiming what was taken away are refused.
                 revoke_subject(session, account.id, "STAFF_CHANGED")
             audit(session, "STAFF_UPDATED", target=account.id, detail=json.dumps(changed, ensure_ascii=False))
         uow.commit()
     return account
+
+
+def _withdrawn(before: dict, after: dict) -> bool:
+    """Whether the change took an agency, a role or a system away (what a token signed before would still claim)."""
+    return (before["agency"] != after["agency"] or bool(set(before["roles"]) - set(after["roles"]))
+            or bool(set(before["systems"]) - set(after["systems"])))
 
 
 def _staff_fields(account: Account) -> dict:

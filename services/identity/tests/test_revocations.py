@@ -52,11 +52,16 @@ def test_logout_revokes_its_session_and_identity_refuses_the_token_within_second
     assert identity.call("GetMe", accounts_pb2.GetMeRequest(), second).account.id == person.account_id
 
 
-def test_member_changes_revoke_the_members_tokens_for_that_organisation(identity):
+def test_member_changes_that_take_rights_away_revoke_the_members_tokens_for_that_organisation(identity):
     owner = _owner(identity)
-    agent = _approved_agent(identity, owner)
+    agent = _approved_agent(identity, owner, scopes=["rare_earth", "origin_cert"])
     identity.login(agent, organization_id=owner.organization_id)
     org = owner.organization_id
+    # A grant alone leaves the tokens: they claim less than the member may now do.
+    identity.call("SetMemberScopes", organizations_pb2.SetMemberScopesRequest(
+        organization_id=org, account_id=agent.account_id, scopes=["rare_earth", "origin_cert", "inspection"]),
+        owner.access)
+    assert _rows(identity, agent.account_id) == []
     identity.call("SetMemberScopes", organizations_pb2.SetMemberScopesRequest(
         organization_id=org, account_id=agent.account_id, scopes=["rare_earth"]), owner.access)
     identity.call("SetMemberRole", organizations_pb2.SetMemberRoleRequest(
@@ -130,3 +135,14 @@ def test_list_revocations_answers_from_a_cursor_a_page_at_a_time(identity):
     assert all(r.expires_at_ms - r.recorded_at_ms == lifetime_ms for r in listed)
     later = identity.call("ListRevocations", directory_pb2.ListRevocationsRequest(since_ms=first.as_of_ms + 1))
     assert not [r for r in later.revocations if r.key in sids]
+
+
+def test_a_transfer_of_the_admin_role_revokes_the_former_admins_tokens_and_not_the_new_admins(identity):
+    owner = _owner(identity)
+    first, second = _approved_agent(identity, owner), _approved_agent(identity, owner)
+    org = owner.organization_id
+    for member in (first, second):
+        identity.call("TransferAdmin", organizations_pb2.TransferAdminRequest(
+            id=org, to_account_id=member.account_id), owner.access)
+    assert _rows(identity, first.account_id) == [("SUBJECT", "ROLE_CHANGED", org)]
+    assert _rows(identity, second.account_id) == []
