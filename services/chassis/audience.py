@@ -5,6 +5,10 @@ audience learns nothing of the request's shape: anonymous callers of anything bu
 told to log in, enterprise members are kept off staff routes and staff off the routes of systems they
 do not work in. What a caller may do with a given record stays the use case's to decide. The platform
 admin passes every gate: the use cases already say what it may do.
+
+The gateway, the one door from outside, applies the whole gate (``refusal``) before it transcodes; a
+service applies its login half (``login_refusal``) to every routed call, and leaves roles to its use
+cases, whose own refusals (and reasons) callers inside the cluster see.
 """
 
 from __future__ import annotations
@@ -35,13 +39,19 @@ class Gate:
     def name(self) -> str:
         return options_pb2.Audience.Name(self.audience)
 
+    def login_refusal(self, caller: Caller) -> DomainError | None:
+        """Why an anonymous ``caller`` may not call the method, or None."""
+        if self.audience == PUBLIC or caller.is_authenticated:
+            return None
+        # Authentication comes before validation: an anonymous call learns nothing of the request's shape.
+        return Unauthenticated("请先登录", reason="LOGIN_REQUIRED")
+
     def refusal(self, caller: Caller) -> DomainError | None:
         """Why ``caller`` may not call the method, or None when it may."""
         if self.audience == PUBLIC:
             return None
         if not caller.is_authenticated:
-            # Authentication comes before validation: an anonymous call learns nothing of the request's shape.
-            return Unauthenticated("请先登录", reason="LOGIN_REQUIRED")
+            return self.login_refusal(caller)
         if self.audience == options_pb2.SIGNED_IN or _ADMIN_ROLE in caller.roles:
             return None
         if self.audience in _ORGANIZATION_SIDE and caller.organization_id and not caller.agency:

@@ -212,8 +212,8 @@ class ChassisInterceptor(grpc.ServerInterceptor):
         user_agent = metadata.get("grpcgateway-user-agent") or metadata.get("user-agent")
         caller = caller_of(self._verifier, metadata.get("authorization"), client_ip, user_agent)
         if gate is not None and isinstance(caller, Caller):
-            # The route's declared audience, before validation: an outsider learns nothing of the request's shape.
-            return gate.refusal(caller) or caller
+            # Before validation: an anonymous call learns nothing of the request's shape.
+            return gate.login_refusal(caller) or caller
         return caller
 
     def _finish(self, context: grpc.ServicerContext, method: str, started: float, caller: Any) -> None:

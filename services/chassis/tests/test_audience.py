@@ -45,6 +45,10 @@ def test_an_anonymous_caller_is_told_to_log_in_and_one_outside_the_audience_is_r
     assert isinstance(anonymous, Unauthenticated) and anonymous.reason == "LOGIN_REQUIRED"
     outsider = staff_route.refusal(RE_OFFICE)
     assert isinstance(outsider, PermissionDenied) and outsider.reason == "OUTSIDE_AUDIENCE"
+    # The half a service applies itself: only the anonymous caller is refused.
+    assert staff_route.login_refusal(ANONYMOUS).reason == "LOGIN_REQUIRED"
+    assert staff_route.login_refusal(RE_OFFICE) is None
+    assert Gate(options_pb2.PUBLIC, None).login_refusal(ANONYMOUS) is None
 
 
 def test_a_routed_method_gates_by_its_declared_audience_and_system_and_a_grpc_only_one_is_not_gated():
