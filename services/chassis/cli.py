@@ -25,17 +25,22 @@ def migrate(definition: ServiceDefinition, context: ServiceContext) -> None:
 
 def serve(definition: ServiceDefinition, context: ServiceContext, *, port: int | None = None) -> RunningServer:
     """Start the service's gRPC server (not blocking) and register it for discovery."""
+    from services.chassis.audit_api import AuditInterceptor, audit_bindings
     from services.chassis.discovery import register_for_discovery
     from services.chassis.metrics import metrics_port, record_call, serve_metrics
 
     stop_hooks = [definition.before_serving(context)] if definition.before_serving else []
     verifier = (definition.token_verifier or identity_jwks_verifier)(context)
+    interceptors = chassis_interceptors(verifier, observers=[record_call])
+    if context.tables.audit is not None:
+        # Inside the chassis interceptor: the caller is current and the request id bound.
+        interceptors.append(AuditInterceptor(context.session_factory, context.tables.audit))
     running = start_server(
-        definition.bindings(context),
+        [*definition.bindings(context), *audit_bindings(definition.name, context)],
         host=context.settings.grpc_host,
         port=context.settings.grpc_port if port is None else port,
         workers=context.settings.grpc_workers,
-        interceptors=chassis_interceptors(verifier, observers=[record_call]),
+        interceptors=interceptors,
     )
     running.on_stop.extend(stop_hooks)
     running.on_stop.append(verifier.close)
@@ -60,6 +65,8 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
     revision_parser = sub.add_parser("makemigration", help="autogenerate a migration from the models")
     revision_parser.add_argument("message")
     sub.add_parser("relay", help="relay the outbox to RabbitMQ")
+    sub.add_parser("verify-audit", help="walk the audit trail's hash chain; non-zero when it is broken")
+    sub.add_parser("purge-audit", help="delete audit rows past AUDIT_RETENTION_DAYS, keeping the chain verifiable")
     for name, (help_text, _command) in definition.commands.items():
         # The service's own command parses its own options (``create-admin --login L``).
         sub.add_parser(name, help=help_text, add_help=False)
@@ -77,6 +84,10 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
         migrations.make_revision(definition.metadata, definition.versions_dir,
                                  context.settings.database_url, args.message)
         return 0
+    if command in ("verify-audit", "purge-audit"):
+        from services.chassis.audit_api import purge_command, verify_command
+
+        return (verify_command if command == "verify-audit" else purge_command)(context, rest)
     configure_tracing(definition.name)
     workers = next((entry.workers for entry in REGISTRY if entry.name == definition.name), ())
     if command == "relay" or command in workers:

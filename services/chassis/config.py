@@ -171,6 +171,8 @@ class ServiceSettings:
     # The address other processes reach this one at (registered in Consul); None: derived from the host.
     advertise_host: str | None = None
     revocation_poll_seconds: float = 2.0
+    # How long audit rows are kept before the scheduled purge (AUDIT_RETENTION_DAYS, at least 180).
+    audit_retention_days: int = 180
 
     @property
     def is_dev(self) -> bool:
@@ -207,4 +209,5 @@ class ServiceSettings:
             peers={name: service_address(env, name) for name in SERVICES},
             advertise_host=env.optional(f"{prefix}_ADVERTISE_HOST") or env.optional("POD_IP"),
             revocation_poll_seconds=revocation_poll_seconds(env),
+            audit_retention_days=env.int("AUDIT_RETENTION_DAYS", 180, minimum=180),
         )

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import MetaData
 
+from services.chassis.audit import AUDIT_INDEXES, AUDIT_TABLE, audit_columns
 from services.chassis.outbox import (
     INBOX_TABLE,
     OUTBOX_TABLE,
@@ -83,3 +84,16 @@ def drop_message_tables(op) -> None:
     op.drop_index(OUTBOX_UNSENT_INDEX, table_name=OUTBOX_TABLE)
     op.drop_table(OUTBOX_TABLE)
     op.drop_table(INBOX_TABLE)
+
+
+def create_audit_table(op) -> None:
+    """The audit trail (services/chassis/audit.py), in a service's revision: ``create_audit_table(op)``."""
+    op.create_table(AUDIT_TABLE, *audit_columns())
+    for name, columns in AUDIT_INDEXES:
+        op.create_index(name, AUDIT_TABLE, list(columns))
+
+
+def drop_audit_table(op) -> None:
+    for name, _columns in AUDIT_INDEXES:
+        op.drop_index(name, table_name=AUDIT_TABLE)
+    op.drop_table(AUDIT_TABLE)

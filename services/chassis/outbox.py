@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, Text
 
+from services.chassis.audit import AUDIT_TABLE, define_audit_table
 from services.chassis.db import BigIntPK
 
 OUTBOX_TABLE = "outbox_messages"
@@ -17,11 +18,14 @@ OUTBOX_UNSENT_INDEX = "ix_outbox_messages_unsent"
 class MessageTables:
     outbox: Table
     inbox: Table
+    # The audit trail (services/chassis/audit.py); a unit of work without one writes no audit rows.
+    audit: Table | None = None
 
     @classmethod
     def of(cls, metadata: MetaData) -> MessageTables:
         """The tables :func:`define_message_tables` added to ``metadata``."""
-        return cls(outbox=metadata.tables[OUTBOX_TABLE], inbox=metadata.tables[INBOX_TABLE])
+        return cls(outbox=metadata.tables[OUTBOX_TABLE], inbox=metadata.tables[INBOX_TABLE],
+                   audit=metadata.tables.get(AUDIT_TABLE))
 
 
 def outbox_columns() -> list[Column]:
@@ -54,7 +58,8 @@ OUTBOX_UNSENT_COLUMNS = ("sent_at", "id")
 
 
 def define_message_tables(metadata: MetaData) -> MessageTables:
-    """Add ``outbox_messages`` and ``inbox_messages`` to a service's metadata (and so its migrations)."""
+    """Add ``outbox_messages``, ``inbox_messages`` and the ``audit_trail`` to a service's metadata (and so its
+    migrations): every service that has an outbox keeps an audit trail with nothing of its own to write."""
     outbox = Table(OUTBOX_TABLE, metadata, *outbox_columns(), Index(OUTBOX_UNSENT_INDEX, *OUTBOX_UNSENT_COLUMNS))
     inbox = Table(INBOX_TABLE, metadata, *inbox_columns())
-    return MessageTables(outbox=outbox, inbox=inbox)
+    return MessageTables(outbox=outbox, inbox=inbox, audit=define_audit_table(metadata))

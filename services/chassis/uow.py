@@ -18,6 +18,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.chassis import audit
 from services.chassis.db import read_only_session, utcnow
 from services.chassis.errors import DomainError
 from services.chassis.messages import OutboundMessage
@@ -49,7 +50,8 @@ class UnitOfWork:
     """``with uow: ...; uow.commit()`` — leaving the block without commit discards everything.
 
     Messages recorded with :meth:`publish` are inserted into the outbox inside the
-    same transaction as the state change, so either both happen or neither does.
+    same transaction as the state change, so either both happen or neither does; so is
+    the audit row of the routed mutating call it commits in (services/chassis/audit.py).
 
     A ``read_only`` unit of work (queries) does not hold SQLite's write lock and runs
     READ ONLY on PostgreSQL; it cannot commit.
@@ -135,7 +137,13 @@ class UnitOfWork:
                 ],
             )
             self._pending = []
+        # A routed mutating call's change and its audit row commit together, or neither does.
+        call = audit.current_call() if self._tables.audit is not None else None
+        if call is not None and not call.written:
+            audit.append(self.session, self._tables.audit, audit.entry_of(call))
         self.session.commit()
+        if call is not None:
+            call.written = True
 
     def rollback(self) -> None:
         self._pending = []

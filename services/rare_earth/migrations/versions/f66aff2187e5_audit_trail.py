@@ -1,0 +1,25 @@
+"""audit trail
+
+Revision ID: f66aff2187e5
+Revises: 5b7e2f0c9a14
+Create Date: 2026-12-02 06:50:00.000000
+"""
+from collections.abc import Sequence
+
+from alembic import op
+
+from services.chassis.migrations import create_audit_table, drop_audit_table
+
+
+revision: str = 'f66aff2187e5'
+down_revision: str | Sequence[str] | None = '5b7e2f0c9a14'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    create_audit_table(op)
+
+
+def downgrade() -> None:
+    drop_audit_table(op)
