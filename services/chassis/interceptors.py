@@ -24,10 +24,11 @@ from typing import Any
 import grpc
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pool
+from sqlalchemy.exc import OperationalError
 
 from services.chassis.audience import PUBLIC, Gate, gate_of
 from services.chassis.auth import ANONYMOUS, Caller, TokenVerifier, act_as, acting_as, stop_acting
-from services.chassis.errors import DomainError, Unauthenticated
+from services.chassis.errors import DomainError, Unauthenticated, Unavailable
 from services.chassis.grpc_errors import abort_with_error
 from services.chassis.handler_scope import SHAPES, metadata_value, wrap_handler_in_scope
 from services.chassis.request_text import request_refusal
@@ -89,6 +90,7 @@ def caller_of(verifier: TokenVerifier | None, authorization: str | None, client_
 
 INTERNAL_MESSAGE = "服务内部错误，请稍后重试"
 UPSTREAM_UNAVAILABLE_MESSAGE = "依赖的服务暂不可用，请稍后重试"
+DATABASE_UNAVAILABLE_MESSAGE = "数据库暂不可用，请稍后重试"
 
 
 _UPSTREAM_DOWN = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
@@ -129,6 +131,13 @@ def abort_for(error: Exception, context: grpc.ServicerContext, method: str) -> N
     if isinstance(error, grpc.RpcError) and _code_of(error) in _UPSTREAM_DOWN:
         log.warning("upstream call failed in %s: %s", method, error.code())
         context.abort(grpc.StatusCode.UNAVAILABLE, UPSTREAM_UNAVAILABLE_MESSAGE)
+    if isinstance(error, OperationalError):
+        # The database went away, restarts or refuses connections (DB-API's OperationalError): the
+        # call may be tried again, and nothing it wrote was committed.
+        cause = error.orig if error.orig is not None else error
+        log.warning("the database failed in %s: %s: %s", method, type(cause).__name__,
+                    (str(cause).splitlines() or [""])[0])
+        abort_with_error(context, Unavailable(DATABASE_UNAVAILABLE_MESSAGE, reason="DATABASE_UNAVAILABLE"))
     log.exception("unhandled error in %s", method)
     context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
 
