@@ -133,7 +133,7 @@ def abort_for(error: Exception, context: grpc.ServicerContext, method: str) -> N
         context.abort(grpc.StatusCode.UNAVAILABLE, UPSTREAM_UNAVAILABLE_MESSAGE)
     if isinstance(error, OperationalError):
         # The database went away, restarts or refuses connections (DB-API's OperationalError): the
-        # caller may try again (a use case's writes are idempotent or guarded by its state machine).
+        # caller may try again. Only a commit whose answer was lost may have landed, as with any lost answer.
         cause = error.orig if error.orig is not None else error
         log.warning("the database failed in %s: %s: %s", method, type(cause).__name__,
                     (str(cause).splitlines() or [""])[0])
