@@ -15,6 +15,7 @@ from protos.rare_earth.v1 import (
     cases_pb2_grpc,
     dictionary_pb2_grpc,
     ledgers_pb2_grpc,
+    notices_pb2_grpc,
     profile_pb2_grpc,
     quota_pb2_grpc,
     registration_pb2_grpc,
@@ -23,6 +24,7 @@ from protos.rare_earth.v1 import (
 from protos.rare_earth.v1 import cases_pb2 as cases_pb
 from protos.rare_earth.v1 import dictionary_pb2 as dictionary_pb
 from protos.rare_earth.v1 import ledgers_pb2 as ledgers_pb
+from protos.rare_earth.v1 import notices_pb2 as notices_pb
 from protos.rare_earth.v1 import profile_pb2 as profile_pb
 from protos.rare_earth.v1 import quota_pb2 as quota_pb
 from protos.rare_earth.v1 import registration_pb2 as registration_pb
@@ -38,6 +40,7 @@ from services.rare_earth.handlers import (
     confirmation,
     dictionary,
     ledgers,
+    notices,
     profile,
     quota,
     registration,
@@ -344,8 +347,21 @@ class CaseServicer(_Servicer, cases_pb2_grpc.CaseServiceServicer):
         return views.case_flow(request.id, cases.flow(self._context, request.id))
 
 
+class NoticeAudienceServicer(_Servicer, notices_pb2_grpc.NoticeAudienceServiceServicer):
+    def CheckNoticeRecipients(self, request, context):
+        s = request.sender
+        checked = notices.check_notice_recipients(
+            self._context, notices.NoticeSender(s.account_id, s.kind, s.agency, s.organization_id),
+            request.organization_ids)
+        parent = checked.parent
+        return notices_pb.CheckNoticeRecipientsResponse(
+            role=notices_pb.CheckNoticeRecipientsResponse.SenderRole.Value(checked.role),
+            allowed_organization_ids=checked.allowed, parent_enterprise_id=parent.id if parent else "",
+            parent_enterprise_name=parent.enterprise_name if parent else "")
+
+
 SERVICERS = (RegistrationServicer, ProfileServicer, AffiliationServicer, QuotaServicer, DictionaryServicer,
-             LedgerServicer, TraceServicer, CaseServicer)
+             LedgerServicer, TraceServicer, CaseServicer, NoticeAudienceServicer)
 
 
 def bindings(context: RareEarthContext) -> list[ServiceBinding]:
