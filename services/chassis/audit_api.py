@@ -3,7 +3,8 @@
 :class:`AuditInterceptor` runs inside the chassis interceptor (the caller is current, the request id
 bound) and makes each routed mutating call current for the units of work it opens (services/chassis/
 uow.py writes the OK row with the change). A call that ends refused or failed without a committed row
-gets its row here, in a transaction of its own, after the use case's unit of work has closed.
+gets its row here, in a transaction of its own, after the use case's unit of work has closed; one the
+chassis interceptor refused before the handler is told of by it (:meth:`AuditInterceptor.admission_refused`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from protos.common.v1 import audit_pb2
 from services.chassis import audit
-from services.chassis.auth import current_caller
+from services.chassis.auth import Caller, acting_as, current_caller
 from services.chassis.errors import DomainError, InvalidArgument, PermissionDenied, Unauthenticated
 from services.chassis.paging import PageRequest, count
 from services.chassis.registry import ServiceSpec
@@ -94,6 +95,7 @@ class AuditInterceptor(grpc.ServerInterceptor):
         self._session_factory = session_factory
         self._table = table
         self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+        self._methods: dict[str, bool] = {}
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
@@ -130,6 +132,29 @@ class AuditInterceptor(grpc.ServerInterceptor):
 
         return grpc.unary_unary_rpc_method_handler(call, request_deserializer=handler.request_deserializer,
                                                    response_serializer=handler.response_serializer)
+
+    def admission_refused(self, method: str, request: Any, caller: Caller | DomainError,
+                          context: grpc.ServicerContext) -> None:
+        """The row of a call the chassis interceptor refused before its handler (no or a bad token, outside
+        the route's audience, the input policy). A refusal standing for the caller leaves only its address."""
+        if not self._audited(method):
+            return
+        if isinstance(caller, Caller):
+            who, reason = caller, ""
+        else:
+            forwarded = dict(context.invocation_metadata() or ()).get("x-forwarded-for")
+            who, reason = Caller(client_ip=forwarded.split(",")[0].strip() if forwarded else None), caller.reason
+        code = context.code()
+        record_type, record_id = record_of(method, request)
+        with acting_as(who):
+            self.refused(audit.AuditCall(method, record_type, record_id),
+                         code.name if code is not None else "UNKNOWN", reason or "", "")
+
+    def _audited(self, method: str) -> bool:
+        known = self._methods.get(method)
+        if known is None:
+            known = self._methods[method] = is_audited(method)
+        return known
 
     def refused(self, call: audit.AuditCall, code: str, reason: str, message: str) -> None:
         """The row of a call that ended ``code``; never fails the call itself."""

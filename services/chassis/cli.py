@@ -31,10 +31,13 @@ def serve(definition: ServiceDefinition, context: ServiceContext, *, port: int |
 
     stop_hooks = [definition.before_serving(context)] if definition.before_serving else []
     verifier = (definition.token_verifier or identity_jwks_verifier)(context)
-    interceptors = chassis_interceptors(verifier, observers=[record_call])
-    if context.tables.audit is not None:
+    trail = AuditInterceptor(context.session_factory, context.tables.audit) if context.tables.audit is not None \
+        else None
+    interceptors = chassis_interceptors(verifier, observers=[record_call],
+                                        refusals=[trail.admission_refused] if trail else [])
+    if trail is not None:
         # Inside the chassis interceptor: the caller is current and the request id bound.
-        interceptors.append(AuditInterceptor(context.session_factory, context.tables.audit))
+        interceptors.append(trail)
     running = start_server(
         [*definition.bindings(context), *audit_bindings(definition.name, context)],
         host=context.settings.grpc_host,

@@ -145,6 +145,10 @@ def abort_for(error: Exception, context: grpc.ServicerContext, method: str) -> N
 # Told of every finished call: its method, final status and duration in seconds (metrics, say).
 CallObserver = Callable[[str, grpc.StatusCode, float], None]
 
+# Told of a unary call refused before its handler ran: its method, request, caller (or the refusal that
+# stood for it) and context, whose code is set (the audit trail records such refusals).
+RefusalObserver = Callable[[str, Any, "Caller | DomainError", grpc.ServicerContext], None]
+
 _CALL_KEYS = frozenset({"authorization", "x-forwarded-for", "grpcgateway-user-agent", "user-agent", "x-request-id",
                         "traceparent", "tracestate"})
 
@@ -161,7 +165,8 @@ class ChassisInterceptor(grpc.ServerInterceptor):
     interceptor's work, in front of this one when they are exported.
     """
 
-    def __init__(self, verifier: TokenVerifier | None, *, observers: Sequence[CallObserver] = ()):
+    def __init__(self, verifier: TokenVerifier | None, *, observers: Sequence[CallObserver] = (),
+                 refusals: Sequence[RefusalObserver] = ()):
         # Imported here: telemetry imports this module.
         from opentelemetry import context as otel_context
         from opentelemetry import propagate
@@ -170,6 +175,7 @@ class ChassisInterceptor(grpc.ServerInterceptor):
 
         self._verifier = verifier
         self._observers = tuple(observers)
+        self._refusals = tuple(refusals)
         self._bind_request_id, self._reset_request_id = telemetry.bind_request_id, telemetry.reset_request_id
         self._access_log = telemetry.access_log
         self._extract, self._attach, self._detach = propagate.extract, otel_context.attach, otel_context.detach
@@ -239,6 +245,15 @@ class ChassisInterceptor(grpc.ServerInterceptor):
         for observe in self._observers:
             observe(method, code, seconds)
 
+    def _refused(self, method: str, request: Any, caller: Caller | DomainError,
+                 context: grpc.ServicerContext) -> None:
+        """Tell the refusal observers (the audit trail) of a unary call refused before its handler."""
+        for observe in self._refusals:
+            try:
+                observe(method, request, caller, context)
+            except Exception:
+                log.exception("a refusal observer failed for %s", method)
+
     def _unary(self, behavior: Behavior, method: str, gate: Gate | None, bounded: bool) -> Behavior:
         def call(request, context):
             started = time.perf_counter()
@@ -247,7 +262,11 @@ class ChassisInterceptor(grpc.ServerInterceptor):
             caller = None
             try:
                 caller = self._caller(metadata, gate)
-                _admit(caller, request, context, bounded)
+                try:
+                    _admit(caller, request, context, bounded)
+                except Exception:
+                    self._refused(method, request, caller, context)
+                    raise
                 caller_token = act_as(caller)
                 try:
                     return behavior(request, context)
@@ -342,12 +361,13 @@ def needs_caller(method: str) -> bool:
 
 
 def chassis_interceptors(verifier: TokenVerifier | None, *, observers: Sequence[CallObserver] = (),
-                         tracing: bool | None = None) -> list[grpc.ServerInterceptor]:
+                         tracing: bool | None = None,
+                         refusals: Sequence[RefusalObserver] = ()) -> list[grpc.ServerInterceptor]:
     """What a service's server runs every call through: OpenTelemetry's span first, only when spans are
     exported (``tracing`` None: when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set), then the chassis' own work."""
     from services.chassis.telemetry import tracing_exported
 
-    folded = ChassisInterceptor(verifier, observers=observers)
+    folded = ChassisInterceptor(verifier, observers=observers, refusals=refusals)
     if not (tracing_exported() if tracing is None else tracing):
         return [folded]
     from opentelemetry.instrumentation.grpc import server_interceptor

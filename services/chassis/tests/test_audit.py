@@ -192,20 +192,21 @@ def served(tmp_path):
     }
     generic = grpc.method_handlers_generic_handler(ECHO, handlers)
     binding = ServiceBinding(ECHO, lambda server: server.add_generic_rpc_handlers((generic,)))
-    interceptors = [*chassis_interceptors(MINTER.verifier(), tracing=False),
-                    AuditInterceptor(make_session_factory(engine), TRAIL)]
+    trail = AuditInterceptor(make_session_factory(engine), TRAIL)
+    interceptors = [*chassis_interceptors(MINTER.verifier(), tracing=False, refusals=[trail.admission_refused]),
+                    trail]
     with probe.serving([binding], interceptors) as running, \
             grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
         yield engine, channel
     engine.dispose()
 
 
-def _call(channel, method, request, response=echo_pb2.Thing):
+def _call(channel, method, request, response=echo_pb2.Thing, *, signed_in: bool = True):
     token = MINTER.mint("acc-9", org="org-9", kind="ENTERPRISE", scopes=("rare_earth",))
+    authorization = [("authorization", f"Bearer {token}")] if signed_in else []
     return channel.unary_unary(f"/{ECHO}/{method}", request_serializer=type(request).SerializeToString,
                                response_deserializer=response.FromString)(
-        request, metadata=[("authorization", f"Bearer {token}"), ("x-request-id", "req-1"),
-                           ("x-forwarded-for", "192.0.2.4")], timeout=10)
+        request, metadata=[*authorization, ("x-request-id", "req-1"), ("x-forwarded-for", "192.0.2.4")], timeout=10)
 
 
 def test_a_refused_call_writes_one_row_with_its_status_and_a_read_writes_none(served):
@@ -244,3 +245,15 @@ def test_verify_audit_exits_non_zero_naming_the_first_broken_sequence(tmp_path, 
     assert verify_command(context, []) == 1
     assert "broken at sequence 2" in capsys.readouterr().err
     engine.dispose()
+
+
+def test_a_call_refused_before_its_handler_is_recorded_with_the_address_it_came_from(served):
+    engine, channel = served
+    with pytest.raises(grpc.RpcError) as refused:
+        _call(channel, "ApproveThing", echo_pb2.ApproveThingRequest(id="t7"), signed_in=False)
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    _call(channel, "GetThing", echo_pb2.GetThingRequest(id="t8"), signed_in=False)  # public, and a read
+    [row] = rows(engine)
+    assert (row["record_id"], row["result_code"], row["result_reason"], row["actor_id"], row["client_ip"]) == (
+        "t7", "UNAUTHENTICATED", "LOGIN_REQUIRED", None, "192.0.2.4")
+    assert row["request_id"] == "req-1"
