@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 from google.rpc import code_pb2
 from prometheus_client import CONTENT_TYPE_LATEST
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from gateway import metrics, openapi
 from gateway.config import GatewaySettings
+from gateway.direct import DirectRoutes, ErrorAnswer
 from gateway.docs_page import DOCS_HTML
 from gateway.errors import JSON_CONTENT_TYPE, GatewayError, status_json
 from gateway.middleware import RequestScope
@@ -62,12 +63,15 @@ def create_app(settings: GatewaySettings, upstream_modules: Sequence[ModuleType]
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.url_map.merge_slashes = False
     app.extensions["tongban_gateway"] = {"routes": table, "upstreams": upstreams, "settings": settings}
+    answer_error = _error_answer(table, settings)
+    app.wsgi_app = DirectRoutes(app, proxy, table, answer_error,  # type: ignore[method-assign]
+                                cors=bool(settings.cors_origins))
     if settings.trusted_proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     app.wsgi_app = RequestScope(app.wsgi_app)  # type: ignore[method-assign]
-    _add_error_handlers(app, table, settings)
+    _add_error_handlers(app, answer_error)
     _add_own_endpoints(app, table, upstreams, keys, settings)
     app.add_url_rule("/", "transcode", proxy.view, defaults={"path": ""}, methods=ALL_METHODS)
     app.add_url_rule("/<path:path>", "transcode", proxy.view, methods=ALL_METHODS)
@@ -95,27 +99,40 @@ def gateway_channels(settings: GatewaySettings) -> ChannelFactory:
     return ChannelFactory.static(dict(settings.peers or {}), interceptors=())
 
 
-def _add_error_handlers(app: Flask, table: RouteTable, settings: GatewaySettings) -> None:
-    @app.errorhandler(GatewayError)
-    def gateway_error(error: GatewayError) -> Response:
-        return error_response(error)
+def _error_answer(table: RouteTable, settings: GatewaySettings) -> ErrorAnswer:
+    """How an error raised while answering a request is answered, in Flask's handlers and in DirectRoutes."""
 
-    @app.errorhandler(HTTPException)
-    def http_exception(error: HTTPException) -> Response:
+    def answer(error: Exception, req: Request) -> Response:
+        if isinstance(error, GatewayError):
+            return error_response(error)
         if isinstance(error, MethodNotAllowed):
             # A method no route takes (TRACE, say): Flask refused it before the proxy could; answer the same way.
-            return error_response(unmatched(table, request, raw_path_of(request)))
+            return error_response(unmatched(table, req, raw_path_of(req)))
         if isinstance(error, RequestEntityTooLarge):
             limit = settings.max_body_bytes
             return error_response(GatewayError(code_pb2.INVALID_ARGUMENT, f"请求体超过上限（{limit} 字节）",
                                                reason="BODY_TOO_LARGE", http_status_override=413))
-        return error_response(GatewayError(code_pb2.UNKNOWN, error.description or error.name,
-                                           http_status_override=error.code or 500))
+        if isinstance(error, HTTPException):
+            return error_response(GatewayError(code_pb2.UNKNOWN, error.description or error.name,
+                                               http_status_override=error.code or 500))
+        log.exception("unhandled error in the gateway")
+        return error_response(GatewayError(code_pb2.INTERNAL, "网关内部错误，请稍后重试"))
+
+    return answer
+
+
+def _add_error_handlers(app: Flask, answer: ErrorAnswer) -> None:
+    @app.errorhandler(GatewayError)
+    def gateway_error(error: GatewayError) -> Response:
+        return answer(error, request)
+
+    @app.errorhandler(HTTPException)
+    def http_exception(error: HTTPException) -> Response:
+        return answer(error, request)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
-        log.exception("unhandled error in the gateway")
-        return error_response(GatewayError(code_pb2.INTERNAL, "网关内部错误，请稍后重试"))
+        return answer(error, request)
 
 
 def _add_own_endpoints(app: Flask, table: RouteTable, upstreams: Upstreams, keys: IdentityKeys,

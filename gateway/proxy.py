@@ -61,7 +61,10 @@ class Proxy:
         matched = self._table.match(req.method, raw_path)
         if matched is None:
             raise unmatched(self._table, req, raw_path)
-        route, variables = matched
+        return self.routed(req, raw_path, *matched)
+
+    def routed(self, req: Request, raw_path: str, route: Route, variables: dict[str, str]) -> Response:
+        """The answer of a request matched to ``route``; raises GatewayError for one the gateway refuses."""
         req.environ[ROUTE_KEY] = route.template.text
         if not self._traced:
             return self._serve(req, route, raw_path, variables)
