@@ -1,15 +1,59 @@
-"""Notices staff write to enterprises, and announcements shown only to their audience, over real gRPC."""
+"""Notices staff and parent units write to enterprises, and announcements shown only to their audience, over
+real gRPC; whom a rare-earth notice may address is asked of a real rare_earth server."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import grpc
+import pytest
 
 from protos.notify.v1 import notify_pb2
-from services.chassis.testing import TokenMinter
+from protos.rare_earth.v1 import affiliation_pb2 as affiliation_pb
+from protos.rare_earth.v1 import registration_pb2 as registration_pb
+from services.chassis.testing import TokenMinter, free_port
 from services.chassis.testing.identity import StandInAccount
+from services.chassis.testing.service import ServiceHarness
 from services.notify.handlers import announcements
+from services.rare_earth.definition import DEFINITION as RARE_EARTH
+from services.rare_earth.tests.support import registration_request, valid_uscc
 
 LOCAL_AUTHORITY = "LOCAL_AUTHORITY:110000"
+# Where each organisation is registered in rare_earth (province, city, type): orgJ outside the local
+# authority's region, orgG a group whose affiliate orgA is (orgB asked and was not approved).
+ENTERPRISES = {"orgA": ("110000", "110100", "MINING"), "orgB": ("110000", "110100", "MINING"),
+               "orgC": ("110000", "110100", "MINING"), "orgJ": ("360000", "360700", "MINING"),
+               "orgG": ("360000", "360700", "GROUP")}
+NAMES = {"orgA": "甲稀土公司", "orgB": "乙稀土公司", "orgC": "丙稀土公司", "orgJ": "赣州稀土公司",
+         "orgG": "稀土集团有限公司"}
+
+
+@pytest.fixture(scope="module")
+def rare_earth(postgres_database) -> Iterator[ServiceHarness]:
+    """Rare_earth with the enterprises above registered and approved, and orgA affiliated to orgG."""
+    harness = ServiceHarness(RARE_EARTH, postgres_database("rare_earth"))
+    operator = harness.minter.mint("operator1", roles=("STAFF",), scopes=("rare_earth",), kind="STAFF",
+                                   agency="RE_OPERATOR")
+    members, ids = {}, {}
+    for serial, (org, (province, city, kind)) in enumerate(ENTERPRISES.items(), start=1):
+        harness.identity.add_organization(org, NAMES[org], valid_uscc(90000 + serial))
+        members[org] = harness.minter.mint(f"owner-{org}", org=org, roles=("OWNER",), scopes=("rare_earth",))
+        harness.call("SaveRegistration", registration_request(NAMES[org], kind, province, city), members[org])
+        ids[org] = harness.call("SubmitRegistration", registration_pb.SubmitRegistrationRequest(), members[org]).id
+        harness.call("ApproveRegistration", registration_pb.ApproveRegistrationRequest(id=ids[org]), operator)
+    for child, approve in (("orgA", True), ("orgB", False)):
+        asked = harness.call("CreateAffiliation", affiliation_pb.CreateAffiliationRequest(
+            parent_type=affiliation_pb.Affiliation.GROUP, parent_enterprise_id=ids["orgG"],
+            relation=affiliation_pb.Affiliation.HOLDING, share_ratio="51"), members[child])
+        if approve:
+            harness.call("ApproveAffiliation", affiliation_pb.ApproveAffiliationRequest(id=asked.id), members["orgG"])
+    yield harness
+    harness.close()
+
+
+@pytest.fixture
+def notify(notify_with, rare_earth):
+    return notify_with(RARE_EARTH_ADDR=rare_earth.address)
 
 
 def staff_token(minter: TokenMinter, account_id: str = "staff001", agency: str = LOCAL_AUTHORITY,
@@ -26,7 +70,7 @@ def admin_token(minter: TokenMinter) -> str:
 
 
 def _enterprises(notify) -> None:
-    for org, name in (("orgA", "甲稀土公司"), ("orgB", "乙稀土公司"), ("orgC", "丙稀土公司")):
+    for org, name in NAMES.items():
         notify.identity.add_organization(org, name)
     notify.identity.accounts = [
         StandInAccount("a_owner", organization_id="orgA", role="OWNER"),
@@ -35,6 +79,8 @@ def _enterprises(notify) -> None:
         StandInAccount("a_other", organization_id="orgA", role="AGENT", scopes=("inspection",)),
         StandInAccount("b_owner", organization_id="orgB", role="OWNER"),
         StandInAccount("c_owner", organization_id="orgC", role="OWNER"),
+        StandInAccount("j_owner", organization_id="orgJ", role="OWNER"),
+        StandInAccount("g_owner", organization_id="orgG", role="OWNER"),
     ]
 
 
@@ -82,18 +128,68 @@ def test_staff_of_one_system_may_leave_it_out_and_the_sent_list_pages_only_the_s
     assert notify.call("ListSentNotices", notify_pb2.ListSentNoticesRequest(system="inspection"), office
                        ).total_size == 0
     assert [m.title for m in _inbox(notify, "c_owner", "orgC").messages] == ["他人的", "第三份", "第二份", "第一份"]
-    refusal = notify.refused("ListSentNotices", notify_pb2.ListSentNoticesRequest(),
-                             member_token(notify.minter, "c_owner", "orgC"))
+    # A member in rare_earth may be a parent unit's: it lists what it sent, here nothing.
+    assert notify.call("ListSentNotices", notify_pb2.ListSentNoticesRequest(),
+                       member_token(notify.minter, "c_owner", "orgC")).total_size == 0
+    refusal = notify.refused("ListSentNotices", notify_pb2.ListSentNoticesRequest(), notify.minter.mint(
+        "c_owner", org="orgC", roles=("OWNER",), scopes=("inspection",)))
     assert refusal.code == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_a_parent_units_notice_reaches_its_approved_affiliate_named_by_its_organisation(notify):
+    _enterprises(notify)
+    group = member_token(notify.minter, "g_owner", "orgG")
+    sent = notify.call("CreateNotice", _notice("集团关于安全生产的通知", ("orgA",), system="rare_earth"), group)
+    assert (sent.sender.name, sent.sender.agency) == ("稀土集团有限公司", "GROUP_COMPANY")
+    assert sent.recipients_count == 2
+    [message] = _inbox(notify, "a_owner", "orgA").messages
+    assert (message.title, message.notice_id, message.sender.name, message.sender.agency) == (
+        "集团关于安全生产的通知", sent.id, "稀土集团有限公司", "GROUP_COMPANY")
+    assert [n.id for n in notify.call("ListSentNotices", notify_pb2.ListSentNoticesRequest(), group).notices] == [
+        sent.id]
+
+    # orgB asked to join and was not approved, orgJ never asked: named, and nothing sent.
+    refusal = notify.refused("CreateNotice", _notice("再发一份", ("orgA", "orgB", "orgJ"), system="rare_earth"), group)
+    assert refusal.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert set(refusal.fields) == {"organizationIds[1]", "organizationIds[2]"}
+    assert _inbox(notify, "b_owner", "orgB").total_size == 0 and _inbox(notify, "a_owner", "orgA").total_size == 1
+
+
+def test_a_local_authority_may_not_address_an_enterprise_outside_its_region(notify):
+    _enterprises(notify)
+    refusal = notify.refused("CreateNotice", _notice(organization_ids=("orgA", "orgJ"), system="rare_earth"),
+                             staff_token(notify.minter))
+    assert refusal.code == grpc.StatusCode.INVALID_ARGUMENT and set(refusal.fields) == {"organizationIds[1]"}
+    assert "不在" in refusal.fields["organizationIds[1]"]
+    assert _inbox(notify, "a_owner", "orgA").total_size == 0, "nothing refused was sent"
+    office = notify.call("CreateNotice", _notice(organization_ids=("orgJ",), system="rare_earth"),
+                         staff_token(notify.minter, "office01", agency="MIIT_RE_OFFICE"))
+    assert office.recipients_count == 1 and _inbox(notify, "j_owner", "orgJ").total_size == 1
+
+
+def test_without_rare_earth_a_rare_earth_notice_is_unavailable_and_another_systems_keeps_its_rule(notify_with):
+    notify = notify_with(RARE_EARTH_ADDR=f"127.0.0.1:{free_port()}")
+    _enterprises(notify)
+    refusal = notify.refused("CreateNotice", _notice(system="rare_earth"), staff_token(notify.minter))
+    assert refusal.code == grpc.StatusCode.UNAVAILABLE
+    customs = staff_token(notify.minter, "customs1", agency="CUSTOMS:0100", scopes=("inspection",))
+    sent = notify.call("CreateNotice", _notice(organization_ids=("orgJ",), system="inspection"), customs)
+    assert sent.sender.name == "海关（0100）"
+    assert notify.refused("CreateNotice", _notice(system="inspection"), notify.minter.mint(
+        "a_owner", org="orgA", roles=("OWNER",), scopes=("inspection",))).reason == "STAFF_ONLY"
 
 
 def test_enterprises_parent_units_and_staff_outside_their_system_may_not_send_and_bad_fields_are_named(notify):
     _enterprises(notify)
     refused = notify.refused
     assert refused("CreateNotice", _notice(system="rare_earth")).code == grpc.StatusCode.UNAUTHENTICATED
-    for token in (member_token(notify.minter, "a_owner", "orgA"), admin_token(notify.minter),
+    assert refused("CreateNotice", _notice(system="rare_earth"), admin_token(notify.minter)).reason == "STAFF_ONLY"
+    # An enterprise that is no parent unit, and a group company's staff, whom no organisation names: told
+    # before anything of their request's fields.
+    for token in (member_token(notify.minter, "a_owner", "orgA"),
                   staff_token(notify.minter, "group01", agency="GROUP_COMPANY")):
-        assert refused("CreateNotice", _notice(system="rare_earth"), token).code == grpc.StatusCode.PERMISSION_DENIED
+        refusal = refused("CreateNotice", _notice(system="rare_earth", title=""), token)
+        assert refusal.code == grpc.StatusCode.PERMISSION_DENIED and refusal.reason == "NOT_A_NOTICE_SENDER"
     customs = staff_token(notify.minter, "customs1", agency="CUSTOMS:0100", scopes=("inspection",))
     refusal = refused("CreateNotice", _notice(system="rare_earth"), customs)
     assert refusal.code == grpc.StatusCode.PERMISSION_DENIED and refusal.reason == "SCOPE_REQUIRED"
