@@ -49,30 +49,34 @@ class ServiceSpec:
         return self.name.upper()
 
 
+# Every service's audit rows past AUDIT_RETENTION_DAYS go once a day (services/chassis/audit.py).
+PURGE_AUDIT = (("purge-audit",), 86400)
+
 REGISTRY: tuple[ServiceSpec, ...] = (
-    ServiceSpec("identity", 50051, "/v1/identity", "统一身份认证", seeds=("ensure-admin", "seed-demo")),
+    ServiceSpec("identity", 50051, "/v1/identity", "统一身份认证", seeds=("ensure-admin", "seed-demo"),
+                schedule=(PURGE_AUDIT,)),
     ServiceSpec("notify", 50052, "/v1/notify", "消息通知", sends_notices=False, workers=("consume",),
-                seeds=("seed-templates",)),
+                seeds=("seed-templates",), schedule=(PURGE_AUDIT,)),
     ServiceSpec("rare_earth", 50053, "/v1/rare-earth", "稀土产品追溯", scope="rare_earth",
                 agencies=(Agency("MIIT_RE_OFFICE"), Agency("RE_OPERATOR"), Agency("GROUP_COMPANY"),
                           Agency("LOCAL_AUTHORITY", r"\d{6}")),
                 seeds=("seed-reference",),
                 # After a reporting window closes: cases for missing ledgers, purchases reconciled with sales.
-                schedule=((("jobs",), 600),)),
+                schedule=((("jobs",), 600), PURGE_AUDIT)),
     ServiceSpec("inspection", 50054, "/v1/inspection", "进口旧机电产品装运前检验", scope="inspection",
                 agencies=(Agency("CUSTOMS", r"\w{2,12}"),), seeds=("seed-reference", "seed-demo"),
                 # Not-recognised periods that have run out end, and the institution is told.
-                schedule=((("jobs",), 3600),)),
+                schedule=((("jobs",), 3600), PURGE_AUDIT)),
     ServiceSpec("ccc_exemption", 50055, "/v1/ccc", "免于CCC认证", scope="ccc_exemption", issues_certificates=True,
                 # The CIQ bureau's posts decide; customs ports write certificates off.
                 agencies=(Agency("CNCA"), Agency("CIQ", r"\w{2,12}"), Agency("CUSTOMS", r"\w{2,12}")),
                 seeds=("seed-reference",),
                 # Drafts are deleted ten days after they were first saved.
-                schedule=((("jobs",), 3600),)),
+                schedule=((("jobs",), 3600), PURGE_AUDIT)),
     ServiceSpec("origin_cert", 50056, "/v1/origin", "原产地证书", scope="origin_cert", issues_certificates=True,
                 # CCPIT branches pre-review and issue; customs users check certificates with more fields.
                 agencies=(Agency("CCPIT", r"\w{1,32}"), Agency("CUSTOMS", r"\w{2,12}")),
-                seeds=("seed-reference",)),
+                seeds=("seed-reference",), schedule=(PURGE_AUDIT,)),
 )
 
 SERVICES: tuple[str, ...] = tuple(spec.name for spec in REGISTRY)
