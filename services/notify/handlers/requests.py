@@ -32,10 +32,8 @@ class Acceptance:
     accepted: bool
     notification_id: str = ""
     failure_reason: str | None = None
-    # Deliveries to be sent; the tasks of those not held below are in the outbox with them.
+    # Deliveries waiting to be sent (CREATED); their tasks are in the outbox with them.
     tasks: list[DeliveryTask] = field(default_factory=list)
-    # A HIGH request's deliveries, claimed (SENDING) in its own unit of work, to be sent once it commits.
-    held: deliveries.Claim | None = None
 
 
 def _contacts(context: NotifyContext, request: domain.NotificationRequest) -> list[Contact]:
@@ -96,39 +94,24 @@ def accept(context: NotifyContext, uow: UnitOfWork, request: domain.Notification
     session.add_all(made)
     session.add_all(_inbox_items(notification, made, now))
     tasks = [DeliveryTask(d.id, 0, request.priority) for d in made if d.status == domain.CREATED]
-    held = _claimed_with_request(session, request, tasks)
-    claimed = {c.id for c in held.claimed} if held is not None else set()
-    uow.publish(*events.task_messages([t for t in tasks if t.delivery_id not in claimed]))
+    uow.publish(*events.task_messages(tasks))
     if failure_reason:
         log.warning("notification %s failed: %s", request.message_id, failure_reason)
     elif status == domain.NO_RECIPIENTS:
         log.info("notification %s found nobody to send to", request.message_id)
-    return Acceptance(True, notification.id, failure_reason, tasks, held)
+    return Acceptance(True, notification.id, failure_reason, tasks)
 
 
-def _claimed_with_request(session: Session, request: domain.NotificationRequest,
-                          tasks: list[DeliveryTask]) -> deliveries.Claim | None:
-    """A HIGH request's (a verification code's) deliveries claimed in the request's own transaction.
+def _send_now(context: NotifyContext, request: domain.NotificationRequest,
+              acceptance: Acceptance) -> FollowUp | None:
+    """A HIGH request (a verification code) is sent at once, by the worker that accepted it.
 
-    Sent at once by the worker that accepted it, right after that commit: one commit before the
-    provider is called instead of two (the request's, then the claim's), which is where a code
-    waited longest behind a broadcast's writes. What the process dies holding is SENDING, as with a
-    claim of its own: timed out, never sent twice. No task is published for them, as every one
-    would find its delivery claimed.
+    The code's delivery task is in the outbox, committed with the request: if this process dies
+    before sending, that task sends it; if it sends, the task finds the delivery claimed and does
+    nothing. So a code skips the relay's poll and a queue hop, and loses nothing.
     """
-    if not tasks or request.priority != domain.HIGH:
-        return None
-    session.flush()  # the claim's guarded UPDATE finds the rows just added
-    return deliveries.claim(session, tasks)
-
-
-def _send_now(context: NotifyContext, acceptance: Acceptance) -> FollowUp | None:
-    """A HIGH request (a verification code) is sent by the worker that accepted it, once its request commits.
-
-    So a code skips the relay's poll and a queue hop; its deliveries were claimed with the request.
-    """
-    if acceptance.held is not None and acceptance.held.claimed:
-        return partial(deliveries.send_claimed, context, acceptance.held)
+    if acceptance.tasks and request.priority == domain.HIGH:
+        return partial(deliveries.send, context, acceptance.tasks)
     return None
 
 
@@ -137,7 +120,7 @@ def handle_message(context: NotifyContext) -> Handler:
 
     def handle(uow: UnitOfWork, message: InboundMessage) -> FollowUp | None:
         request = events.notification_request_of(message.payload, message.message_id)
-        return _send_now(context, accept(context, uow, request))
+        return _send_now(context, request, accept(context, uow, request))
 
     return handle
 
@@ -156,7 +139,7 @@ def submit(context: NotifyContext, request: domain.NotificationRequest) -> bool:
     def handle(uow: UnitOfWork, _message: InboundMessage) -> FollowUp | None:
         acceptance = accept(context, uow, request)
         accepted.append(acceptance.accepted)
-        return _send_now(context, acceptance)
+        return _send_now(context, request, acceptance)
 
     return process_message(context, events.CONSUMER, message, handle) and accepted == [True]
 
