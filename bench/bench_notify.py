@@ -18,9 +18,10 @@ of CPU, 31 ms in the statements (the commits 11 ms where they had been 3, the cl
 lock and a core. The kernel's run-queue counts for the code's thread (schedstat) show the machine's
 other work too: runnable but off the CPU 18 ms of 40 ms idle, 21 ms of 51 ms during the broadcast.
 
-What was done: a code's deliveries are claimed in its request's own unit of work, so one commit (and
-one checkout) fewer stands between its message and the provider, 12 statements a code, and no
-second message on the code lane finds the delivery claimed. Tried and not kept: the code lane in a
+Tried and not kept: claiming a code's deliveries in its request's own unit of work (one commit and
+one checkout fewer, 12 statements a code) took a few ms off the idle code and nothing measurable off a
+code during a broadcast (94.8 / 23.8 ms, 3.98x, at 07:28, load 3.4), and a process dying between that
+commit and the send lost the code, where the outbox's delivery task sends it; so it was reverted. the code lane in a
 process of its own beside the broadcast's at nice 10 gave 1.56x and 1.57x beside 2.20x and 1.62x at
 the time (load 4.5), but under other engineers' load (13 to 27) the niced broadcast fell to 0.48x and
 0.26x of raw pika, and without the nice one run gave 2.17x; the end-to-end stack could not be brought
@@ -29,11 +30,9 @@ up to test the layout within its timeout on that load.
 Before (61fa120), code p95 during the broadcasts against idle: 128.6 / 33.8 ms (3.80x), 78.9 / 26.2 ms
 (3.02x), 92.2 / 41.9 ms (2.20x), 75.7 / 46.6 ms (1.62x), 91.5 / 41.8 ms (2.19x), 111.6 / 42.3 ms
 (2.64x); broadcast 2,619 to 3,739 deliveries/s, 0.88x to 1.50x raw pika.
-After (the claim with the request), on the quieter machine at 07:28 (load 3.4): 94.8 / 23.8 ms (3.98x,
-goal 2x not met), broadcast 3,025 deliveries/s (0.70x raw pika). The claim took a few ms off the idle
-code but nothing measurable off a code during a broadcast, which still waits behind the broadcast's
-commits and for a core. Two runs at 07:10 to 07:27 under a load of 16 to 24 (0.96x and 1.16x) only
-"met" the goal because that load inflated the idle figure to 450-690 ms.
+A code during a broadcast still waits behind the broadcast's commits and for a core. Two runs at 07:10
+to 07:27 under a load of 16 to 24 (0.96x and 1.16x) only "met" the goal because that load inflated the
+idle figure to 450-690 ms.
 """
 
 from __future__ import annotations
