@@ -21,7 +21,7 @@ other work too: runnable but off the CPU 18 ms of 40 ms idle, 21 ms of 51 ms dur
 Tried and not kept: claiming a code's deliveries in its request's own unit of work (one commit and
 one checkout fewer, 12 statements a code) took a few ms off the idle code and nothing measurable off a
 code during a broadcast (94.8 / 23.8 ms, 3.98x, at 07:28, load 3.4), and a process dying between that
-commit and the send lost the code, where the outbox's delivery task sends it; so it was reverted. the code lane in a
+commit and the send lost the code, where the outbox's delivery task sends it; so it was reverted. The code lane in a
 process of its own beside the broadcast's at nice 10 gave 1.56x and 1.57x beside 2.20x and 1.62x at
 the time (load 4.5), but under other engineers' load (13 to 27) the niced broadcast fell to 0.48x and
 0.26x of raw pika, and without the nice one run gave 2.17x; the end-to-end stack could not be brought
