@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import unquote
 
 
@@ -31,17 +32,29 @@ class PathTemplate:
     variables: tuple[Variable, ...]
     verb: str | None
 
-    @property
+    # Cached: matching a request compares the specificity of every candidate route.
+    @cached_property
     def has_tail_wildcard(self) -> bool:
         return bool(self.segments) and self.segments[-1] == "**"
 
-    @property
+    @cached_property
     def literal_count(self) -> int:
         return sum(1 for s in self.segments if s not in ("*", "**"))
 
     def specificity(self) -> tuple[int, int, int, int]:
         """Sort key: more specific templates are tried first."""
+        return self._specificity
+
+    @cached_property
+    def _specificity(self) -> tuple[int, int, int, int]:
         return (self.verb is not None, self.literal_count, not self.has_tail_wildcard, len(self.segments))
+
+    def may_match(self, position: int, part: str) -> bool:
+        """Whether a path whose segment ``position`` (not its last one) is ``part`` (decoded) may match."""
+        if position >= len(self.segments):
+            return True
+        segment = self.segments[position]
+        return segment in ("*", "**") or segment == part
 
     def match(self, raw_path: str) -> dict[str, str] | None:
         """The variable values of a raw (still percent-encoded) request path, or None."""

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from urllib.parse import unquote
 
 from google.api import annotations_pb2, http_pb2
 from google.protobuf import descriptor, json_format, message_factory
@@ -358,17 +359,26 @@ class RouteTable:
     def from_modules(cls, modules: Iterable[Any]) -> RouteTable:
         return cls.from_services(services_of_modules(modules))
 
-    # Segments in a path -> the routes that can match it, most specific first.
-    _candidates: dict[int, list[Route]] = field(default_factory=dict, init=False, repr=False)
+    # (segments in a path, its first two when they are not its last) -> the routes that can match it, most
+    # specific first. Trying every route of that length instead cost about 0.2 ms a call with the platform's routes.
+    _candidates: dict[tuple[int, str | None, str | None], list[Route]] = field(default_factory=dict, init=False,
+                                                                              repr=False)
 
-    def _routes_for(self, segments: int) -> list[Route]:
-        """Only templates with that many segments (or a ``**`` tail that reaches it) can match a path."""
-        found = self._candidates.get(segments)
+    def _routes_for(self, raw_path: str) -> list[Route]:
+        """Only templates with that many segments (or a ``**`` tail that reaches it), and whose first two take the
+        path's (the last segment may carry a verb, so it is left to the template), can match a path."""
+        parts = raw_path.split("/", 3)
+        segments = raw_path.count("/")
+        key = (segments, unquote(parts[1]) if segments > 1 else None, unquote(parts[2]) if segments > 2 else None)
+        found = self._candidates.get(key)
         if found is None:
-            found = [r for r in self.routes if len(r.template.segments) == segments
-                     or (r.template.has_tail_wildcard and segments >= len(r.template.segments) - 1)]
-            if len(self._candidates) < 4096:  # bounded: path lengths are the client's choice
-                self._candidates[segments] = found
+            found = [r for r in self.routes if (len(r.template.segments) == segments
+                                                or (r.template.has_tail_wildcard
+                                                    and segments >= len(r.template.segments) - 1))
+                     and (key[1] is None or r.template.may_match(0, key[1]))
+                     and (key[2] is None or r.template.may_match(1, key[2]))]
+            if len(self._candidates) < 4096:  # bounded: paths are the client's choice
+                self._candidates[key] = found
         return found
 
     def resource(self, raw_path: str) -> list[tuple[Route, dict[str, str]]]:
@@ -380,7 +390,7 @@ class RouteTable:
         """
         found: list[tuple[Route, dict[str, str]]] = []
         best = None
-        for route in self._routes_for(raw_path.count("/")):
+        for route in self._routes_for(raw_path):
             specificity = route.template.specificity()
             if best is not None and specificity != best:
                 break
