@@ -1,28 +1,54 @@
-"""Notices staff write to enterprises, and announcements bound to their audience, through the gateway:
-a local authority's notice reaches one enterprise's inbox with its sender and not another's, and an
-announcement for one organisation is not found by anyone outside it."""
+"""Notices written to enterprises, and announcements bound to their audience, through the gateway: a
+local authority's notice reaches an enterprise of its region with its sender and not another's, and one to
+an enterprise outside its region is refused; a parent unit's notice reaches its approved affiliate with the
+parent named; an announcement for one organisation is not found by anyone outside it."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.e2e.test_notify_flows import ENTERPRISE, Api, _claims, _login, _title, _with_title
-from tests.e2e.test_rare_earth_flows import _register_legal_person
+from tests.e2e.test_rare_earth_flows import _register_legal_person, _registration
 
 pytestmark = pytest.mark.e2e
 LOCAL_AUTHORITY = ("demo_local_auth", "13900000005")
+OPERATOR = ("demo_operator", "13900000004")
+BEIJING = {"provinceCode": "110000", "cityCode": "110100", "address": "北京市东城区稀土大街1号"}
+
+
+def _approved_enterprise(stack, operator: Api, label: str, enterprise_type: str, where: dict) -> tuple[Api, str]:
+    """A legal person registered here, its rare-earth registration approved: its owner and enterprise id."""
+    owner = _register_legal_person(stack, label)
+    saved = owner.put("/v1/rare-earth/registration", json=_registration(owner.facts["name"], enterprise_type) | where)
+    assert saved.status_code == 200, saved.text
+    submitted = owner.post("/v1/rare-earth/registration:submit", json={})
+    assert submitted.status_code == 200, submitted.text
+    operator.ok("POST", f"/v1/rare-earth/registrations/{submitted.json()['id']}:approve", {})
+    return Api(stack.url, owner.headers["Authorization"].removeprefix("Bearer ")), submitted.json()["id"]
 
 
 @pytest.fixture(scope="module")
 def parties(stack) -> dict[str, Api]:
     admin = stack.admin
-    other = _register_legal_person(stack, "cnot")
+    operator = Api(stack.url, _login(stack, *OPERATOR))
+    # An enterprise of the local authority's region (110000), one of Ganzhou's, and a group the first
+    # joined, its affiliation approved.
+    inside, _ = _approved_enterprise(stack, operator, "cnin", "MINING", BEIJING)
+    other, _ = _approved_enterprise(stack, operator, "cnot", "MINING", {})
+    group, group_id = _approved_enterprise(stack, operator, "cngr", "GROUP", {})
+    asked = inside.call("POST", "/v1/rare-earth/affiliations", {
+        "parentType": "GROUP", "parentEnterpriseId": group_id, "relation": "HOLDING", "shareRatio": "60",
+        "parentMayViewLedgers": False})
+    assert asked.status_code == 201, asked.text
+    asked = asked.json()
+    group.ok("POST", f"/v1/rare-earth/affiliations/{asked['id']}:approve", {})
     return {
         "admin": Api(stack.url, _login(stack, admin["login"], admin["phone"], admin["password"])),
         "local": Api(stack.url, _login(stack, *LOCAL_AUTHORITY)),
         "enterprise": Api(stack.url, _login(stack, *ENTERPRISE)),
-        # A second enterprise, registered here: the owner of an organisation of its own.
-        "other": Api(stack.url, other.headers["Authorization"].removeprefix("Bearer ")),
+        "inside": inside,
+        "other": other,
+        "group": group,
         "anonymous": Api(stack.url),
     }
 
@@ -33,15 +59,19 @@ def _org(api: Api) -> str:
     return organization_id
 
 
-def test_a_local_authoritys_notice_reaches_the_enterprise_with_its_sender_and_not_another(parties):
-    local, enterprise, other = parties["local"], parties["enterprise"], parties["other"]
+def _fields(response) -> set[str]:
+    return {v["field"] for d in response.json()["details"] for v in d.get("fieldViolations", [])}
+
+
+def test_a_local_authoritys_notice_reaches_its_regions_enterprise_and_not_one_outside_it(parties):
+    local, inside, other = parties["local"], parties["inside"], parties["other"]
     title = _title("关于核查稀土台账的通知")
     sent = local.ok("POST", "/v1/notify/notices", {"system": "rare_earth", "title": title,
                                                    "body": "请于本月底前核对并报送台账。",
-                                                   "organizationIds": [_org(enterprise)]})
+                                                   "organizationIds": [_org(inside)]})
     assert sent["sender"]["name"] == "地方主管部门（110000）" and sent["recipientsCount"] >= 1
 
-    [message] = _with_title(enterprise, title)
+    [message] = _with_title(inside, title)
     assert message["category"] == "notice" and message["noticeId"] == sent["id"]
     assert message["body"] == "请于本月底前核对并报送台账。"
     assert message["sender"] == {"name": "地方主管部门（110000）", "agency": "LOCAL_AUTHORITY:110000",
@@ -49,14 +79,33 @@ def test_a_local_authoritys_notice_reaches_the_enterprise_with_its_sender_and_no
     assert _with_title(other, title) == []
     assert sent["id"] in [n["id"] for n in local.ok("GET", "/v1/notify/notices", pageSize=5)["notices"]]
 
-    refused = enterprise.call("POST", "/v1/notify/notices", {"system": "rare_earth", "title": "企业不能发",
-                                                              "body": "x", "organizationIds": [_org(other)]})
+    outside = _title("发往辖区外的通知")
+    refused = local.call("POST", "/v1/notify/notices", {"system": "rare_earth", "title": outside, "body": "x",
+                                                         "organizationIds": [_org(inside), _org(other)]})
+    assert refused.status_code == 400, refused.text
+    assert _fields(refused) == {"organizationIds[1]"}
+    assert _with_title(inside, outside) == [] and _with_title(other, outside) == []
+
+    refused = parties["enterprise"].call("POST", "/v1/notify/notices", {
+        "system": "rare_earth", "title": "企业不能发", "body": "x", "organizationIds": [_org(other)]})
     assert refused.status_code == 403, refused.text
     bad = local.call("POST", "/v1/notify/notices", {"system": "rare_earth", "title": "", "body": "x",
                                                      "organizationIds": []})
     assert bad.status_code == 400, bad.text
-    fields = {v["field"] for d in bad.json()["details"] for v in d.get("fieldViolations", [])}
-    assert fields == {"title", "organizationIds"}
+    assert _fields(bad) == {"title", "organizationIds"}
+
+
+def test_a_parent_units_notice_reaches_its_affiliate_with_the_parent_named(parties):
+    group, inside, other = parties["group"], parties["inside"], parties["other"]
+    title = _title("集团关于安全生产的通知")
+    sent = group.ok("POST", "/v1/notify/notices", {"system": "rare_earth", "title": title, "body": "请各子公司自查。",
+                                                   "organizationIds": [_org(inside)]})
+    [message] = _with_title(inside, title)
+    assert message["noticeId"] == sent["id"]
+    assert message["sender"]["name"] == "cngr稀土测试有限公司" and message["sender"]["agency"] == "GROUP_COMPANY"
+    refused = group.call("POST", "/v1/notify/notices", {"system": "rare_earth", "title": _title("非所属企业"),
+                                                         "body": "x", "organizationIds": [_org(other)]})
+    assert refused.status_code == 400 and _fields(refused) == {"organizationIds[0]"}, refused.text
 
 
 def test_an_announcement_for_one_organisation_is_not_found_outside_it(parties):
