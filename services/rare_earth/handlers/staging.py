@@ -173,6 +173,8 @@ def validate_and_stage(session: Session, validator: RowValidator, rows: Iterator
     except BaseException as failure:
         staging.close(failure)
         raise
+    finally:
+        validator.forget()
     staging.close()
     if validator.kind == "SALES" and outcome.staged and (boundaries or not outcome.error_count):
         # After an error the batch under way was dropped unchecked; without one, the last batch counts too.

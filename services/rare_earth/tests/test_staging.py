@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -87,3 +90,20 @@ def test_an_error_stops_the_staging_and_leaves_the_batch_under_way_unchecked(eng
     outcome, _staged, _links = _stage(engine, "SALES", [
         _sale("B-1"), _sale("B-2"), _sale("B-3", "TAKEN-0001"), ["bad", "客户", USCC, *OXIDE, 1, "", "", "", "B"]])
     assert [(e["row"], e["column"]) for e in outcome.errors] == [(5, "A")]
+
+
+def test_an_upload_leaves_no_validator_behind_for_the_collector(tmp_path):
+    # The codes seen by a long upload are megabytes: they go when the upload does, not at a full gc pass.
+    engine = make_engine(f"sqlite:///{tmp_path / 'staging.db'}")
+    Base.metadata.create_all(engine)
+    validator = RowValidator("SALES", "ent-1", 2026, 10, {OXIDE}, set())
+    gone = weakref.ref(validator)
+    gc.disable()
+    try:
+        with Session(engine) as session, session.begin():
+            outcome = staging.validate_and_stage(session, validator, iter([_sale("B-1"), _sale("B-2")]), "imp-1")
+        del validator
+        assert outcome.row_count == 2 and gone() is None
+    finally:
+        gc.enable()
+        engine.dispose()
