@@ -11,7 +11,7 @@ from services.chassis.outbox import define_message_tables
 
 REVISION = '''"""first"""
 from services.chassis.documents.migrations import create_attachment_tables, drop_attachment_tables
-from services.chassis.migrations import create_message_tables
+from services.chassis.migrations import create_audit_table, create_message_tables
 
 revision = "0001"
 down_revision = None
@@ -19,6 +19,7 @@ down_revision = None
 
 def upgrade():
     create_message_tables(op)
+    create_audit_table(op)
     create_attachment_tables(op)
 
 

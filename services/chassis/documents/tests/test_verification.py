@@ -91,15 +91,17 @@ def gateway(documents):
 def test_through_the_gateway_the_part_filename_reaches_the_store_and_the_download_names_it(documents, gateway):
     record = add_record(documents.context, "org-a")
     headers = {"Authorization": f"Bearer {documents.minter.mint('u-1', org='org-a')}"}
+    # Made once: a .docx is a zip whose entries carry the time they were written.
+    content = files.docx()
     response = gateway.post(f"/v1/testing/records/{record}/attachments", headers=headers,
                             content_type="multipart/form-data",
-                            data={"kind": "CONTRACT", "file": (io.BytesIO(files.docx()), "购销合同 2026.docx",
+                            data={"kind": "CONTRACT", "file": (io.BytesIO(content), "购销合同 2026.docx",
                                                                "application/octet-stream")})
     assert response.status_code == 200, response.get_data(as_text=True)
     stored = response.get_json()
     assert stored["fileName"] == "购销合同 2026.docx" and stored["contentType"].endswith("wordprocessingml.document")
     download = gateway.get(f"/v1/testing/records/{record}/attachments/{stored['id']}", headers=headers)
-    assert download.data == files.docx()
+    assert download.data == content
     assert "filename*=UTF-8''%E8%B4%AD%E9%94%80" in download.headers["Content-Disposition"]
 
 
