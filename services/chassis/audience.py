@@ -58,17 +58,21 @@ class Gate:
             return None
         if self.audience in _STAFF_SIDE and caller.agency and (self.system is None or self.system in caller.scopes):
             return None
-        return PermissionDenied(_MESSAGES.get(self.audience, "无权执行此操作"), reason="OUTSIDE_AUDIENCE")
+        staff = _STAFF_TITLE.get(self.system or "", "本系统主管部门")
+        message = _MESSAGES.get(self.audience, "无权执行此操作").format(staff=staff)
+        return PermissionDenied(message, reason="OUTSIDE_AUDIENCE")
 
 
+# {staff}: the system's staff as its refusals name them (the registry's staff_title).
 _MESSAGES = {
     options_pb2.ORGANIZATION: "仅限企业（机构）用户操作：请以企业身份登录",
     options_pb2.ORGANIZATION_ADMIN: "仅限企业（机构）管理员操作",
-    options_pb2.STAFF: "仅限本系统主管部门工作人员操作",
-    options_pb2.ORGANIZATION_OR_STAFF: "仅限企业（机构）用户或本系统主管部门工作人员操作",
+    options_pb2.STAFF: "仅限{staff}工作人员操作",
+    options_pb2.ORGANIZATION_OR_STAFF: "仅限企业（机构）用户或{staff}工作人员操作",
     options_pb2.PLATFORM_ADMIN: "仅限平台管理员操作",
 }
 _SYSTEM_OF_PACKAGE = {f"tongban.{spec.name}.v1": spec.scope for spec in REGISTRY}
+_STAFF_TITLE = {spec.scope: spec.staff_title for spec in REGISTRY if spec.scope}
 
 
 def gate_of(method: str) -> Gate | None:

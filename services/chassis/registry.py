@@ -31,8 +31,9 @@ class ServiceSpec:
     title: str
     # The system scope an access token carries to act in it; None for the platform's own services.
     scope: str | None = None
-    # The staff agencies that work in it.
+    # The staff agencies that work in it, and how its refusals name them (仅限…工作人员操作).
     agencies: tuple[Agency, ...] = ()
+    staff_title: str = "本系统主管部门"
     # Whether it sends notices through notify (a template's code starts with its name).
     sends_notices: bool = True
     # Whether it issues signed certificates: its server holds a signer key (a Secret of its own in Kubernetes).
@@ -59,23 +60,24 @@ REGISTRY: tuple[ServiceSpec, ...] = (
                 seeds=("seed-templates",), schedule=(PURGE_AUDIT,)),
     ServiceSpec("rare_earth", 50053, "/v1/rare-earth", "稀土产品追溯", scope="rare_earth",
                 agencies=(Agency("MIIT_RE_OFFICE"), Agency("RE_OPERATOR"), Agency("GROUP_COMPANY"),
-                          Agency("LOCAL_AUTHORITY", r"\d{6}")),
+                          Agency("LOCAL_AUTHORITY", r"\d{6}")), staff_title="稀土办、运营机构或地方主管部门",
                 seeds=("seed-reference",),
                 # After a reporting window closes: cases for missing ledgers, purchases reconciled with sales.
                 schedule=((("jobs",), 600), PURGE_AUDIT)),
     ServiceSpec("inspection", 50054, "/v1/inspection", "进口旧机电产品装运前检验", scope="inspection",
-                agencies=(Agency("CUSTOMS", r"\w{2,12}"),), seeds=("seed-reference", "seed-demo"),
+                agencies=(Agency("CUSTOMS", r"\w{2,12}"),), staff_title="海关", seeds=("seed-reference", "seed-demo"),
                 # Not-recognised periods that have run out end, and the institution is told.
                 schedule=((("jobs",), 3600), PURGE_AUDIT)),
     ServiceSpec("ccc_exemption", 50055, "/v1/ccc", "免于CCC认证", scope="ccc_exemption", issues_certificates=True,
                 # The CIQ bureau's posts decide; customs ports write certificates off.
                 agencies=(Agency("CNCA"), Agency("CIQ", r"\w{2,12}"), Agency("CUSTOMS", r"\w{2,12}")),
+                staff_title="认监委、检验检疫局或海关",
                 seeds=("seed-reference",),
                 # Drafts are deleted ten days after they were first saved.
                 schedule=((("jobs",), 3600), PURGE_AUDIT)),
     ServiceSpec("origin_cert", 50056, "/v1/origin", "原产地证书", scope="origin_cert", issues_certificates=True,
                 # CCPIT branches pre-review and issue; customs users check certificates with more fields.
-                agencies=(Agency("CCPIT", r"\w{1,32}"), Agency("CUSTOMS", r"\w{2,12}")),
+                agencies=(Agency("CCPIT", r"\w{1,32}"), Agency("CUSTOMS", r"\w{2,12}")), staff_title="贸促会或海关",
                 seeds=("seed-reference",), schedule=(PURGE_AUDIT,)),
 )
 
