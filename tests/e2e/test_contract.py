@@ -105,9 +105,9 @@ def test_a_generated_client_calls_one_route_of_every_service(stack, document, cl
     from tongban_client.models.google_rpc_status import GoogleRpcStatus
 
     admin = stack.admin
-    tokens = {"anonymous": None, "admin": stack.login(admin["login"], admin["password"], admin["phone"])["accessToken"]}
+    tokens = {"anonymous": None, "admin": stack.access_token(admin["login"], admin["password"], admin["phone"])}
     office = next(login for login in stack.demo_logins() if login.login == "demo_re_office")
-    tokens["rare-earth office"] = stack.login(office.login, office.password, office.phone)["accessToken"]
+    tokens["rare-earth office"] = stack.access_token(office.login, office.password, office.phone)
     clients = {who: AuthenticatedClient(base_url=stack.url, token=token, raise_on_unexpected_status=True)
                if token else Client(base_url=stack.url, raise_on_unexpected_status=True)
                for who, token in tokens.items()}

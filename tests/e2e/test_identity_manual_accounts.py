@@ -111,7 +111,7 @@ def test_account_recovery_with_a_wrong_id_type_is_refused_like_any_mismatch(stac
 
 def test_the_platform_admin_edits_a_staff_account_and_the_audit_log_shows_it(stack):
     admin = stack.admin
-    admin_token = stack.login(admin["login"], admin["password"], admin["phone"])["accessToken"]
+    admin_token = stack.access_token(admin["login"], admin["password"], admin["phone"])
     staff = {"loginName": _login_name("staff"), "password": PASSWORD, "name": "审核员", "phone": _phone(),
              "agency": "LOCAL_AUTHORITY:110000", "roles": ["REVIEWER"]}
     created = _post(stack, "/v1/identity/staff", staff, admin_token)

@@ -29,7 +29,7 @@ def _post(stack, path: str, body: bytes, token: str | None = None) -> requests.R
 @pytest.fixture(scope="module")
 def office_token(stack) -> str:
     office = next(login for login in stack.demo_logins() if login.login == "demo_re_office")
-    return stack.login(office.login, office.password, office.phone)["accessToken"]
+    return stack.access_token(office.login, office.password, office.phone)
 
 
 def test_a_public_route_refuses_nul_huge_and_deeply_nested_text_naming_the_field(stack):

@@ -21,7 +21,7 @@ RE_OFFICE = ("demo_re_office", "13900000003")
 
 
 def _login(stack, identifier: str, phone: str, password: str = DEMO_PASSWORD) -> str:
-    return stack.login(identifier, password, phone)["accessToken"]
+    return stack.access_token(identifier, password, phone)
 
 
 def _claims(token: str) -> dict:

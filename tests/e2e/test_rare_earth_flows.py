@@ -46,7 +46,7 @@ def _digits(count: int) -> str:
 
 def _login(stack, identifier: str, phone: str) -> str:
     password = stack.admin["password"] if identifier == stack.admin["login"] else PASSWORD
-    return stack.login(identifier, password, phone)["accessToken"]
+    return stack.access_token(identifier, password, phone)
 
 
 def _register_legal_person(stack, label: str) -> Api:
