@@ -43,6 +43,14 @@ def _check_account_fields(v: Violations, login_name: str, password: str, phone: 
     domain.check(v, "phone", domain.phone_problem(phone))
 
 
+def _check_agreement_and_email_code(v: Violations, agreement_accepted: bool, email_code: str) -> None:
+    """What every registration by e-mail takes before anything is looked up: the agreement and a code."""
+    if not agreement_accepted:
+        v.add("agreementAccepted", "请阅读并同意用户注册协议")
+    if not email_code:
+        v.add("emailCode", "请输入邮箱验证码")
+
+
 def _spend_code(context: IdentityContext, uow: UnitOfWork, destination: str, code: str, field_name: str) -> None:
     if wrong := check_code(context.providers.secrets, uow.session,
                            CodeCheck("REGISTER", destination, code, field_name)):
@@ -71,10 +79,7 @@ def register_legal_person(context: IdentityContext, *, login_name: str, password
     domain.check(v, "holding", domain.choice_problem(holding, domain.HOLDINGS, "企业控股情况"))
     domain.check(v, "email", domain.email_problem(email))
     domain.check(v, "postcode", domain.postcode_problem(postcode))
-    if not agreement_accepted:
-        v.add("agreementAccepted", "请阅读并同意用户注册协议")
-    if not email_code:
-        v.add("emailCode", "请输入邮箱验证码")
+    _check_agreement_and_email_code(v, agreement_accepted, email_code)
     v.raise_if_any()
     uscc = domain.normalize_uscc(uscc)
     id_number = domain.normalize_id_number(legal_rep_id_number)
@@ -132,10 +137,7 @@ def register_organization_user(context: IdentityContext, *, login_name: str, pas
     domain.check(v, "uscc", domain.uscc_problem(uscc))
     domain.check(v, "name", domain.text_problem(name, "联系人姓名"))
     domain.check(v, "email", domain.email_problem(email))
-    if not agreement_accepted:
-        v.add("agreementAccepted", "请阅读并同意用户注册协议")
-    if not email_code:
-        v.add("emailCode", "请输入邮箱验证码")
+    _check_agreement_and_email_code(v, agreement_accepted, email_code)
     v.raise_if_any()
     with context.unit_of_work() as uow:
         session = uow.session
@@ -214,10 +216,7 @@ def register_institution(context: IdentityContext, *, login_name: str, password:
     domain.check(v, "address", domain.text_problem(address, "地址", 300))
     domain.check(v, "contactName", domain.text_problem(contact_name, "联系人"))
     domain.check(v, "email", domain.email_problem(email))
-    if not agreement_accepted:
-        v.add("agreementAccepted", "请阅读并同意用户注册协议")
-    if not email_code:
-        v.add("emailCode", "请输入邮箱验证码")
+    _check_agreement_and_email_code(v, agreement_accepted, email_code)
     v.raise_if_any()
     registration_number = registration_number.strip()
     secrets = context.providers.secrets
