@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import pika
 import pytest
 
+from deploy.local.run import broker_answers
 from services.chassis.testing import free_port
 
 STOP_TIMEOUT = 60.0
@@ -119,23 +119,13 @@ class PrivateRabbit:
                     "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.folder / "enabled_plugins")})
         return env
 
-    def _answers(self) -> bool:
-        parameters = pika.URLParameters(self.amqp_url)
-        parameters.connection_attempts = 1
-        parameters.socket_timeout = 2
-        try:
-            pika.BlockingConnection(parameters).close()
-        except Exception:
-            return False
-        return True
-
     def start(self) -> PrivateRabbit:
         with open(self.folder / "server.out", "ab") as output:
             self.process = subprocess.Popen(_as("rabbitmq", [str(self.server)]), env=self._environment(),
                                             cwd=self.folder, stdout=output, stderr=subprocess.STDOUT,
                                             start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
-        while not self._answers():
+        while not broker_answers(self.amqp_url):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 log = (self.folder / "server.out").read_text(errors="replace")[-2000:]
                 self.stop()
