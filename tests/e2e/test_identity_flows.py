@@ -162,7 +162,9 @@ def test_agent_applies_is_approved_gets_a_scope_and_is_refused_outside_it(stack)
     assert {m["accountId"] for m in members.json()["members"]} == {owner["accountId"], agent["accountId"]}
 
 
-def test_a_disabled_members_refresh_fails(stack):
+def _approved_agent(stack) -> tuple[dict, str, dict, dict]:
+    """An organisation's owner (and a token of theirs) and a natural person approved as its agent (and a session
+    of theirs, not yet switched to the organisation)."""
     owner = _register_legal_person(stack)
     owner_token = _login(stack, owner)["accessToken"]
     agent = _register_natural_person(stack)
@@ -170,7 +172,13 @@ def test_a_disabled_members_refresh_fails(stack):
     applied = _post(stack, "/v1/identity/agent-applications",
                     {"organizationName": owner["organizationName"], "uscc": owner["uscc"]},
                     agent_session["accessToken"]).json()
-    _post(stack, f"/v1/identity/agent-applications/{applied['id']}:approve", {}, owner_token)
+    approved = _post(stack, f"/v1/identity/agent-applications/{applied['id']}:approve", {}, owner_token)
+    assert approved.status_code == 200, approved.text
+    return owner, owner_token, agent, agent_session
+
+
+def test_a_disabled_members_refresh_fails(stack):
+    owner, owner_token, agent, agent_session = _approved_agent(stack)
     org = owner["organizationId"]
     switched = _post(stack, "/v1/identity/sessions:switch-organization", {"organizationId": org},
                      agent_session["accessToken"]).json()

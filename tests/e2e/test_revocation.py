@@ -10,7 +10,13 @@ import pytest
 import requests
 
 from protos.rare_earth.v1 import registration_pb2, registration_pb2_grpc
-from tests.e2e.test_identity_flows import _get, _login, _post, _register_legal_person, _register_natural_person
+from tests.e2e.test_identity_flows import (
+    _approved_agent,
+    _get,
+    _login,
+    _post,
+    _register_legal_person,
+)
 
 pytestmark = pytest.mark.e2e
 BOUND_SECONDS = 5.0
@@ -72,14 +78,7 @@ def test_a_logged_out_token_is_refused_at_the_gateway_and_by_another_service_wit
 
 
 def test_a_disabled_members_token_is_refused_at_the_gateway_and_by_another_service_within_5_seconds(stack):
-    owner = _register_legal_person(stack)
-    owner_token = _login(stack, owner)["accessToken"]
-    agent = _register_natural_person(stack)
-    agent_session = _login(stack, agent)
-    applied = _post(stack, "/v1/identity/agent-applications",
-                    {"organizationName": owner["organizationName"], "uscc": owner["uscc"]},
-                    agent_session["accessToken"]).json()
-    _post(stack, f"/v1/identity/agent-applications/{applied['id']}:approve", {}, owner_token)
+    owner, owner_token, agent, agent_session = _approved_agent(stack)
     org = owner["organizationId"]
     granted = requests.put(f"{stack.url}/v1/identity/organizations/{org}/members/{agent['accountId']}/scopes",
                            json={"scopes": ["rare_earth"]}, headers={"Authorization": f"Bearer {owner_token}"},
