@@ -11,15 +11,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import grpc
 from google.protobuf import json_format
 
-from services.chassis.errors import Unavailable
+from services.chassis.clients import call_peer
 from services.chassis.grpc_client import DEFAULT_DEADLINE, ChannelFactory
 from services.chassis.revocations import SESSION, SUBJECT, Revocation
 
-TRANSIENT_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
-                   grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED)
 # An audience page can be large (thousands of accounts); give it longer than a lookup.
 AUDIENCE_DEADLINE = 30.0
 # A poll of revocations runs every couple of seconds: a slow one must not hold the next back long.
@@ -77,13 +74,8 @@ class IdentityClient:
         return self._channels.stub("identity", directory_pb2_grpc.DirectoryServiceStub)
 
     def _call(self, method: str, request: Any, timeout: float | None = None) -> Any:
-        try:
-            return getattr(self._stub(), method)(request, timeout=timeout or self._timeout)
-        except grpc.RpcError as error:
-            code = error.code() if hasattr(error, "code") else None
-            if code in TRANSIENT_CODES:
-                raise Unavailable(f"身份服务暂时不可用：{code.name}", reason="IDENTITY_UNAVAILABLE") from error
-            raise
+        return call_peer(getattr(self._stub(), method), request, timeout or self._timeout, title="身份服务",
+                         reason="IDENTITY_UNAVAILABLE")
 
     def jwks(self) -> Mapping[str, Any]:
         """The published signing keys, as a JWKS document."""

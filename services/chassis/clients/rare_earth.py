@@ -9,11 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import grpc
-
 from services.chassis.auth import Caller
-from services.chassis.clients.identity import TRANSIENT_CODES
-from services.chassis.errors import Unavailable
+from services.chassis.clients import call_peer
 from services.chassis.grpc_client import DEFAULT_DEADLINE, ChannelFactory
 
 NOT_A_SENDER = "NOT_A_SENDER"
@@ -45,14 +42,8 @@ class RareEarthClient:
                                             organization_id=sender.organization_id or ""),
             organization_ids=list(organization_ids))
         stub = self._channels.stub("rare_earth", notices_pb2_grpc.NoticeAudienceServiceStub)
-        try:
-            answer = stub.CheckNoticeRecipients(request, timeout=self._timeout)
-        except grpc.RpcError as error:
-            code = error.code() if hasattr(error, "code") else None
-            if code in TRANSIENT_CODES:
-                raise Unavailable(f"稀土产品追溯服务暂时不可用：{code.name}",
-                                  reason="RARE_EARTH_UNAVAILABLE") from error
-            raise
+        answer = call_peer(stub.CheckNoticeRecipients, request, self._timeout, title="稀土产品追溯服务",
+                           reason="RARE_EARTH_UNAVAILABLE")
         role = notices_pb2.CheckNoticeRecipientsResponse.SenderRole.Name(answer.role)
         return RecipientCheck(role, tuple(answer.allowed_organization_ids), answer.parent_enterprise_id,
                               answer.parent_enterprise_name)
