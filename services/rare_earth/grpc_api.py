@@ -32,6 +32,7 @@ from protos.rare_earth.v1 import resources_pb2 as resources_pb
 from services.chassis import wire
 from services.chassis.http_metadata import set_http_status
 from services.chassis.server import ServiceBinding
+from services.chassis.work_queue import Patience
 from services.rare_earth import views
 from services.rare_earth.config import RareEarthContext
 from services.rare_earth.handlers import (
@@ -265,7 +266,7 @@ class LedgerServicer(_Servicer, ledgers_pb2_grpc.LedgerServiceServicer):
 
     def ImportLedger(self, request, context):
         imported = ledgers.import_ledger(self._context, _ledger_kind(request.kind), request.year, request.month,
-                                         request.file)
+                                         request.file, Patience.of(context))
         return _created(context, views.ledger_import(imported))
 
     def GetLedgerImport(self, request, context):

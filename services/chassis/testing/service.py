@@ -95,14 +95,14 @@ class ServiceHarness:
         return methods
 
     def call(self, method: str, request: Any, token: str | None = None, *, with_call: bool = False,
-             metadata: list[tuple[str, str]] | None = None) -> Any:
+             metadata: list[tuple[str, str]] | None = None, timeout: float = CALL_TIMEOUT) -> Any:
         path, response_class = self._methods[method]
         rpc = self.channel.unary_unary(path, request_serializer=type(request).SerializeToString,
                                        response_deserializer=response_class.FromString)
         everything = [*_bearer(token), *(metadata or [])]
         if with_call:
-            return rpc.with_call(request, metadata=everything, timeout=CALL_TIMEOUT)
-        return rpc(request, metadata=everything, timeout=CALL_TIMEOUT)
+            return rpc.with_call(request, metadata=everything, timeout=timeout)
+        return rpc(request, metadata=everything, timeout=timeout)
 
     def refused(self, method: str, request: Any, token: str | None = None) -> Refusal:
         with pytest.raises(grpc.RpcError) as caught:

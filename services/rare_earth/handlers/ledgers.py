@@ -9,13 +9,11 @@ dropped. Confirming replaces that kind and month with the staged rows in one tra
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import ctypes
 import ctypes.util
 import io
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,6 +27,7 @@ from services.chassis.auth import Caller
 from services.chassis.db import new_id, utcnow
 from services.chassis.errors import InvalidArgument, NotFound, PermissionDenied, Violations
 from services.chassis.paging import Page, PageRequest
+from services.chassis.work_queue import Patience, Turn, WorkQueue
 from services.rare_earth import events
 from services.rare_earth.config import RareEarthContext
 from services.rare_earth.domain.ledgers import (
@@ -128,16 +127,30 @@ _large_blocks_mapped()
 # what a thread frees in that thread's arena for its own next allocations, so uploads served by the
 # server's sixteen threads in turn would each leave an arena's worth behind, the peak growing upload
 # by upload. The work is CPU-bound under one interpreter lock: reading them side by side was no faster.
-_UPLOADS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-upload")
+# In the reporting window's rush the queue admits an upload only if it can be answered before its
+# caller's deadline (a 429 with Retry-After otherwise), and stops one whose caller has gone.
+UPLOADS = WorkQueue("ledger-upload", seconds_per_unit=2e-6, busy_message="当前上传台账的企业较多，请稍后重试")
+# How many rows are read between two looks at whether the caller still waits.
+CHECK_EVERY_ROWS = 1000
 
 
-def import_ledger(context: RareEarthContext, kind: str, year: int, month: int, data: bytes) -> ImportView:
-    """Read, validate and stage an upload (on the uploads' thread, as the caller)."""
-    return _UPLOADS.submit(contextvars.copy_context().run, _import_ledger, context, kind, year, month,
-                           data).result()
+def import_ledger(context: RareEarthContext, kind: str, year: int, month: int, data: bytes,
+                  patience: Patience | None = None) -> ImportView:
+    """Read, validate and stage an upload, in its turn on the uploads' queue, as the caller (no deadline: none)."""
+    return UPLOADS.run(lambda turn: _import_ledger(context, kind, year, month, data, turn), cost=len(data),
+                       patience=patience or Patience())
 
 
-def _import_ledger(context: RareEarthContext, kind: str, year: int, month: int, data: bytes) -> ImportView:
+def _watched(rows: Iterator[list[object]], turn: Turn) -> Iterator[list[object]]:
+    """The rows, stopping (CallerGone) once the caller has gone: the unit of work is rolled back, nothing kept."""
+    for count, row in enumerate(rows, start=1):
+        if count % CHECK_EVERY_ROWS == 0:
+            turn.checkpoint()
+        yield row
+
+
+def _import_ledger(context: RareEarthContext, kind: str, year: int, month: int, data: bytes,
+                   turn: Turn) -> ImportView:
     _check_kind(kind)
     violations = Violations()
     validate_period(year, month, violations)
@@ -147,7 +160,7 @@ def _import_ledger(context: RareEarthContext, kind: str, year: int, month: int, 
         caller, enterprise = require_approved_enterprise(session)
         check_kind_allowed(kind, enterprise.enterprise_type)
         check_upload_allowed(context, session, enterprise.id, kind, year, month)
-        rows = _rows(data)
+        rows = _watched(_rows(data), turn)
         header = next(rows, None)
         if header is None:
             raise InvalidArgument.for_field("file", "文件为空，请使用下载的模板填写")
@@ -168,6 +181,7 @@ def _import_ledger(context: RareEarthContext, kind: str, year: int, month: int, 
             errors=json.dumps(outcome.errors, ensure_ascii=False),
             preview=json.dumps(outcome.preview, ensure_ascii=False, default=_json_default))
         session.add(record)
+        turn.checkpoint()
         uow.commit()
         return ImportView(record, outcome.errors, outcome.preview)
 

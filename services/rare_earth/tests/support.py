@@ -18,7 +18,7 @@ from protos.rare_earth.v1 import affiliation_pb2 as affiliation_pb
 from protos.rare_earth.v1 import registration_pb2 as registration_pb
 from protos.rare_earth.v1 import resources_pb2 as resources_pb
 from services.chassis.testing.identity import IdentityStandIn
-from services.chassis.testing.service import Refusal, ServiceHarness
+from services.chassis.testing.service import CALL_TIMEOUT, Refusal, ServiceHarness
 
 _serial = itertools.count(1)
 
@@ -56,8 +56,10 @@ class RareEarthHarness:
     def close(self) -> None:
         self.service.close()
 
-    def call(self, actor: Actor | None, method: str, request: Any, *, with_call: bool = False) -> Any:
-        return self.service.call(method, request, actor.token if actor else None, with_call=with_call)
+    def call(self, actor: Actor | None, method: str, request: Any, *, with_call: bool = False,
+             timeout: float = CALL_TIMEOUT) -> Any:
+        return self.service.call(method, request, actor.token if actor else None, with_call=with_call,
+                                 timeout=timeout)
 
     def fails(self, actor: Actor | None, method: str, request: Any) -> Refusal:
         return self.service.refused(method, request, actor.token if actor else None)
