@@ -77,6 +77,8 @@ DEFAULT_CALLS = {"server": ("identity",), "relay": ("notify",), "worker": ("iden
 CALLS = {
     # Identity verifies tokens with its own keys.
     ("identity", "server"): (),
+    # A staff notice's recipients are checked with rare_earth (CheckNoticeRecipients) before it is sent.
+    ("notify", "server"): ("identity", "rare_earth"),
     # `consume` also runs notify's own relay thread, which hands notify's requests to notify.
     ("notify", "consume"): ("identity", "notify"),
 }
