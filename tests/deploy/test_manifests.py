@@ -337,7 +337,9 @@ def test_each_server_accepts_only_the_gateway_and_its_callers(overlay):
     others = [name for name in ports if name != "identity"]
     assert reaching["identity"] == sorted(["gateway", *others, "notify-consume"])
     assert reaching["notify"] == sorted(["gateway", "notify-consume", *relays])
-    for name in ("rare-earth", "inspection", "ccc-exemption", "origin-cert"):
+    # notify's server asks rare_earth whether a staff notice's sender may address its recipients.
+    assert reaching["rare-earth"] == ["gateway", "notify"]
+    for name in ("inspection", "ccc-exemption", "origin-cert"):
         assert reaching[name] == ["gateway"]
     # Off its own port, not even the gateway.
     assert not allowed(objects, pods["gateway"], pods["identity"], ports["notify"])
