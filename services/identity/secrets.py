@@ -37,7 +37,7 @@ class IdentityConfig:
             secret_key=secret_key(env, "IDENTITY_SECRET_KEY"),
             password_time_cost=env.int("IDENTITY_PASSWORD_TIME_COST", 3, minimum=1),
             password_memory_kib=env.int("IDENTITY_PASSWORD_MEMORY_KIB", 65536, minimum=8),
-            access_token_seconds=env.int("IDENTITY_ACCESS_TOKEN_SECONDS", 900, minimum=30),
+            access_token_seconds=env.int("IDENTITY_ACCESS_TOKEN_SECONDS", 900, minimum=30, maximum=86400),
             refresh_token_seconds=env.int("IDENTITY_REFRESH_TOKEN_SECONDS", 14 * 86400, minimum=60),
             key_cache_seconds=env.float("IDENTITY_KEY_CACHE_SECONDS", 10.0, minimum=0.05),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services.chassis.auth import REVOCATION_LEEWAY_SECONDS
@@ -22,6 +22,9 @@ from services.identity.providers import IdentityContext
 
 SESSION = "SESSION"
 SUBJECT = "SUBJECT"
+# How long a row is kept: past the longest access token it could cover (IDENTITY_ACCESS_TOKEN_SECONDS
+# is at most a day), a row refuses nothing, so each new revocation removes the rows older than this.
+KEPT_FOR = timedelta(days=1, seconds=REVOCATION_LEEWAY_SECONDS + 3600)
 # A page is a poll's worth: verifiers read every page each time, so let one hold a busy minute.
 MAX_PAGE_SIZE = 1000
 
@@ -45,8 +48,10 @@ def millis(moment: datetime) -> int:
 
 def revoke_session(session: Session, family_id: str, reason: str) -> None:
     """Every access token of one session (its ``sid``) is refused from the verifiers' next poll."""
+    now = utcnow()
     session.add(TokenRevocation(kind=SESSION, key=family_id, reason=reason[:64], issued_before_ms=0,
-                                recorded_at=utcnow()))
+                                recorded_at=now))
+    _forget_expired(session, now)
 
 
 def revoke_subject(session: Session, account_id: str, reason: str, organization_id: str | None = None) -> None:
@@ -59,6 +64,13 @@ def revoke_subject(session: Session, account_id: str, reason: str, organization_
     now = utcnow()
     session.add(TokenRevocation(kind=SUBJECT, key=account_id, reason=reason[:64], issued_before_ms=millis(now),
                                 organization_id=organization_id, recorded_at=now))
+    _forget_expired(session, now)
+
+
+def _forget_expired(session: Session, now: datetime) -> None:
+    """Remove the rows that can no longer cover any token (indexed by ``recorded_at``: a range delete)."""
+    session.execute(delete(TokenRevocation).where(TokenRevocation.recorded_at < now - KEPT_FOR),
+                    execution_options={"synchronize_session": False})
 
 
 def list_revocations(context: IdentityContext, since_ms: int, page_size: int, page_token: str) -> RevocationPage:

@@ -4,11 +4,14 @@ lists them from a cursor a page at a time, and identity's own verifier refuses a
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import grpc
 from sqlalchemy import select
 
 from protos.identity.v1 import accounts_pb2, directory_pb2, organizations_pb2, sessions_pb2, staff_pb2
+from services.chassis.db import utcnow
+from services.identity.handlers.revocations import KEPT_FOR, SUBJECT
 from services.identity.handlers.sessions import revoke_families
 from services.identity.models import SessionFamily, TokenRevocation
 from services.identity.tests import support
@@ -146,3 +149,20 @@ def test_a_transfer_of_the_admin_role_revokes_the_former_admins_tokens_and_not_t
             id=org, to_account_id=member.account_id), owner.access)
     assert _rows(identity, first.account_id) == [("SUBJECT", "ROLE_CHANGED", org)]
     assert _rows(identity, second.account_id) == []
+
+
+def test_a_new_revocation_removes_the_rows_that_can_no_longer_cover_a_token_and_keeps_the_rest(identity):
+    person = identity.register_legal_person()
+    token = identity.login(person).access_token
+    now = utcnow()
+    with identity.context.unit_of_work() as uow:
+        uow.session.add_all([
+            TokenRevocation(kind=SUBJECT, key="expired-account", reason="TEST", issued_before_ms=0,
+                            recorded_at=now - KEPT_FOR - timedelta(minutes=1)),
+            TokenRevocation(kind=SUBJECT, key="recent-account", reason="TEST", issued_before_ms=0,
+                            recorded_at=now - timedelta(minutes=10))])
+        uow.commit()
+    identity.call("DeleteCurrentSession", sessions_pb2.DeleteCurrentSessionRequest(), token)
+    assert _rows(identity, "expired-account") == []
+    assert _rows(identity, "recent-account") == [("SUBJECT", "TEST", None)]
+    assert _rows(identity, identity.claims(token)["sid"]) == [("SESSION", "LOGOUT", None)]
