@@ -120,7 +120,9 @@ def test_an_application_walks_from_the_catalogue_to_a_certificate_written_off_an
     assert issued["status"] == "ISSUED" and issued["certificateNumber"]
     certificate_id = issued["certificateId"]
     _inbox_has(enterprise, issued["certificateNumber"])
-    assert any(issued["certificateNumber"] in sms["text"] for sms in stack.sent_sms())
+    # The SMS is a delivery of its own, sent on its own after the in-site message.
+    wait_until(lambda: any(issued["certificateNumber"] in sms["text"] for sms in stack.sent_sms()), 30, 0.2,
+               what="the certificate's SMS")
 
     pdf = enterprise.get(f"/v1/ccc/certificates/{certificate_id}/pdf")
     assert pdf.status_code == 200 and pdf.headers["Content-Type"].startswith("application/pdf")
