@@ -28,6 +28,8 @@ from tests.deploy.conftest import documents, kustomize
 
 pytestmark = [
     pytest.mark.e2e,
+    # The setup runs each service's migration and seed in a process of its own, then starts the platform.
+    pytest.mark.timeout(600),
     pytest.mark.skipif(os.environ.get("TONGBAN_E2E_PROFILE", PRODUCTION_LIKE.name) != PRODUCTION_LIKE.name,
                        reason="a cluster runs on PostgreSQL and RabbitMQ"),
 ]
