@@ -218,7 +218,10 @@ def download(context: grpc.ServicerContext, file: Download) -> httpbody_pb2.Http
 
 def _kg(value: Decimal | str | None) -> str:
     """Kilograms as stored (Decimal) or as kept in a preview (its text)."""
-    return wire.decimal_text(Decimal(value)) if value not in (None, "") else ""
+    # Most amounts of a row are empty (only INVENTORY has the four balances): answered before any conversion.
+    if value is None or value == "":
+        return ""
+    return wire.decimal_text(value if isinstance(value, Decimal) else Decimal(value))
 
 
 def _ledger_kind(kind: str | None) -> int:

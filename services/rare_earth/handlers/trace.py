@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import String, TextClause, column, text
 from sqlalchemy.orm import Session
@@ -210,12 +210,20 @@ class _Party(NamedTuple):
     province_code: str
 
 
+# Where a statement's columns sit: the tag, the ledger's columns, then the enterprise's.
+_ID = 1 + _ROW_COLUMNS.index("id")
+_ENTERPRISE_ID = 1 + _ROW_COLUMNS.index("enterprise_id")
+_BATCH_NO = 1 + _ROW_COLUMNS.index("batch_no")
+_OUTPUT_BATCH_NO = 1 + _ROW_COLUMNS.index("output_batch_no")
+_PARTY = 1 + len(_ROW_COLUMNS)
+
+
 @dataclass
 class _Found:
     """The rows and links within reach of the code, indexed as the walk asks for them."""
 
-    by_code: dict[tuple[str, str], dict[int, dict]] = field(default_factory=dict)
-    by_lot: dict[tuple[str, str, Lot], dict[int, dict]] = field(default_factory=dict)
+    by_code: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
+    by_lot: dict[tuple[str, str, Lot], list[dict]] = field(default_factory=dict)
     links: dict[tuple[bool, Lot], set[Lot]] = field(default_factory=dict)
     enterprises: dict[str, _Party] = field(default_factory=dict)
 
@@ -223,30 +231,31 @@ class _Found:
     def of(cls, session: Session, code: str) -> _Found:
         found = cls()
         statement = _query(is_postgresql(session.get_bind()))
-        for row in session.execute(statement, {"code": code, "hops": MAX_HOPS + 1}):
-            found.add(row._mapping)
-        # Rows in id order, as an index scan gives rows of one key: where two sales share a code, the
+        # The fetches meet a row once per node that stands for it: a row becomes a dict only the first time,
+        # read by position, for the statement's 40-odd rows are most of a trace's own Python work.
+        rows: dict[int, dict] = {}
+        for record in session.execute(statement, {"code": code, "hops": MAX_HOPS + 1}):
+            tag = record[0]
+            if tag == "row":
+                if record[_ID] not in rows:
+                    rows[record[_ID]] = dict(zip(_ROW_COLUMNS, record[1:_PARTY], strict=True))
+            elif tag == "link":
+                enterprise_id = record[_ENTERPRISE_ID]
+                lot_in, lot_out = (enterprise_id, record[_BATCH_NO]), (enterprise_id, record[_OUTPUT_BATCH_NO])
+                found.links.setdefault((True, lot_in), set()).add(lot_out)
+                found.links.setdefault((False, lot_out), set()).add(lot_in)
+            else:
+                found.enterprises[record[_ENTERPRISE_ID]] = _Party(*record[_PARTY:])
+        # Indexed in id order, as an index scan gives rows of one key: where two sales share a code, the
         # walk takes the later one for its seller, as it did reading them from the database.
-        for index in (found.by_code, found.by_lot):
-            for key, rows in index.items():
-                index[key] = dict(sorted(rows.items()))
+        by_code, by_lot = found.by_code, found.by_lot
+        for row_id in sorted(rows):
+            row = rows[row_id]
+            kind, enterprise_id = row["kind"], row["enterprise_id"]
+            by_code.setdefault((kind, row["traceability_code"]), []).append(row)
+            by_lot.setdefault((kind, "batch_no", (enterprise_id, row["batch_no"])), []).append(row)
+            by_lot.setdefault((kind, "output_batch_no", (enterprise_id, row["output_batch_no"])), []).append(row)
         return found
-
-    def add(self, mapping: Any) -> None:
-        tag, enterprise_id = mapping["tag"], mapping["enterprise_id"]
-        if tag == "enterprise":
-            self.enterprises[enterprise_id] = _Party(*[mapping[name] for name in _ENTERPRISE_COLUMNS])
-            return
-        if tag == "link":
-            lot_in, lot_out = (enterprise_id, mapping["batch_no"]), (enterprise_id, mapping["output_batch_no"])
-            self.links.setdefault((True, lot_in), set()).add(lot_out)
-            self.links.setdefault((False, lot_out), set()).add(lot_in)
-            return
-        row = {name: mapping[name] for name in _ROW_COLUMNS}
-        kind, row_id = row["kind"], row["id"]
-        self.by_code.setdefault((kind, row["traceability_code"]), {})[row_id] = row
-        for batch in ("batch_no", "output_batch_no"):
-            self.by_lot.setdefault((kind, batch, (enterprise_id, row[batch])), {})[row_id] = row
 
 
 @dataclass
@@ -264,10 +273,10 @@ class _Walk:
         return new
 
     def by_lots(self, kind: str, column: str, lots: set[Lot]) -> list[dict]:
-        return [row for lot in lots for row in self.found.by_lot.get((kind, column, lot), {}).values()]
+        return [row for lot in lots for row in self.found.by_lot.get((kind, column, lot), ())]
 
     def by_codes(self, kind: str, codes: set[str]) -> list[dict]:
-        return [row for code in codes for row in self.found.by_code.get((kind, code), {}).values()]
+        return [row for code in codes for row in self.found.by_code.get((kind, code), ())]
 
     def linked(self, lots: set[Lot], *, downstream: bool) -> set[Lot]:
         """Lots one production step away from ``lots`` inside the same enterprise."""
