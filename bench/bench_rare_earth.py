@@ -25,8 +25,8 @@ After: 212 -> 220 -> 225 MB peak (idle 116) upload by upload; the bench's line 1
 
 Where the trace's time goes (quiet machine, load 0.4-1.5, medians): 10.4 ms a call, 7.3 ms of it in the
 handler, the rest gRPC and the interceptors. The one statement (both directions, the PL/pgSQL function,
-about 130 index probes, 1.3 ms executing) costs 1.9 ms kept prepared and 2.35 ms as a unit of work runs
-it: its ROLLBACK makes psycopg drop prepared statements. The unit of work's round trips (pool pre-ping,
+about 130 index probes, 1.3 ms executing) costs 1.9-2.4 ms, 0.5 ms of it fixed (a code found nowhere);
+whether psycopg keeps it prepared made no steady difference. The unit of work's round trips (pre-ping,
 BEGIN READ ONLY, ROLLBACK) cost about 1.5 ms: A/B'd, read-only units of work in autocommit were 1.0 ms
 faster and without the pre-ping 0.5 ms faster, a chassis decision not taken here. Reading the statement's
 rows took 0.73 ms of Python: now by position, one dict per row rather than per fetch meeting it, indexed in
