@@ -4,4 +4,6 @@ import sys
 from services.chassis.cli import main
 from services.notify.definition import DEFINITION
 
-sys.exit(main(DEFINITION))
+# Guarded: consume's code lane is a spawned process, which imports this module again.
+if __name__ == "__main__":
+    sys.exit(main(DEFINITION))

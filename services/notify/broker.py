@@ -3,21 +3,22 @@
 Every queue is consumed with :func:`services.chassis.consumer.run_consumer`, so a message's
 effects, the messages it leads to (written to notify's outbox) and its inbox record commit
 together before the ack, and a handler failure parks it on ``<queue>.parking``; the provider calls
-for what a message claimed follow that commit (the handler's follow-up). Three consumers
-run side by side, each on its own connection and thread (``LANES``): verification codes (their
+for what a message claimed follow that commit (the handler's follow-up). The consumers run
+side by side, each on its own connection and thread (``LANES``): verification codes (their
 requests and deliveries), other requests with announcements' fan-out, and other deliveries, so a
 broadcast never queues a code behind it, and its pages are written while its earlier pages are
-sent. A relay thread publishes notify's own outbox (delivery tasks, retries, fan-out pages) in
-confirmed batches.
+sent. ``consume`` runs the code lane in a process of its own (commands.py). A relay thread
+publishes notify's own outbox (delivery tasks, retries, fan-out pages) in confirmed batches.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -34,6 +35,9 @@ from services.notify.context import NotifyContext
 from services.notify.handlers import announcements, deliveries, requests
 
 log = logging.getLogger(__name__)
+
+# A fresh interpreter for a lane run apart (no fork of a process holding connections and threads).
+SPAWN = multiprocessing.get_context("spawn")
 
 
 def declarer(retry_delays: list[float]) -> Callable[[BlockingChannel], None]:
@@ -87,37 +91,38 @@ class CodesFirst:
     marks each code it takes until the code is sent, and the broadcast's lanes look before each
     message and between sending and recording, waiting while one is marked: never longer than
     ``HOLD_SECONDS`` at a time, and a mark older than ``STALE_SECONDS`` (a code whose commit failed
-    before its follow-up could end it) is dropped.
+    before its follow-up could end it) is dropped. The mark lives in shared memory, so the code lane
+    may run in a process of its own (``consume`` does) and still hold the others back.
     """
 
     HOLD_SECONDS = 0.25
     STALE_SECONDS = 5.0
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._under_way = 0
-        self._since = 0.0
-        self._clear = threading.Event()
+        self._under_way = SPAWN.Value("i", 0)
+        # CLOCK_MONOTONIC is the machine's, so a mark made in one process is dated in the other.
+        self._since = SPAWN.Value("d", 0.0, lock=False)
+        self._clear = SPAWN.Event()
         self._clear.set()
 
     def begin(self) -> None:
-        with self._lock:
-            self._under_way += 1
-            self._since = time.monotonic()
+        with self._under_way.get_lock():
+            self._under_way.value += 1
+            self._since.value = time.monotonic()
             self._clear.clear()
 
     def end(self) -> None:
-        with self._lock:
-            self._under_way = max(0, self._under_way - 1)
-            if not self._under_way:
+        with self._under_way.get_lock():
+            self._under_way.value = max(0, self._under_way.value - 1)
+            if not self._under_way.value:
                 self._clear.set()
 
     def give_way(self) -> None:
         if self._clear.is_set():
             return
-        if time.monotonic() - self._since > self.STALE_SECONDS:
-            with self._lock:
-                self._under_way = 0
+        if time.monotonic() - self._since.value > self.STALE_SECONDS:
+            with self._under_way.get_lock():
+                self._under_way.value = 0
                 self._clear.set()
             return
         self._clear.wait(self.HOLD_SECONDS)
@@ -145,17 +150,18 @@ def handle_fanout(context: NotifyContext) -> Handler:
     return handle
 
 
-# The consumers of one process, each on its own connection and thread: codes (their requests and
-# deliveries); other requests and announcements' fan-out; other deliveries, twice, so one lane sends
-# while the other records. A broadcast's pages and its sending then overlap, and every lane but the
-# codes' gives way to a code under way (CodesFirst).
+# The consumer lanes, each on its own connection and thread: codes (their requests and deliveries);
+# other requests and announcements' fan-out; other deliveries, twice, so one lane sends while the
+# other records. A broadcast's pages and its sending then overlap, and every lane but the codes'
+# gives way to a code under way (CodesFirst). ``consume`` runs the code lane in a process of its own.
 LANES = ("codes", "requests", "deliveries", "deliveries")
+CODE_LANE = "codes"
 
 
 def subscriptions(context: NotifyContext, lane: str, codes: CodesFirst | None = None) -> list[Subscription]:
     """A lane's subscriptions; given ``codes``, the code lane marks its codes and the others give way to them."""
     on_request = requests.handle_message(context)
-    if lane == "codes":
+    if lane == CODE_LANE:
         marked = codes.marked if codes is not None else None
         return [
             Subscription(events.REQUESTS_HIGH, NOTIFY_EXCHANGE, [NOTIFY_HIGH_ROUTING_KEY], on_request, prefetch=10,
@@ -210,11 +216,18 @@ class Workers:
             thread.join(timeout=timeout)
 
 
-def start_workers(context: NotifyContext, stop: threading.Event, *, relay: bool = True) -> Workers:
+def start_workers(context: NotifyContext, stop: threading.Event, *, relay: bool = True,
+                  lanes: Collection[str] = frozenset(LANES), codes: CodesFirst | None = None) -> Workers:
+    """The threads of the lanes named in ``lanes`` (all by default) and, given ``relay``, the relay's.
+
+    ``codes`` is the mark shared with lanes in another process; by default the lanes here share one.
+    """
     workers = Workers(stop)
     declare = declarer(context.config.retry_delays())
-    codes = CodesFirst()
+    codes = codes if codes is not None else CodesFirst()
     for index, lane in enumerate(LANES):
+        if lane not in lanes:
+            continue
         ready = threading.Event()
         workers.ready[f"{lane}-{index}"] = ready
         thread = threading.Thread(

@@ -5,38 +5,71 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
+import os
 import threading
 from collections.abc import Mapping, Sequence
 
 from services.chassis.amqp import stop_event_on_signals
-from services.chassis.context import Command, DirectDelivery
+from services.chassis.context import Command, DirectDelivery, build_context
+from services.chassis.telemetry import configure_logging
 from services.notify import broker, jobs, seed
 from services.notify.context import NotifyContext
 
 log = logging.getLogger(__name__)
 
-CODE_SWITCH_INTERVAL_SECONDS = 0.0005
+# How often the code lane's process looks whether the consume process that started it is still there.
+PARENT_CHECK_SECONDS = 0.5
 
 
 def consume(context: NotifyContext, argv: Sequence[str]) -> int:
     """Run the consumers (requests, high-priority requests, deliveries, announcements), notify's relay
-    and the maintenance loop, until SIGTERM or SIGINT."""
+    and the maintenance loop, until SIGTERM or SIGINT.
+
+    The code lane runs in a process of its own, started here, and the broadcast's lanes here at
+    ``NOTIFY_BULK_NICE``: on a broadcast the code then waits neither for this interpreter's lock
+    nor, when the cores are busy, behind the broadcast's work for a core. This process ends when
+    that one does (non-zero), so whatever supervises it restarts both.
+    """
     stop = stop_event_on_signals()
-    # The codes' thread waits for the interpreter lock after each of its database round trips while a
-    # broadcast's threads compute; handing the lock over every 0.5 ms instead of every 5 ms keeps a
-    # code's latency near its idle figure during a broadcast, for a little of the broadcast's speed.
-    sys.setswitchinterval(CODE_SWITCH_INTERVAL_SECONDS)
-    workers = broker.start_workers(context, stop)
+    codes = broker.CodesFirst()
+    code_lane = broker.SPAWN.Process(target=code_lane_process, args=(codes, os.getpid()), name="notify-codes",
+                                     daemon=True)
+    code_lane.start()
+    os.nice(context.config.bulk_nice)
+    workers = broker.start_workers(context, stop, lanes=set(broker.LANES) - {broker.CODE_LANE}, codes=codes)
     maintenance = threading.Thread(target=jobs.maintenance_loop, args=(context, stop),
                                    name="notify-maintenance", daemon=True)
     maintenance.start()
     log.info("notify consumers running")
-    stop.wait()
+    lost_code_lane = False
+    while not stop.wait(PARENT_CHECK_SECONDS):
+        if not code_lane.is_alive():
+            log.error("the code lane's process exited with %s; stopping", code_lane.exitcode)
+            lost_code_lane = True
+            break
     log.info("stopping the notify consumers")
+    if code_lane.is_alive():
+        code_lane.terminate()  # SIGTERM: it stops as this process does, meanwhile
     workers.join(timeout=10)
     maintenance.join(timeout=10)
-    return 0
+    code_lane.join(timeout=10)
+    return 1 if lost_code_lane else 0
+
+
+def code_lane_process(codes: broker.CodesFirst, parent: int) -> None:
+    """The code lane, in the process ``consume`` spawned: its own context, read from the same environment."""
+    from services.notify.definition import DEFINITION  # which names this module's commands
+
+    context = build_context(DEFINITION)
+    configure_logging(DEFINITION.name, context.settings.log_level)
+    stop = stop_event_on_signals()
+    workers = broker.start_workers(context, stop, relay=False, lanes={broker.CODE_LANE}, codes=codes)
+    # SIGKILL gives consume no chance to stop this process: it goes when it finds itself orphaned.
+    while not stop.wait(PARENT_CHECK_SECONDS):
+        if os.getppid() != parent:
+            break
+    workers.join(timeout=10)
+    context.engine.dispose()
 
 
 def run_jobs(context: NotifyContext, argv: Sequence[str]) -> int:

@@ -33,6 +33,8 @@ class NotifySettings:
     receipt_token: str
     # notify's own relay polls its outbox this often when idle: the delivery tasks of a code wait at most this.
     relay_poll_seconds: float = 0.05
+    # consume's broadcast lanes run this much nicer than its code lane's process, so a code gets a busy core first.
+    bulk_nice: int = 10
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> NotifySettings:
@@ -61,6 +63,7 @@ class NotifySettings:
             prefetch=env.int("NOTIFY_PREFETCH", 50, minimum=1, maximum=1000),
             receipt_token=env.str("NOTIFY_RECEIPT_TOKEN", ""),
             relay_poll_seconds=env.float("NOTIFY_RELAY_POLL_SECONDS", 0.05, minimum=0.005),
+            bulk_nice=env.int("NOTIFY_BULK_NICE", 10, minimum=0, maximum=19),
         )
         if production and settings.smtp_host in ("localhost", "127.0.0.1", "::1"):
             env.problems.append("NOTIFY_SMTP_HOST is this host, where make run's mail sink listens: "
