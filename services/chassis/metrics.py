@@ -51,13 +51,14 @@ def configure_metrics(service: str) -> CollectorRegistry:
     with _lock:
         if _registry is None:
             from opentelemetry.exporter.prometheus import PrometheusMetricReader
-            from opentelemetry.sdk.metrics import MeterProvider
+            from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, MeterProvider
             from opentelemetry.sdk.resources import Resource
 
             registry = CollectorRegistry(auto_describe=False)
             # No target_info or scope labels: Prometheus labels a scrape by its job and instance already.
             reader = PrometheusMetricReader(disable_target_info=True, scope_info_enabled=False, registry=registry)
-            provider = MeterProvider(metric_readers=[reader],
+            # No exemplars: the Prometheus text carries none, and offering each measurement to one cost every call.
+            provider = MeterProvider(metric_readers=[reader], exemplar_filter=AlwaysOffExemplarFilter(),
                                      resource=Resource.create({"service.name": f"tongban-{service}"}))
             metrics.set_meter_provider(provider)
             _registry = registry
