@@ -53,7 +53,8 @@ Proxy), and every metric measurement was offered to an exemplar reservoir the Pr
 never shows (chassis metrics: exemplars off). The request id is 16 random bytes in hex
 without building a UUID. Figures of two runs the same day (load 2-6, from 2.6 ms and
 1.75 ms beyond bare Flask): gateway 2.27 ms, bare Flask 0.80 ms, 1.42 ms beyond; 376 req/s
-against direct gRPC's 850 (0.44x). No single part of the remaining 1.4 ms stands out; most
+against direct gRPC's 850 (0.44x); once more at load 5-10: 1.57 ms beyond, 0.47x.
+No single part of the remaining 1.4 ms stands out; most
 of it is the hop itself: the worker blocks on the gRPC call, sleeps while the service answers
 and wakes cold, which a bare Flask route never does, so the in-process 0.7 ms about doubles.
 Meeting 0.5 ms would take fewer Python layers per call (gunicorn's gthread dispatch, werkzeug's
