@@ -51,14 +51,15 @@ gunicorn's parsing and writing about 35%. Two per-call costs were removed: each 
 declared audience was read from its method's options on every call (now once per route, in
 Proxy), and every metric measurement was offered to an exemplar reservoir the Prometheus text
 never shows (chassis metrics: exemplars off). The request id is 16 random bytes in hex
-without building a UUID. Figures of two runs the same day (load 2-6, from 2.6 ms and
-1.75 ms beyond bare Flask): gateway 2.27 ms, bare Flask 0.80 ms, 1.42 ms beyond; 376 req/s
-against direct gRPC's 850 (0.44x); once more at load 5-10: 1.57 ms beyond, 0.47x.
-No single part of the remaining 1.4 ms stands out; most
-of it is the hop itself: the worker blocks on the gRPC call, sleeps while the service answers
-and wakes cold, which a bare Flask route never does, so the in-process 0.7 ms about doubles.
-Meeting 0.5 ms would take fewer Python layers per call (gunicorn's gthread dispatch, werkzeug's
-request object, the grpc Python channel), not a fix in one place.
+without building a UUID. Before the change (load 3-5): gateway 2.63 ms, bare Flask 0.89 ms,
+1.75 ms beyond, 314 req/s against direct gRPC's 653 (0.48x). After (load 1-6): 2.27 ms,
+0.80 ms, 1.42 ms beyond, 376 against 850 (0.44x); again (load 5-10): 1.57 ms beyond, 0.47x.
+The change is within the runs' noise. No single part of what remains stands out. The likely
+cause of the gap between in process (0.7 ms beyond) and gunicorn (1.4-1.6 ms) is the hop
+itself, not measured apart: the worker blocks on the gRPC call, sleeps while the service
+answers and wakes cold on a busy machine, which a bare Flask route never does. Meeting 0.5 ms
+would take fewer Python layers per call (gunicorn's gthread dispatch, werkzeug's request
+object, the grpc Python channel), not a fix in one place.
 """
 
 from __future__ import annotations
