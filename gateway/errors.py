@@ -105,12 +105,3 @@ def _detail_json(detail: any_pb2.Any) -> dict:
         # A detail type this process does not know: still shown, as the proto3 JSON of an unknown Any.
         return {"@type": detail.type_url, "value": base64.b64encode(detail.value).decode()}
 
-
-def retry_after_of(status: status_pb2.Status) -> float | None:
-    """The RetryInfo delay in a status's details, if any."""
-    for detail in status.details:
-        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
-            info = error_details_pb2.RetryInfo()
-            detail.Unpack(info)
-            return info.retry_delay.ToMilliseconds() / 1000
-    return None

@@ -20,7 +20,7 @@ from google.rpc import code_pb2
 from opentelemetry import propagate, trace
 
 from gateway.config import GatewaySettings
-from gateway.errors import JSON_CONTENT_TYPE, GatewayError, http_status, retry_after_of, status_json
+from gateway.errors import JSON_CONTENT_TYPE, GatewayError, http_status, status_json
 from gateway.forwarding import BadHeader, deadline_for, request_metadata, response_headers, service_choice
 from gateway.middleware import REQUEST_ID_KEY, ROUTE_KEY
 from gateway.ratelimit import Limiter
@@ -29,7 +29,7 @@ from gateway.upstream import Upstreams
 from services.chassis.audience import declared_gate
 from services.chassis.auth import ANONYMOUS, Caller, TokenVerifier
 from services.chassis.errors import DomainError, Unauthenticated, Unavailable
-from services.chassis.grpc_errors import status_from_rpc_error
+from services.chassis.grpc_errors import retry_after_of, status_from_rpc_error
 from services.chassis.http_metadata import CONTENT_DISPOSITION_KEY, HTTP_CODE_KEY
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

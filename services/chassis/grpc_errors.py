@@ -48,6 +48,16 @@ def status_from_error(error: DomainError) -> status_pb2.Status:
                              details=details)
 
 
+def retry_after_of(status: status_pb2.Status) -> float | None:
+    """The RetryInfo delay in a status's details (as ``status_from_error`` packs it), if any."""
+    for detail in status.details:
+        if detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            info = error_details_pb2.RetryInfo()
+            detail.Unpack(info)
+            return info.retry_delay.ToMilliseconds() / 1000
+    return None
+
+
 def abort_with_error(context: grpc.ServicerContext, error: DomainError) -> None:
     """Ends the call with the error's status; raises, like ``context.abort``."""
     context.abort_with_status(rpc_status.to_status(status_from_error(error)))

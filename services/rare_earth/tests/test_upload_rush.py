@@ -10,12 +10,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
-from google.rpc import error_details_pb2
 from sqlalchemy import func, select
 
 from protos.rare_earth.v1 import ledgers_pb2 as ledgers_pb
 from protos.rare_earth.v1 import resources_pb2 as resources_pb
-from services.chassis.grpc_errors import status_from_rpc_error
+from services.chassis.grpc_errors import retry_after_of, status_from_rpc_error
 from services.chassis.testing import wait_until
 from services.rare_earth.handlers.ledgers import UPLOADS
 from services.rare_earth.models import LedgerImport
@@ -28,11 +27,7 @@ DEADLINE_SECONDS = 1.0
 
 
 def _retry_delay(error: grpc.RpcError) -> float | None:
-    for detail in status_from_rpc_error(error).details:
-        retry = error_details_pb2.RetryInfo()
-        if detail.Unpack(retry):
-            return retry.retry_delay.ToMilliseconds() / 1000
-    return None
+    return retry_after_of(status_from_rpc_error(error))
 
 
 def _imports_of(rare_earth, enterprise_id: str, year: int, month: int) -> list[str]:
