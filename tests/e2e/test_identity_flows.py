@@ -304,5 +304,7 @@ def test_zz_no_response_carried_a_full_id_number_password_hash_or_code(stack):
         codes.update(re.findall(r"(?<!\d)\d{6}(?!\d)", sms["text"]))
     for body in Recorder.bodies:
         assert "$argon2" not in body
-        assert not re.search(r"(?<![\d*])\d{17}[\dX](?![\d*])", body), "a full ID number left the platform"
+        # An id in hex can open with eighteen digits: an ID number stands apart from letters and digits.
+        id_number = re.search(r"(?<![0-9A-Za-z*])\d{17}[\dX](?![0-9A-Za-z*])", body)
+        assert not id_number, "a full ID number left the platform"
         assert not any(re.search(rf'"{code}"', body) for code in codes)

@@ -79,11 +79,12 @@ def _approved_pre_review(people, **changes) -> dict:
     return _ok(people["ccpit"].post(f"/v1/origin/pre-reviews/{created['id']}:approve", json={}))
 
 
-def _inbox_has(api: Api, text: str) -> dict:
+def _inbox_has(api: Api, *texts: str) -> dict:
+    """The first inbox message mentioning every one of ``texts`` (a number alone can match an earlier notice)."""
     def found():
         messages = _ok(api.get("/v1/notify/inbox", params={"system": "origin_cert", "pageSize": 100}))["messages"]
-        return next((m for m in messages if text in m["body"] or text in m["title"]), None)
-    return wait_until(found, 60, 0.5, f"an inbox message mentioning {text}")
+        return next((m for m in messages if all(t in m["body"] or t in m["title"] for t in texts)), None)
+    return wait_until(found, 60, 0.5, f"an inbox message mentioning {' and '.join(texts)}")
 
 
 def _line(pre_review_id: str, **changes) -> dict:
@@ -185,7 +186,7 @@ def test_the_certificate_walk_from_pre_review_to_printed_verified_amended_and_re
 def test_ccpit_voids_a_pre_review_and_the_enterprise_sees_the_notice(people):
     pre_review = _approved_pre_review(people, productName="作废演示台灯")
     _ok(people["ccpit"].post(f"/v1/origin/pre-reviews/{pre_review['id']}:void", json={"reason": "原材料来源需核实"}))
-    notice = _inbox_has(people["signer"], pre_review["number"])
+    notice = _inbox_has(people["signer"], pre_review["number"], "原材料来源需核实")
     assert "作废" in notice["title"] and "原材料来源需核实" in notice["body"]
     reminders = _ok(people["signer"].get("/v1/origin/pre-reviews/reminders", params={"kind": "VOID"}))
     assert pre_review["id"] in [r["preReviewId"] for r in reminders["reminders"]]
