@@ -5,7 +5,8 @@ connection; it costs CPU on the same cores as the server it measures, which wrk 
 hardly does. gRPC targets always get the Python one, the same process and thread layout
 with one channel per process. :func:`cpu_seconds` reads what a server process and its
 children (gunicorn's workers) have spent, to put a server's own CPU per call beside its
-throughput.
+throughput; the Python generator also reports what its own processes spent while they
+called (``client_cpu_seconds``), which for gRPC is the client's side of each call.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ class LoadResult:
     errors: int
     # Calls answered 200 (or without error, for gRPC) over the whole run.
     completed: int = 0
+    # CPU the Python generator's processes spent while their threads called (0 for wrk, which is not measured).
+    client_cpu_seconds: float = 0.0
+
+    @property
+    def client_cpu_ms_per_call(self) -> float:
+        return self.client_cpu_seconds * 1000 / max(1, self.completed)
 
 
 def _drive(make_thread_call: Callable[[], Callable[[], None]], seconds: float, threads: int, queue) -> None:
@@ -61,11 +68,13 @@ def _drive(make_thread_call: Callable[[], Callable[[], None]], seconds: float, t
             errors[0] += failed
 
     pool = [threading.Thread(target=run) for _ in range(threads)]
+    # From the threads' start to their end only: not the process's start-up, imports or channel.
+    cpu_before = time.process_time()
     for thread in pool:
         thread.start()
     for thread in pool:
         thread.join()
-    queue.put((latencies, errors[0]))
+    queue.put((latencies, errors[0], time.process_time() - cpu_before))
 
 
 def _keep_alive_get(url: str, headers: Mapping[str, str]) -> Callable[[], None]:
@@ -103,14 +112,15 @@ def _collect(targets: list[multiprocessing.Process], queue, seconds: float) -> L
     results = [queue.get(timeout=seconds + 60) for _ in targets]
     for process in targets:
         process.join()
-    latencies = [value for chunk, _ in results for value in chunk]
-    errors = sum(failed for _, failed in results)
+    latencies = [value for chunk, _, _ in results for value in chunk]
+    errors = sum(failed for _, failed, _ in results)
     return LoadResult(
         requests_per_second=len(latencies) / seconds,
         p50_ms=percentile(latencies, 0.50) * 1000,
         p99_ms=percentile(latencies, 0.99) * 1000,
         errors=errors,
         completed=len(latencies),
+        client_cpu_seconds=sum(cpu for _, _, cpu in results),
     )
 
 
