@@ -7,6 +7,12 @@ the previous row's hash and its own canonical content, so an edited, removed or 
 the chain at its sequence, which ``verify-audit`` reports. A purge of rows past the retention keeps
 the chain verifiable: it appends a row naming the last purged sequence and its hash, which the first
 kept row's ``previous_hash`` must match.
+
+Besides its calls, a service may name what happened inside one (or in a job, outside any) as events
+its users search by name, identity's ``LOGIN`` or ``ACCOUNT_LOCKED`` say: :func:`record_event` keeps
+one with the session, and the unit of work appends it to the same chain when it commits, just before
+the call's own row (action ``event/<NAME>``, the same request id). An event that records a failure
+takes the code and reason of the refusal committed with it (``UnitOfWork.commit_refusal``).
 """
 
 from __future__ import annotations
@@ -19,7 +25,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, MetaData, String, Table, Text, delete, insert, select, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from services.chassis.auth import current_caller
@@ -31,6 +51,10 @@ AUDIT_INDEXES = (
     ("ix_audit_trail_actor", ("actor_id", "sequence")),
     ("ix_audit_trail_record", ("record_type", "record_id", "sequence")),
 )
+# An event's action is this and its name; a call's is its gRPC method, which starts with "/".
+EVENT_PREFIX = "event/"
+# Where a session keeps the events recorded in it until its unit of work commits (Session.info).
+_PENDING_EVENTS = "tongban.audit_events"
 # The previous hash of the first row ever written.
 GENESIS_HASH = "0" * 64
 PURGE_ACTION = "audit.purge"
@@ -142,6 +166,43 @@ def entry_of(call: AuditCall, result_code: str = "OK", result_reason: str = "",
     }
 
 
+@dataclass(frozen=True)
+class Event:
+    name: str
+    record_type: str
+    record_id: str
+    failed: bool
+    detail: str
+    actor_id: str | None
+    user_agent: str
+
+
+def record_event(session: Session, name: str, *, record_type: str = "", record_id: str = "", failed: bool = False,
+                 detail: str = "", actor_id: str | None = None) -> None:
+    """Keep event ``name`` for the unit of work of ``session`` to append when it commits (nothing if it does not).
+
+    ``actor_id`` names the actor when the caller is not yet known (a login, a registration).
+    """
+    caller = current_caller()
+    session.info.setdefault(_PENDING_EVENTS, []).append(Event(
+        name, record_type, record_id, failed, detail, actor_id, (caller.user_agent or "")[:300]))
+
+
+def pending_events(session: Session) -> list[Event]:
+    """The events recorded in ``session`` since it last committed, forgotten here."""
+    return session.info.pop(_PENDING_EVENTS, [])
+
+
+def event_entry(event: Event, refusal: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The row of ``event`` as the current caller; a failed one takes ``refusal``'s code and reason."""
+    code, reason = ("OK", "") if not event.failed else refusal or ("UNKNOWN", "")
+    detail = {"detail": event.detail[:DETAIL_LIMIT // 2], "userAgent": event.user_agent}
+    entry = entry_of(AuditCall(EVENT_PREFIX + event.name, event.record_type, event.record_id), code, reason, detail)
+    if event.actor_id:
+        entry["actor_id"] = event.actor_id
+    return entry
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         # Both databases give the same instant back; SQLite drops the zone, so it is written as UTC.
@@ -240,13 +301,21 @@ def verify(session: Session, table: Table, batch: int = 1000) -> Verdict:
 
 
 def purge(session: Session, table: Table, retention_days: int, *, now: datetime | None = None) -> int:
-    """Delete the rows older than ``retention_days`` and append a row naming the last one; returns how many."""
+    """Delete the rows older than ``retention_days`` and append a row naming the last one; returns how many.
+
+    Only the chain's head goes, up to the first row still within the retention: a row's time need not
+    follow its sequence (clocks of replicas differ; rows carried over by a migration keep their own time),
+    and no row younger than the retention is ever removed, an older one after it waits for the next purge.
+    """
     if retention_days < MINIMUM_RETENTION_DAYS:
         raise ValueError(f"audit rows are kept at least {MINIMUM_RETENTION_DAYS} days")
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
     _lock(session)
-    through = session.scalar(select(table.c.sequence).where(table.c.at < cutoff)
-                             .order_by(table.c.sequence.desc()).limit(1))
+    first_kept = session.scalar(select(func.min(table.c.sequence)).where(table.c.at >= cutoff))
+    older = select(table.c.sequence).where(table.c.at < cutoff)
+    if first_kept is not None:
+        older = older.where(table.c.sequence < first_kept)
+    through = session.scalar(older.order_by(table.c.sequence.desc()).limit(1))
     if through is None:
         return 0
     last_hash = session.scalar(select(table.c.hash).where(table.c.sequence == through))

@@ -27,7 +27,7 @@ from protos.common.v1 import audit_pb2
 from services.chassis import audit
 from services.chassis.auth import Caller, acting_as, current_caller
 from services.chassis.errors import DomainError, InvalidArgument, PermissionDenied, Unauthenticated
-from services.chassis.paging import PageRequest, count
+from services.chassis.paging import paginate_rows
 from services.chassis.registry import ServiceSpec
 from services.chassis.server import ServiceBinding
 from services.chassis.wire import moment, timestamp
@@ -223,13 +223,11 @@ class AuditTrailServicer:
             conditions.append(table.c.at >= start)
         if end:
             conditions.append(table.c.at < end)
-        page = PageRequest.parse(request.page_size, request.page_token)
         query = select(table).where(and_(True, *conditions)).order_by(table.c.sequence.desc())
         with self._context.unit_of_work(read_only=True) as uow:
-            total = count(uow.session, query)
-            rows = uow.session.execute(query.limit(page.size).offset(page.offset)).mappings().all()
-        return audit_pb2.ListAuditTrailResponse(events=[_event(r) for r in rows], total_size=total,
-                                                next_page_token=page.next_token(total) if rows else "")
+            page = paginate_rows(uow.session, query, request.page_size, request.page_token)
+        return audit_pb2.ListAuditTrailResponse(events=[_event(r) for r in page.items], total_size=page.total_size,
+                                                next_page_token=page.next_page_token)
 
 
 def audit_bindings(name: str, context: Any) -> list[ServiceBinding]:

@@ -71,3 +71,12 @@ def paginate(session: Session, query: Select[Any], page_size: int, page_token: s
     total = count(session, query)
     items = list(session.scalars(query.limit(request.size).offset(request.offset)))
     return Page(items, request.next_token(total) if items else "", total)
+
+
+def paginate_rows(session: Session, query: Select[Any], page_size: int, page_token: str, *,
+                  maximum: int = MAX_PAGE_SIZE) -> Page[Any]:
+    """:func:`paginate` for a query of a table's columns: items are its rows as mappings."""
+    request = PageRequest.parse(page_size, page_token, maximum=maximum)
+    total = count(session, query)
+    items = list(session.execute(query.limit(request.size).offset(request.offset)).mappings())
+    return Page(items, request.next_token(total) if items else "", total)

@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from types import TracebackType
+from typing import NoReturn
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -114,7 +115,16 @@ class UnitOfWork:
             self.rollback()
             raise on_integrity_error(error) from error
 
-    def _commit(self) -> None:
+    def commit_refusal(self, error: DomainError) -> NoReturn:
+        """Commit what a refusal must leave behind (a spent code try, a login failure), then raise ``error``.
+
+        The call's audit row, and any failed event recorded with it, carry the refusal's code and reason:
+        a plain commit would write the call as done.
+        """
+        self._commit(refusal=error)
+        raise error
+
+    def _commit(self, refusal: DomainError | None = None) -> None:
         if self.read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
         if self._pending:
@@ -137,14 +147,22 @@ class UnitOfWork:
                 ],
             )
             self._pending = []
-        # A routed mutating call's change and its audit row commit together, or neither does.
+        # A routed mutating call's change and its audit rows commit together, or none does.
+        events = audit.pending_events(self.session)
         call = audit.current_call() if self._tables.audit is not None else None
-        if call is not None and not call.written:
-            audit.append(self.session, self._tables.audit, audit.entry_of(call))
+        if self._tables.audit is not None:
+            outcome = (refusal.code, refusal.reason or "") if refusal is not None else None
+            for event in events:
+                audit.append(self.session, self._tables.audit, audit.event_entry(event, outcome))
+            if call is not None and not call.written:
+                entry = (audit.entry_of(call) if refusal is None else
+                         audit.entry_of(call, refusal.code, refusal.reason or "", {"message": refusal.message[:300]}))
+                audit.append(self.session, self._tables.audit, entry)
         self.session.commit()
         if call is not None:
             call.written = True
 
     def rollback(self) -> None:
         self._pending = []
+        audit.pending_events(self.session)
         self.session.rollback()

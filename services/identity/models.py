@@ -188,18 +188,3 @@ class SigningKey(Base):
     # Signs from this time until the next key activates; published from creation, so every
     # verifier has fetched it before the first token it signs arrives.
     activates_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class AuditEvent(Base):
-    __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_at", "at"), Index("ix_audit_events_actor", "actor_id", "at"))
-
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    actor_id: Mapped[str | None] = mapped_column(String(32))
-    action: Mapped[str] = mapped_column(String(48), index=True)
-    target: Mapped[str | None] = mapped_column(String(64), index=True)
-    result: Mapped[str] = mapped_column(String(16))
-    client_ip: Mapped[str | None] = mapped_column(String(64))
-    user_agent: Mapped[str | None] = mapped_column(String(300))
-    detail: Mapped[str] = mapped_column(Text, default="")

@@ -5,10 +5,12 @@ ID numbers are decrypted only to be masked here; nothing else leaves.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from google.protobuf import json_format
+from sqlalchemy import RowMapping
 
 from protos.identity.v1 import (
     accounts_pb2,
@@ -19,6 +21,7 @@ from protos.identity.v1 import (
     sessions_pb2,
     staff_pb2,
 )
+from services.chassis.audit import EVENT_PREFIX
 from services.chassis.clients.identity import Contact, RecipientQuery
 from services.chassis.db import aware, utcnow
 from services.chassis.paging import Page
@@ -27,7 +30,7 @@ from services.identity import domain
 from services.identity.handlers.registration import Registered
 from services.identity.handlers.revocations import millis
 from services.identity.handlers.sessions import IssuedSession
-from services.identity.models import Account, AuditEvent, Membership, Organization, TokenRevocation
+from services.identity.models import Account, Membership, Organization, TokenRevocation
 from services.identity.secrets import Secrets
 
 
@@ -112,11 +115,14 @@ def applications_pb(page: Page[tuple[Membership, Organization, Account]]
         agent_applications=[application_pb(*row) for row in page.items], **page_fields(page))
 
 
-def audit_pb(event: AuditEvent) -> staff_pb2.AuditEvent:
-    return staff_pb2.AuditEvent(id=str(event.id), actor_id=event.actor_id or "", action=event.action,
-                                target=event.target or "", result=event.result, time=timestamp(event.at),
-                                client_ip=event.client_ip or "", user_agent=event.user_agent or "",
-                                detail=event.detail)
+def audit_pb(row: RowMapping) -> staff_pb2.AuditEvent:
+    """An event row of the audit trail (services/chassis/audit.py) as identity's AuditEvent."""
+    detail = json.loads(row["detail"] or "{}")
+    return staff_pb2.AuditEvent(id=str(row["sequence"]), actor_id=row["actor_id"] or "",
+                                action=row["action"].removeprefix(EVENT_PREFIX), target=row["record_id"],
+                                result="SUCCESS" if row["result_code"] == "OK" else "FAILURE",
+                                time=timestamp(row["at"]), client_ip=row["client_ip"] or "",
+                                user_agent=detail.get("userAgent", ""), detail=detail.get("detail", ""))
 
 
 # ---- answers ----

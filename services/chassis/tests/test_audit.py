@@ -128,6 +128,52 @@ def test_a_purge_past_the_retention_keeps_the_chain_verifiable_and_removing_the_
     assert verdict(engine).broken_at == 3
 
 
+def test_a_purge_never_removes_a_row_within_the_retention_though_an_older_one_follows_it(engine):
+    for n in range(1, 5):
+        commit_in_call(engine, f"c{n}")
+    long_ago = utcnow() - timedelta(days=200)
+    with engine.begin() as connection:  # row 4's time is older than row 3's, as a replica's clock or a migration has it
+        connection.execute(update(TRAIL).where(TRAIL.c.sequence.in_([1, 2, 4])).values(at=long_ago))
+    with make_session_factory(engine)() as session:
+        assert audit.purge(session, TRAIL, 180) == 2
+        session.commit()
+    assert [r["sequence"] for r in rows(engine)] == [3, 4, 5]
+
+
+def test_events_commit_before_their_calls_row_and_a_refusal_marks_both_with_its_code(engine):
+    token = audit.begin_call(audit.AuditCall(f"/{ECHO}/ApproveThing", "thing", "c1"))
+    try:
+        with acting_as(ENTERPRISE), UnitOfWork(make_session_factory(engine), TABLES) as uow:
+            uow.session.add(Counter(id="c1"))
+            audit.record_event(uow.session, "THING_TRIED", record_id="c1", failed=True, detail="too early",
+                               actor_id="acc-9")
+            audit.record_event(uow.session, "THING_SEEN", record_id="c1")
+            with pytest.raises(PermissionDenied):
+                uow.commit_refusal(PermissionDenied("not yet", reason="TOO_EARLY"))
+    finally:
+        audit.end_call(token)
+    tried, seen, call = rows(engine)
+    assert (tried["action"], tried["actor_id"], tried["record_id"], tried["result_code"], tried["result_reason"]) == (
+        "event/THING_TRIED", "acc-9", "c1", "PERMISSION_DENIED", "TOO_EARLY")
+    assert '"detail": "too early"' in tried["detail"]
+    assert (seen["action"], seen["actor_id"], seen["result_code"]) == ("event/THING_SEEN", "acc-1", "OK")
+    assert (call["action"], call["result_code"], call["result_reason"]) == (
+        f"/{ECHO}/ApproveThing", "PERMISSION_DENIED", "TOO_EARLY")
+    assert verdict(engine).ok
+    with engine.connect() as connection:  # what the refusal had to keep was kept
+        assert connection.scalar(select(func.count()).select_from(Counter)) == 1
+
+
+def test_events_of_a_unit_of_work_left_without_commit_are_forgotten(engine):
+    with UnitOfWork(make_session_factory(engine), TABLES) as uow:
+        audit.record_event(uow.session, "DISCARDED")
+        uow.rollback()
+        uow.session.add(Counter(id="c1"))
+        audit.record_event(uow.session, "KEPT")
+        uow.commit()
+    assert [r["action"] for r in rows(engine)] == ["event/KEPT"]
+
+
 def test_a_retention_under_six_months_is_refused(engine):
     with make_session_factory(engine)() as session, pytest.raises(ValueError):
         audit.purge(session, TRAIL, 179)

@@ -14,7 +14,6 @@ from services.identity import domain, events
 from services.identity.handlers.codes import CodeCheck, check_code, check_codes
 from services.identity.handlers.common import (
     audit,
-    commit_and_raise,
     find_account_by_identifier,
     memberships_of_account,
 )
@@ -72,7 +71,7 @@ def update_me(context: IdentityContext, *, name: str = "", email: str = "", emai
         if phone and phone != account.phone:
             checks.append(CodeCheck("CHANGE_PHONE", phone, phone_code, "phoneCode"))
         if wrong := check_codes(context.providers.secrets, session, checks):
-            commit_and_raise(uow, wrong)
+            uow.commit_refusal(wrong)
         changed = []
         if name and name.strip() != account.name:
             account.name = name.strip()
@@ -109,7 +108,7 @@ def reset_password(context: IdentityContext, identifier: str, channel: str, code
             destination = account.phone if channel == "SMS" else account.email
         # An unknown identifier fails exactly like a wrong code.
         if wrong := check_code(secrets, session, CodeCheck("RESET_PASSWORD", destination, code, "code")):
-            commit_and_raise(uow, wrong)
+            uow.commit_refusal(wrong)
         assert account is not None  # a code matched, so it went to this account's phone or e-mail
         account.password_hash = secrets.hash_password(new_password)
         account.locked_until = None
@@ -160,7 +159,7 @@ def recover_account(context: IdentityContext, *, uscc: str, legal_rep_name: str,
     with context.unit_of_work() as uow:
         session = uow.session
         if wrong := check_code(secrets, session, CodeCheck("RECOVER", phone, sms_code, "smsCode")):
-            commit_and_raise(uow, wrong)
+            uow.commit_refusal(wrong)
         account, organization = _legal_person_matches(secrets, session, uscc, legal_rep_name,
                                                       legal_rep_id_number)
         given = {"name": (organization_name or "").strip(), "legal_person_type": legal_person_type,
@@ -168,7 +167,7 @@ def recover_account(context: IdentityContext, *, uscc: str, legal_rep_name: str,
         if account is None or organization is None or account.phone != phone or any(
                 value and (getattr(organization, field) or "").strip() != value for field, value in given.items()):
             audit(session, "ACCOUNT_RECOVERY", target=None, result="FAILURE", detail="details did not match")
-            commit_and_raise(uow, FailedPrecondition(MISMATCH, reason="DETAILS_MISMATCH"))
+            uow.commit_refusal(FailedPrecondition(MISMATCH, reason="DETAILS_MISMATCH"))
         # Whoever held the account before its legal person recovered it is signed out.
         revoke_families(session, account.id, "ACCOUNT_RECOVERED")
         audit(session, "ACCOUNT_RECOVERY", target=account.id, actor_id=account.id)
@@ -201,7 +200,7 @@ def change_phone(context: IdentityContext, *, identifier: str, new_phone: str, n
         if not by_details:
             checks.append(CodeCheck("CHANGE_PHONE", old_phone, old_phone_code, "oldPhoneCode"))
         if wrong := check_codes(secrets, session, checks):
-            commit_and_raise(uow, wrong)
+            uow.commit_refusal(wrong)
         account = find_account_by_identifier(session, secrets, identifier)
         if by_details:
             owner, _organization = _legal_person_matches(secrets, session, uscc, legal_rep_name,
@@ -211,7 +210,7 @@ def change_phone(context: IdentityContext, *, identifier: str, new_phone: str, n
             matches = account is not None and account.phone == old_phone
         if account is None or not matches:
             audit(session, "PHONE_CHANGE", target=None, result="FAILURE", detail="details did not match")
-            commit_and_raise(uow, FailedPrecondition(MISMATCH, reason="DETAILS_MISMATCH"))
+            uow.commit_refusal(FailedPrecondition(MISMATCH, reason="DETAILS_MISMATCH"))
         account.phone = new_phone
         account.updated_at = utcnow()
         audit(session, "PHONE_CHANGE", target=account.id, actor_id=account.id,
@@ -291,7 +290,7 @@ def delete_me(context: IdentityContext, sms_code: str) -> str:
             raise refusal
         if wrong := check_code(context.providers.secrets, session,
                                CodeCheck("DELETE_ACCOUNT", account.phone, sms_code, "smsCode")):
-            commit_and_raise(uow, wrong)
+            uow.commit_refusal(wrong)
         erase_account(uow, account, actor_id=account.id, action="ACCOUNT_DELETED")
         uow.commit()
     return account.id

@@ -122,7 +122,7 @@ def check_code(secrets: Secrets, session: Session, check: CodeCheck, *,
                consume: bool = True) -> InvalidArgument | None:
     """Spend one try of the newest code for (purpose, destination); None when it matches.
 
-    The use case commits even on failure, so a wrong try counts (``commit_and_raise``). With
+    The use case commits even on failure, so a wrong try counts (``UnitOfWork.commit_refusal``). With
     ``consume=False`` a matching code stays usable: a request needing two codes consumes
     neither unless both match (``check_codes``).
     """

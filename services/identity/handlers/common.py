@@ -1,27 +1,16 @@
-"""What identity's use cases share: the audit trail, lookups, and refusals that keep what they must."""
+"""What identity's use cases share: their security events in the audit trail, lookups, and unique-key refusals."""
 
 from __future__ import annotations
-
-from typing import NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.chassis.auth import current_caller
-from services.chassis.db import utcnow
+from services.chassis import audit as trail
 from services.chassis.errors import AlreadyExists, Conflict, DomainError, NotFound
-from services.chassis.uow import UnitOfWork
 from services.identity import domain
-from services.identity.models import Account, AuditEvent, Membership, Organization
+from services.identity.models import Account, Membership, Organization
 from services.identity.secrets import Secrets
-
-
-def commit_and_raise(uow: UnitOfWork, error: DomainError) -> NoReturn:
-    """Keep what a refusal must leave behind (a spent code try, a login failure, an audit row), then refuse."""
-    uow.commit()
-    raise error
-
 
 # Unique constraints and the request field each one protects.
 _UNIQUE_FIELDS = {
@@ -55,10 +44,10 @@ def flush_unique(session: Session) -> None:
 
 def audit(session: Session, action: str, *, target: str | None, result: str = "SUCCESS",
           actor_id: str | None = None, detail: str = "") -> None:
-    caller = current_caller()
-    session.add(AuditEvent(
-        at=utcnow(), actor_id=actor_id or caller.account_id, action=action, target=target, result=result,
-        client_ip=caller.client_ip, user_agent=(caller.user_agent or "")[:300] or None, detail=detail[:2000]))
+    """Identity's security event ``action`` (LOGIN, STAFF_UPDATED...), written to the service's audit trail with
+    the unit of work's commit; a FAILURE takes the code and reason the use case refuses with."""
+    trail.record_event(session, action, record_id=target or "", failed=result == "FAILURE", detail=detail,
+                       actor_id=actor_id)
 
 
 # ---- lookups ----

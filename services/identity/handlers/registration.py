@@ -18,7 +18,6 @@ from services.identity.handlers.applications import manager_ids, tell_managers
 from services.identity.handlers.codes import CodeCheck, check_code
 from services.identity.handlers.common import (
     audit,
-    commit_and_raise,
     flush_unique,
     require_login_name_free,
     unique_field_error,
@@ -54,7 +53,7 @@ def _check_agreement_and_email_code(v: Violations, agreement_accepted: bool, ema
 def _spend_code(context: IdentityContext, uow: UnitOfWork, destination: str, code: str, field_name: str) -> None:
     if wrong := check_code(context.providers.secrets, uow.session,
                            CodeCheck("REGISTER", destination, code, field_name)):
-        commit_and_raise(uow, wrong)
+        uow.commit_refusal(wrong)
 
 
 def register_legal_person(context: IdentityContext, *, login_name: str, password: str, legal_person_type: str,

@@ -23,7 +23,6 @@ from services.identity import domain
 from services.identity.handlers.codes import CodeCheck, check_code
 from services.identity.handlers.common import (
     audit,
-    commit_and_raise,
     find_account_by_identifier,
     membership_of,
     memberships_of_account,
@@ -149,13 +148,13 @@ def create_session(context: IdentityContext, identifier: str, password: str, sms
         if account is None:
             secrets.verify_password(None, password)
             audit(session, "LOGIN", target=None, result="FAILURE", detail="unknown identifier")
-            commit_and_raise(uow, Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS"))
+            uow.commit_refusal(Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS"))
         session.execute(select(Account.id).where(Account.id == account.id).with_for_update())
         now = utcnow()
         locked_until = aware(account.locked_until)
         if locked_until is not None and locked_until > now:
             audit(session, "LOGIN", target=account.id, result="FAILURE", actor_id=account.id, detail="locked")
-            commit_and_raise(uow, _locked(locked_until, now))
+            uow.commit_refusal(_locked(locked_until, now))
         if not secrets.verify_password(account.password_hash, password):
             session.add(LoginFailure(account_id=account.id, at=now))
             session.flush()
@@ -167,19 +166,19 @@ def create_session(context: IdentityContext, identifier: str, password: str, sms
                 account.locked_until = decision.locked_until
                 audit(session, "ACCOUNT_LOCKED", target=account.id, actor_id=account.id,
                       detail=f"{recent} failures")
-                commit_and_raise(uow, _locked(decision.locked_until, now))
-            commit_and_raise(uow, Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS"))
+                uow.commit_refusal(_locked(decision.locked_until, now))
+            uow.commit_refusal(Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS"))
         if account.status != domain.ACTIVE:
             audit(session, "LOGIN", target=account.id, result="FAILURE", actor_id=account.id, detail=account.status)
-            commit_and_raise(uow, PermissionDenied("账号已停用", reason="ACCOUNT_DISABLED"))
+            uow.commit_refusal(PermissionDenied("账号已停用", reason="ACCOUNT_DISABLED"))
         # After the password: the entrance an account belongs at is told only to whoever holds it.
         if refusal := _entrance_refusal(session, account, entrance):
             audit(session, "LOGIN", target=account.id, result="FAILURE", actor_id=account.id,
                   detail=f"wrong entrance {entrance}")
-            commit_and_raise(uow, PermissionDenied(refusal, reason="WRONG_ENTRANCE",
+            uow.commit_refusal(PermissionDenied(refusal, reason="WRONG_ENTRANCE",
                                                    metadata={"entrance": entrance}))
         if spent := check_code(secrets, session, CodeCheck("LOGIN", account.phone, sms_code, "smsCode")):
-            commit_and_raise(uow, spent)
+            uow.commit_refusal(spent)
         session.execute(delete(LoginFailure).where(LoginFailure.account_id == account.id))
         account.locked_until = None
         memberships = memberships_of_account(session, account.id)
@@ -222,21 +221,21 @@ def refresh_session(context: IdentityContext, refresh_token: str) -> IssuedSessi
             _revoke_family(session, family.id, "REFRESH_TOKEN_REUSED")
             audit(session, "REFRESH_TOKEN_REUSED", target=family.account_id, result="FAILURE",
                   actor_id=family.account_id, detail=f"family {family.id} revoked")
-            commit_and_raise(uow, Unauthenticated("刷新令牌已被使用，会话已全部注销，请重新登录",
+            uow.commit_refusal(Unauthenticated("刷新令牌已被使用，会话已全部注销，请重新登录",
                                                   reason="REFRESH_TOKEN_REUSED"))
         if aware(row.expires_at) <= now:
             raise Unauthenticated("会话已过期，请重新登录", reason="SESSION_EXPIRED")
         account = session.get(Account, family.account_id)
         if account is None or account.status != domain.ACTIVE:
             _revoke_family(session, family.id, "ACCOUNT_NOT_ACTIVE")
-            commit_and_raise(uow, Unauthenticated("账号已停用，请重新登录", reason="ACCOUNT_NOT_ACTIVE"))
+            uow.commit_refusal(Unauthenticated("账号已停用，请重新登录", reason="ACCOUNT_NOT_ACTIVE"))
         if family.organization_id:
             membership = membership_of(session, account.id, family.organization_id)
             if membership is None or membership.status != domain.ACTIVE:
                 _revoke_family(session, family.id, "MEMBERSHIP_NOT_ACTIVE")
                 audit(session, "REFRESH", target=account.id, result="FAILURE", actor_id=account.id,
                       detail="membership not active")
-                commit_and_raise(uow, Unauthenticated("您在该单位的成员资格已停用，请重新登录",
+                uow.commit_refusal(Unauthenticated("您在该单位的成员资格已停用，请重新登录",
                                                       reason="MEMBERSHIP_NOT_ACTIVE"))
         row.rotated_at = now
         issued = _issue(context, session, account, family.organization_id, family)

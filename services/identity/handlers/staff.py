@@ -7,18 +7,19 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 
+from services.chassis.audit import EVENT_PREFIX
 from services.chassis.auth import require_role
 from services.chassis.db import new_id, utcnow
 from services.chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
-from services.chassis.paging import Page, paginate
+from services.chassis.paging import Page, paginate, paginate_rows
 from services.chassis.registry import systems_of_agency
 from services.identity import domain
 from services.identity.handlers.common import audit, require_login_name_free, unique_field_error
 from services.identity.handlers.revocations import revoke_subject
 from services.identity.handlers.sessions import revoke_families
-from services.identity.models import Account, AuditEvent
+from services.identity.models import Account
 from services.identity.providers import IdentityContext
 
 _STAFF_ROLE = re.compile(r"[A-Z][A-Z0-9_]{1,31}")
@@ -185,18 +186,22 @@ def set_account_status(context: IdentityContext, account_id: str, target: str, r
 
 
 def list_audit_events(context: IdentityContext, account_id: str, action: str, start: datetime | None,
-                      end: datetime | None, page_size: int, page_token: str) -> Page[AuditEvent]:
+                      end: datetime | None, page_size: int, page_token: str) -> Page[RowMapping]:
+    """Identity's security events, newest first: the event rows of its audit trail (services/chassis/audit.py)."""
     require_role(domain.PLATFORM_ADMIN)
     if start and end and start > end:
         raise InvalidArgument.for_field("endTime", "结束时间不能早于开始时间")
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if account_id:
-        query = query.where((AuditEvent.actor_id == account_id) | (AuditEvent.target == account_id))
+    trail = context.tables.audit
+    query = select(trail).order_by(trail.c.sequence.desc())
     if action:
-        query = query.where(AuditEvent.action == action.upper())
+        query = query.where(trail.c.action == EVENT_PREFIX + action.upper())
+    else:
+        query = query.where(trail.c.action.startswith(EVENT_PREFIX, autoescape=True))
+    if account_id:
+        query = query.where((trail.c.actor_id == account_id) | (trail.c.record_id == account_id))
     if start:
-        query = query.where(AuditEvent.at >= start)
+        query = query.where(trail.c.at >= start)
     if end:
-        query = query.where(AuditEvent.at < end)
+        query = query.where(trail.c.at < end)
     with context.unit_of_work(read_only=True) as uow:
-        return paginate(uow.session, query, page_size, page_token)
+        return paginate_rows(uow.session, query, page_size, page_token)

@@ -8,6 +8,7 @@ import grpc
 import pytest
 from google.protobuf import field_mask_pb2
 
+from protos.common.v1 import audit_pb2
 from protos.identity.v1 import accounts_pb2, directory_pb2, organizations_pb2, sessions_pb2, staff_pb2
 from services.identity.cli import ensure_admin_from_env, seed_demo
 from services.identity.tests import support
@@ -131,6 +132,27 @@ def test_audit_log_records_logins_failures_and_grants_searchable_with_paging(ide
     assert len(page.audit_events) == 1 and page.next_page_token and page.total_size > 1
     refused = identity.refused("ListAuditEvents", staff_pb2.ListAuditEventsRequest(), person.access)
     assert refused.code == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_a_refused_login_is_in_the_audit_trail_as_refused_with_its_event_and_the_chain_holds(identity, monkeypatch):
+    from services.chassis import audit
+
+    admin = _admin(identity, monkeypatch)
+    person = identity.register_legal_person()
+    with pytest.raises(grpc.RpcError):
+        identity.call("CreateSession", sessions_pb2.CreateSessionRequest(
+            identifier=person.login_name, password="Bad12345", sms_code="123456"))
+    trail = identity.call("ListAuditTrail", audit_pb2.ListAuditTrailRequest(actor_id=person.account_id),
+                          admin.access).events
+    [event] = [e for e in trail if e.action == "event/LOGIN"]
+    assert (event.result_code, event.result_reason, event.record_id) == (
+        "UNAUTHENTICATED", "INVALID_CREDENTIALS", person.account_id)
+    logins = identity.call("ListAuditTrail", audit_pb2.ListAuditTrailRequest(action="CreateSession"),
+                           admin.access).events
+    refused = next(e for e in logins if e.request_id == event.request_id)
+    assert (refused.result_code, refused.result_reason) == ("UNAUTHENTICATED", "INVALID_CREDENTIALS")
+    with identity.context.unit_of_work(read_only=True) as uow:
+        assert audit.verify(uow.session, identity.context.tables.audit).ok
 
 
 def test_resolve_recipients_gives_owner_and_scoped_active_members_once(identity):
