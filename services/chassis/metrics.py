@@ -3,7 +3,9 @@
 Instruments are made from :func:`meter` at import; they record nothing until
 :func:`configure_metrics` installs the meter provider (``serve``, the relay and the workers
 do, after any fork). ``<SERVICE>_METRICS_PORT`` says where a service process answers
-Prometheus scrapes (``/metrics`` in the text format); unset, it answers none.
+Prometheus scrapes (``/metrics`` in the text format); unset, it answers none. A process that
+runs part of its work in processes of its own (notify's code lane) answers for them too
+(:func:`answer_for_siblings`).
 
 What every service records:
 - ``rpc_server_duration_seconds`` (histogram; its ``_count`` is the call count) and
@@ -20,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -28,6 +31,7 @@ from opentelemetry.metrics import CallbackOptions, Meter, Observation
 from prometheus_client import CollectorRegistry, generate_latest
 
 from services.chassis.config import Env, env_prefix
+from services.chassis.metrics_siblings import ProcessSocket, merge_families
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,7 @@ LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900
 
 _registry: CollectorRegistry | None = None
 _lock = threading.Lock()
+_siblings: ProcessSocket | None = None
 
 
 def meter(name: str) -> Meter:
@@ -70,6 +75,23 @@ def metrics_text() -> bytes:
     return generate_latest(_registry) if _registry is not None else b""
 
 
+def answer_for_siblings(run_dir: Path) -> ProcessSocket:
+    """From now on this process's scrapes add up the processes serving their text in ``run_dir`` (each with a
+    :class:`ProcessSocket` of its own there, as this process gets one too)."""
+    global _siblings
+    _siblings = ProcessSocket(run_dir, metrics_text)
+    return _siblings
+
+
+class _Scrape:
+    """What the metrics port answers: this process's families, its siblings' added when it has any."""
+
+    def collect(self) -> Iterable[Any]:
+        if _siblings is None:
+            return _registry.collect() if _registry is not None else []
+        return merge_families([metrics_text(), *_siblings.siblings()])
+
+
 def metrics_port(service: str, environ: Mapping[str, str] | None = None) -> int | None:
     """``<SERVICE>_METRICS_PORT``: where the service answers scrapes; None (unset or 0) for nowhere."""
     env = Env(environ)
@@ -97,9 +119,11 @@ def serve_metrics(service: str, port: int | None, host: str = "0.0.0.0") -> Metr
     """Start answering scrapes for ``service`` when a port is configured; a port in use is logged, not fatal."""
     if port is None:
         return None
-    registry = configure_metrics(service)
+    configure_metrics(service)
+    served = CollectorRegistry(auto_describe=False)
+    served.register(_Scrape())
     try:
-        server = MetricsServer(registry, port, host)
+        server = MetricsServer(served, port, host)
     except OSError as exc:
         # A second process of the same service on one machine (the relay beside the server): no scrapes here.
         log.warning("metrics for %s not served: port %d is unavailable (%s)", service, port, exc)

@@ -6,11 +6,16 @@ import argparse
 import json
 import logging
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from services.chassis.amqp import stop_event_on_signals
 from services.chassis.context import Command, DirectDelivery, build_context
+from services.chassis.metrics import answer_for_siblings, configure_metrics, metrics_text
+from services.chassis.metrics_siblings import ProcessSocket
 from services.chassis.telemetry import configure_logging
 from services.notify import broker, jobs, seed
 from services.notify.context import NotifyContext
@@ -28,12 +33,16 @@ def consume(context: NotifyContext, argv: Sequence[str]) -> int:
     The code lane runs in a process of its own, started here, and the broadcast's lanes here at
     ``NOTIFY_BULK_NICE``: on a broadcast the code then waits neither for this interpreter's lock
     nor, when the cores are busy, behind the broadcast's work for a core. This process ends when
-    that one does (non-zero), so whatever supervises it restarts both.
+    that one does (non-zero), so whatever supervises it restarts both, and its metrics port answers
+    for both (the code lane serves its text to it over a Unix socket in a run folder of their own).
     """
     stop = stop_event_on_signals()
     codes = broker.CodesFirst()
-    code_lane = broker.SPAWN.Process(target=code_lane_process, args=(codes, os.getpid()), name="notify-codes",
-                                     daemon=True)
+    # Where the code lane serves its metrics to this process, which answers the scrapes for both.
+    run_dir = Path(tempfile.mkdtemp(prefix=f"tongban-notify-consume-{os.getpid()}-"))
+    siblings = answer_for_siblings(run_dir)
+    code_lane = broker.SPAWN.Process(target=code_lane_process, args=(codes, os.getpid(), str(run_dir)),
+                                     name="notify-codes", daemon=True)
     code_lane.start()
     os.nice(context.config.bulk_nice)
     workers = broker.start_workers(context, stop, lanes=set(broker.LANES) - {broker.CODE_LANE}, codes=codes)
@@ -53,15 +62,20 @@ def consume(context: NotifyContext, argv: Sequence[str]) -> int:
     workers.join(timeout=10)
     maintenance.join(timeout=10)
     code_lane.join(timeout=10)
+    siblings.close()
+    shutil.rmtree(run_dir, ignore_errors=True)
     return 1 if lost_code_lane else 0
 
 
-def code_lane_process(codes: broker.CodesFirst, parent: int) -> None:
-    """The code lane, in the process ``consume`` spawned: its own context, read from the same environment."""
+def code_lane_process(codes: broker.CodesFirst, parent: int, run_dir: str) -> None:
+    """The code lane, in the process ``consume`` spawned: its own context, read from the same environment, and its
+    metrics served to ``consume`` through ``run_dir``."""
     from services.notify.definition import DEFINITION  # which names this module's commands
 
     context = build_context(DEFINITION)
     configure_logging(DEFINITION.name, context.settings.log_level)
+    configure_metrics(DEFINITION.name)
+    metrics_socket = ProcessSocket(Path(run_dir), metrics_text)
     stop = stop_event_on_signals()
     workers = broker.start_workers(context, stop, relay=False, lanes={broker.CODE_LANE}, codes=codes)
     # SIGKILL gives consume no chance to stop this process: it goes when it finds itself orphaned.
@@ -69,6 +83,7 @@ def code_lane_process(codes: broker.CodesFirst, parent: int) -> None:
         if os.getppid() != parent:
             break
     workers.join(timeout=10)
+    metrics_socket.close()
     context.engine.dispose()
 
 

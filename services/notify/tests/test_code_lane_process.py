@@ -8,9 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
 from services.chassis.config import REPO_ROOT
 from services.chassis.messages import notification_request, phone_recipient
-from services.chassis.testing import stop_process, wait_until
+from services.chassis.testing import free_port, stop_process, wait_until
+from services.notify import events
 from services.notify.tests.helpers import declare, publish, sms_lines
 
 
@@ -70,5 +74,30 @@ def test_the_code_lane_process_stops_when_consume_is_killed(notify, tmp_path):
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         wait_until(lambda: not _running(lane), timeout=30, what="the orphaned code lane to stop")
+    finally:
+        stop_process(process)
+
+
+def _processed(metrics_url: str) -> dict[str, float]:
+    """The scrape's count of messages processed, by queue."""
+    text = requests.get(metrics_url, timeout=10).text
+    return {sample.labels["queue"]: sample.value for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name == "messaging_consumer_messages_total" and sample.labels.get("outcome") == "processed"}
+
+
+def test_a_scrape_of_consume_answers_for_the_code_lane_process_too(notify, tmp_path):
+    declare(notify.amqp_url, notify.context)
+    port = free_port()
+    process = _start({**notify.environ, "NOTIFY_METRICS_PORT": str(port)}, tmp_path / "consume.log")
+    try:
+        wait_until(lambda: _code_lane(process), timeout=60, what="the code lane's process")
+        publish(notify.amqp_url, _code("13800006666"))
+        wait_until(lambda: [line for line in sms_lines(notify.environ["NOTIFY_SMS_LOG_PATH"])
+                            if line["to"] == "13800006666"], timeout=60, what="the code's SMS")
+        # The code's request and its delivery were consumed in the code lane's process, not in consume's.
+        counted = wait_until(lambda: (lambda seen: seen if seen.get(events.DELIVERIES_HIGH) else None)(
+            _processed(f"http://127.0.0.1:{port}/metrics")), timeout=30, what="the code lane's counts in the scrape")
+        assert counted[events.REQUESTS_HIGH] >= 1 and counted[events.DELIVERIES_HIGH] >= 1
     finally:
         stop_process(process)
