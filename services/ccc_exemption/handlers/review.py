@@ -98,8 +98,9 @@ def _at_post(application: Application, step: str) -> str:
     """The post that takes this step, once the application is where that step is taken."""
     if step == COMPARISON:
         if application.status != PAPER_COMPARISON:
-            raise FailedPrecondition("该申请不在文件对比中，无需对比纸质材料", reason="NOT_AT_POST",
-                                     metadata={"status": application.status})
+            raise FailedPrecondition(
+                f"该申请不在文件对比中（状态：{APPLICATION.label(application.status)}），无需对比纸质材料",
+                reason="NOT_AT_POST", metadata={"status": application.status})
         return application.post or FIRST_REVIEW
     if application.status != ACCEPTING or application.post != step:
         where = f"，{POSTS.get(application.post or '', '')}" if application.status == ACCEPTING else ""
@@ -184,7 +185,8 @@ def terminate(context: CccContext, application_id: str, reason: str) -> Applicat
         if staff is None or staff.code != application.bureau_code or not any(map(staff.holds, REVIEW_POSTS)):
             raise PermissionDenied("仅限受理该申请的检验检疫局审批岗位操作", reason="POST_REQUIRED")
         before = application.status
-        APPLICATION.move(application, TERMINATED, "该申请已办结，不能终止")
+        APPLICATION.move(application, TERMINATED,
+                         f"该申请已办结（状态：{APPLICATION.label(application.status)}），不能终止")
         bureau = session.get(Bureau, application.bureau_code)
         application.terminated_by, application.terminated_at = staff.name, utcnow()
         application.reason = reason

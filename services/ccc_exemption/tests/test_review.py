@@ -3,7 +3,10 @@ termination, 补录, and who may take each step."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import grpc
+import pytest
 
 from protos.ccc_exemption.v1 import applications_pb2 as pb
 from protos.ccc_exemption.v1 import products_pb2 as products_pb
@@ -13,6 +16,7 @@ from protos.ccc_exemption.v1 import todo_pb2 as todo_pb
 from services.ccc_exemption.tests.support import SHANGHAI, SHENZHEN
 
 STATUS = pb.Application
+STATUS_NAME = pb.Application.Status.Name
 
 
 def test_a_returned_application_is_corrected_and_goes_back_to_the_same_post(ccc):
@@ -164,3 +168,90 @@ def test_cnca_sees_every_bureaus_submitted_applications_but_takes_no_step(ccc):
     assert ccc.fails(cnca, "GetApplication", pb.GetApplicationRequest(id=draft.id)).code == grpc.StatusCode.NOT_FOUND
     assert ccc.fails(cnca, "ReviewAcceptance", review_pb.ReviewRequest(
         id=shenzhen.id, decision=review_pb.ReviewRequest.PASS)).code == grpc.StatusCode.PERMISSION_DENIED
+
+
+
+class Failure(NamedTuple):
+    method: str
+    # The posts that pass the application on to the one deciding.
+    passed: tuple[str, ...]
+    status: int
+    # The list's status column (manual §2.2, item 6).
+    label: str
+    action: str
+    template: str
+
+
+REVIEW_FAILURES = {
+    "first_review": Failure("ReviewFirst", ("ReviewAcceptance",), STATUS.FIRST_REVIEW_FAILED, "初审未通过",
+                            "FIRST_REVIEW_FAIL", "ccc_exemption.application.first_review_failed"),
+    "final_review": Failure("ReviewFinal", ("ReviewAcceptance", "ReviewFirst"), STATUS.FINAL_REVIEW_FAILED,
+                            "终审未通过", "FINAL_REVIEW_FAIL", "ccc_exemption.application.final_review_failed"),
+}
+failures = pytest.mark.parametrize("failure", REVIEW_FAILURES.values(), ids=REVIEW_FAILURES.keys())
+
+
+def _at(ccc, bureau, passed: tuple[str, ...]) -> tuple:
+    enterprise = ccc.enterprise()
+    application = ccc.submitted(enterprise)
+    for method in passed:
+        application = ccc.review(bureau, method, application.id, "PASS")
+    return enterprise, application
+
+
+def _waiting(ccc, bureau) -> dict[int, int]:
+    return {t.post: t.count for t in ccc.call(bureau, "ListTodos", todo_pb.ListTodosRequest()).todos
+            if t.kind == "APPLICATION"}
+
+
+@failures
+def test_a_review_failure_needs_its_reason_and_leaves_the_application_at_its_post_without_one(ccc, failure):
+    bureau = ccc.bureau(SHANGHAI)
+    _, application = _at(ccc, bureau, failure.passed)
+    for reason in ("", "  \n "):
+        refusal = ccc.fails(bureau, failure.method, review_pb.ReviewRequest(
+            id=application.id, decision=review_pb.ReviewRequest.FAIL, reason=reason))
+        assert refusal.code == grpc.StatusCode.INVALID_ARGUMENT and list(refusal.fields) == ["reason"]
+    unchanged = ccc.call(bureau, "GetApplication", pb.GetApplicationRequest(id=application.id))
+    assert (unchanged.status, unchanged.post) == (STATUS.ACCEPTING, application.post)
+
+
+@failures
+def test_a_review_failure_ends_the_application_and_the_enterprise_is_told_and_reads_why(ccc, failure):
+    bureau = ccc.bureau(SHANGHAI)
+    enterprise, application = _at(ccc, bureau, failure.passed)
+    waiting = _waiting(ccc, bureau)
+    with ccc.new_notices(failure.template) as told:
+        failed = ccc.review(bureau, failure.method, application.id, "FAIL", reason="  产品不属于所申请的免办条款范围  ")
+    assert (failed.status, failed.status_label) == (failure.status, failure.label)
+    seen = ccc.call(enterprise, "GetApplication", pb.GetApplicationRequest(id=application.id))
+    assert (seen.status_label, seen.reason) == (failure.label, "产品不属于所申请的免办条款范围")
+    assert not seen.editable and not seen.certificate_id
+    last = seen.history[-1]
+    assert (last.action, last.to_state, last.note) == (
+        failure.action, STATUS_NAME(failure.status), "产品不属于所申请的免办条款范围")
+    [notice] = told
+    assert notice["channels"] == ["IN_SITE", "SMS", "EMAIL"]
+    assert notice["params"] == {"applicationNumber": application.number, "bureauName": "上海市出入境检验检疫局",
+                                "reason": "产品不属于所申请的免办条款范围"}
+    assert _waiting(ccc, bureau)[application.post] == waiting[application.post] - 1
+
+
+@failures
+def test_a_failed_application_takes_no_further_step_and_the_refusal_names_its_status(ccc, failure):
+    bureau = ccc.bureau(SHANGHAI)
+    enterprise, application = _at(ccc, bureau, failure.passed)
+    ccc.review(bureau, failure.method, application.id, "FAIL", reason="材料与实物不符")
+    steps = [(bureau, name, review_pb.ReviewRequest(id=application.id, decision=decision, reason="再审"))
+             for name in ("ReviewAcceptance", "ReviewFirst", "ReviewComparison", "ReviewFinal")
+             for decision in (review_pb.ReviewRequest.PASS, review_pb.ReviewRequest.FAIL)]
+    steps += [(bureau, "TerminateApplication", review_pb.TerminateApplicationRequest(id=application.id, reason="终止")),
+              (enterprise, "UpdateApplication", pb.UpdateApplicationRequest(id=application.id, contact_name="改")),
+              (enterprise, "SubmitApplication", pb.SubmitApplicationRequest(id=application.id))]
+    for actor, name, request in steps:
+        refusal = ccc.fails(actor, name, request)
+        assert refusal.code == grpc.StatusCode.FAILED_PRECONDITION, (name, request)
+        assert refusal.metadata["status"] == STATUS_NAME(failure.status), (name, refusal)
+        assert failure.label in refusal.message, (name, refusal)
+    still = ccc.call(enterprise, "GetApplication", pb.GetApplicationRequest(id=application.id))
+    assert (still.status, still.reason) == (failure.status, "材料与实物不符")
