@@ -149,10 +149,14 @@ def _record(session: Session, certificate: Certificate, record_id: str, *, lock:
     return record
 
 
+def _in(record: UseRecord) -> str:
+    return f"状态为“{USE_RECORD.label(record.status)}”"
+
+
 def _saved(record: UseRecord) -> None:
     if record.status != SAVED:
-        raise FailedPrecondition("只有未提交的使用记录可以修改或提交", reason="USE_RECORD_NOT_EDITABLE",
-                                 metadata={"status": record.status})
+        raise FailedPrecondition(f"该使用记录{_in(record)}，只有未提交的使用记录可以修改或提交",
+                                 reason="USE_RECORD_NOT_EDITABLE", metadata={"status": record.status})
 
 
 def update_use_record(context: CccContext, certificate_id: str, record_id: str, data: UseRecordInput,
@@ -197,7 +201,7 @@ def review_use_record(context: CccContext, certificate_id: str, record_id: str, 
         record = _record(session, certificate, record_id, lock=True)
         if staff.code != record.bureau_code:
             raise PermissionDenied("仅限发证检验检疫局的后续监管岗审核", reason="BUREAU_ONLY")
-        USE_RECORD.move(record, APPROVED if approve else REJECTED_RECORD, "该使用记录不在待审核状态")
+        USE_RECORD.move(record, APPROVED if approve else REJECTED_RECORD, f"该使用记录{_in(record)}，不在待审核状态")
         record.review_opinion, record.reviewed_at, record.reviewed_by = opinion, utcnow(), staff.name
         bureau = session.get(Bureau, record.bureau_code)
         params = {"certificateNumber": certificate.number, "bureauName": bureau.name, "kind": USE_KINDS[record.kind]}

@@ -1,4 +1,5 @@
-"""Use records: user units, returns and destructions; positive whole numbers within what remains; FOLLOW_UP reviews."""
+"""Use records: user units, returns and destructions; positive whole numbers within what remains; FOLLOW_UP
+approves or, with an opinion, rejects (the quantity given back to what remains)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import grpc
 from protos.ccc_exemption.v1 import certificates_pb2 as certificates_pb
 from protos.ccc_exemption.v1 import use_records_pb2 as pb
 from protos.common.v1 import common_pb2
-from services.ccc_exemption.tests.support import PDF, SHANGHAI
+from services.ccc_exemption.tests.support import PDF, SHANGHAI, SHENZHEN
 
 
 def _certificate(ccc, enterprise):
@@ -72,3 +73,93 @@ def test_records_are_listed_by_kind(ccc):
     returns = ccc.call(enterprise, "ListUseRecords", pb.ListUseRecordsRequest(certificate_id=certificate.id,
                                                                               kind=pb.RETURN_SHIPMENT))
     assert returns.total_size == 1 and returns.use_records[0].kind == pb.RETURN_SHIPMENT
+
+
+def _submitted(ccc, enterprise, quantity: str, kind=pb.USER_UNIT):
+    certificate = _certificate(ccc, enterprise)
+    product = certificate.products[0]
+    record = ccc.call(enterprise, "CreateUseRecord", pb.CreateUseRecordRequest(
+        certificate_id=certificate.id, record=_fields(product, quantity, kind), submit=True))
+    return certificate, product, record
+
+
+def test_follow_up_rejects_a_record_only_with_an_opinion_which_the_enterprise_reads_and_is_told(ccc):
+    enterprise = ccc.enterprise()
+    certificate, _, record = _submitted(ccc, enterprise, "4")
+    follow_up = ccc.bureau(SHANGHAI, "FOLLOW_UP")
+    request = pb.ReviewUseRecordRequest(certificate_id=certificate.id, id=record.id)
+    for opinion in ("", " \n "):
+        request.opinion = opinion
+        refusal = ccc.fails(follow_up, "RejectUseRecord", request)
+        assert refusal.code == grpc.StatusCode.INVALID_ARGUMENT and list(refusal.fields) == ["opinion"]
+    assert ccc.call(enterprise, "GetUseRecord", pb.UseRecordRequest(
+        certificate_id=certificate.id, id=record.id)).status == pb.UseRecord.SUBMITTED
+    request.opinion = " 使用单位与附件中的收货单位不一致 "
+    with ccc.new_notices("ccc_exemption.use_record.rejected") as told:
+        rejected = ccc.call(follow_up, "RejectUseRecord", request)
+    assert rejected.status == pb.UseRecord.REJECTED and rejected.review_time.seconds > 0
+    seen = ccc.call(enterprise, "ListUseRecords", pb.ListUseRecordsRequest(certificate_id=certificate.id))
+    assert [(r.id, r.status, r.review_opinion) for r in seen.use_records] == [
+        (record.id, pb.UseRecord.REJECTED, "使用单位与附件中的收货单位不一致")]
+    [notice] = told
+    assert notice["channels"] == ["IN_SITE", "SMS", "EMAIL"]
+    assert notice["params"] == {"certificateNumber": certificate.number, "bureauName": "上海市出入境检验检疫局",
+                                "kind": "使用单位", "opinion": "使用单位与附件中的收货单位不一致"}
+    listed = ccc.call(follow_up, "ListBureauUseRecords", pb.ListBureauUseRecordsRequest(status=pb.UseRecord.REJECTED))
+    assert record.id in {r.id for r in listed.use_records}
+
+
+def test_a_rejected_record_gives_its_quantity_back_for_a_new_record(ccc):
+    enterprise = ccc.enterprise()
+    certificate, product, record = _submitted(ccc, enterprise, "7", pb.RETURN_SHIPMENT)
+    assert record.remaining_quantity == "3"
+    over = ccc.fails(enterprise, "CreateUseRecord", pb.CreateUseRecordRequest(
+        certificate_id=certificate.id, record=_fields(product, "4", pb.DESTRUCTION)))
+    assert list(over.fields) == ["record.quantity"]
+    rejected = ccc.call(ccc.bureau(SHANGHAI, "FOLLOW_UP"), "RejectUseRecord", pb.ReviewUseRecordRequest(
+        certificate_id=certificate.id, id=record.id, opinion="缺少退运报关单"))
+    assert rejected.remaining_quantity == "10"
+    again = ccc.call(enterprise, "CreateUseRecord", pb.CreateUseRecordRequest(
+        certificate_id=certificate.id, record=_fields(product, "10", pb.RETURN_SHIPMENT), submit=True))
+    assert again.status == pb.UseRecord.SUBMITTED and again.remaining_quantity == "0"
+
+
+def test_a_rejected_record_is_neither_edited_resubmitted_nor_reviewed_again(ccc):
+    enterprise = ccc.enterprise()
+    certificate, product, record = _submitted(ccc, enterprise, "2")
+    follow_up = ccc.bureau(SHANGHAI, "FOLLOW_UP")
+    ccc.call(follow_up, "RejectUseRecord", pb.ReviewUseRecordRequest(
+        certificate_id=certificate.id, id=record.id, opinion="附件不清晰"))
+    by_enterprise = [
+        ("UpdateUseRecord", pb.UpdateUseRecordRequest(certificate_id=certificate.id, id=record.id,
+                                                      record=_fields(product, "1"), submit=True)),
+        ("SubmitUseRecord", pb.UseRecordRequest(certificate_id=certificate.id, id=record.id)),
+        ("UploadUseRecordAttachment", pb.UploadUseRecordAttachmentRequest(
+            certificate_id=certificate.id, use_record_id=record.id,
+            file=common_pb2.FileUpload(file_name="receipt.pdf", content=PDF)))]
+    review = pb.ReviewUseRecordRequest(certificate_id=certificate.id, id=record.id, opinion="复核")
+    for actor, method, request in [(enterprise, *step) for step in by_enterprise] + [
+            (follow_up, "ApproveUseRecord", review), (follow_up, "RejectUseRecord", review)]:
+        refusal = ccc.fails(actor, method, request)
+        assert refusal.code == grpc.StatusCode.FAILED_PRECONDITION, method
+        assert refusal.metadata["status"] == "REJECTED" and "审核不通过" in refusal.message, (method, refusal)
+    kept = ccc.call(enterprise, "GetUseRecord", pb.UseRecordRequest(certificate_id=certificate.id, id=record.id))
+    assert (kept.status, kept.quantity, kept.review_opinion) == (pb.UseRecord.REJECTED, "2", "附件不清晰")
+
+
+def test_only_a_submitted_record_of_its_own_bureau_is_reviewed(ccc):
+    enterprise = ccc.enterprise()
+    certificate = _certificate(ccc, enterprise)
+    saved = ccc.call(enterprise, "CreateUseRecord", pb.CreateUseRecordRequest(
+        certificate_id=certificate.id, record=_fields(certificate.products[0], "1")))
+    early = ccc.fails(ccc.bureau(SHANGHAI, "FOLLOW_UP"), "RejectUseRecord", pb.ReviewUseRecordRequest(
+        certificate_id=certificate.id, id=saved.id, opinion="未提交"))
+    assert early.code == grpc.StatusCode.FAILED_PRECONDITION and early.metadata["status"] == "SAVED"
+    ccc.call(enterprise, "SubmitUseRecord", pb.UseRecordRequest(certificate_id=certificate.id, id=saved.id))
+    other = pb.ReviewUseRecordRequest(certificate_id=certificate.id, id=saved.id, opinion="非本局")
+    # Another bureau's FOLLOW_UP post does not see the certificate; its WRITE_OFF post would (manual §2.8).
+    assert ccc.fails(ccc.bureau(SHENZHEN, "FOLLOW_UP"), "RejectUseRecord", other).code == grpc.StatusCode.NOT_FOUND
+    seeing = ccc.fails(ccc.bureau(SHENZHEN, "FOLLOW_UP", "WRITE_OFF"), "RejectUseRecord", other)
+    assert (seeing.code, seeing.reason) == (grpc.StatusCode.PERMISSION_DENIED, "BUREAU_ONLY")
+    assert ccc.call(enterprise, "GetUseRecord", pb.UseRecordRequest(
+        certificate_id=certificate.id, id=saved.id)).status == pb.UseRecord.SUBMITTED
