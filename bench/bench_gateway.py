@@ -71,7 +71,9 @@ share is the same (the direct callers' CPU per call, now printed), so what the e
 called the gateway's own (1.4-1.6 ms beyond bare Flask) was mostly the client's side of the
 call and the blocking hop; less it, the gateway's own work is about 0.2 ms (0.18 ms in one
 run: gateway 0.90, bare Flask 0.43, gRPC client 0.27; 1,371 req/s against direct gRPC's
-2,147, 0.64x).
+2,147, 0.64x). Three later runs, load 1-5, with every figure about 1.7 times slower (bare
+Flask 0.66 ms): own 0.53, 0.62 and 0.54 ms, 0.50-0.55x: on a slower moment of the shared
+machine the gateway's part grows more than its floors do, and both goals are then missed.
 """
 
 from __future__ import annotations
