@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -67,16 +68,18 @@ def count(session: Session, query: Select) -> int:
 def paginate(session: Session, query: Select[Any], page_size: int, page_token: str, *,
              maximum: int = MAX_PAGE_SIZE) -> Page[Any]:
     """One page of ``query`` (already ordered, so pages are stable); items are its first entity."""
-    request = PageRequest.parse(page_size, page_token, maximum=maximum)
-    total = count(session, query)
-    items = list(session.scalars(query.limit(request.size).offset(request.offset)))
-    return Page(items, request.next_token(total) if items else "", total)
+    return _page(session, query, page_size, page_token, maximum, session.scalars)
 
 
 def paginate_rows(session: Session, query: Select[Any], page_size: int, page_token: str, *,
                   maximum: int = MAX_PAGE_SIZE) -> Page[Any]:
     """:func:`paginate` for a query of a table's columns: items are its rows as mappings."""
+    return _page(session, query, page_size, page_token, maximum, lambda page: session.execute(page).mappings())
+
+
+def _page(session: Session, query: Select[Any], page_size: int, page_token: str, maximum: int,
+          fetch: Callable[[Select[Any]], Iterable[Any]]) -> Page[Any]:
     request = PageRequest.parse(page_size, page_token, maximum=maximum)
     total = count(session, query)
-    items = list(session.execute(query.limit(request.size).offset(request.offset)).mappings())
+    items = list(fetch(query.limit(request.size).offset(request.offset)))
     return Page(items, request.next_token(total) if items else "", total)
