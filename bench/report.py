@@ -23,10 +23,10 @@ class Figure:
 
     @property
     def spread(self) -> float:
-        """Half the range, as a share of the median: how much to trust the median."""
+        """Half the range, as a share of the median's size: how much to trust the median."""
         if len(self.samples) < 2 or self.median == 0:
             return 0.0
-        return (max(self.samples) - min(self.samples)) / 2 / self.median
+        return (max(self.samples) - min(self.samples)) / 2 / abs(self.median)
 
     def describe(self) -> str:
         return f"{self.median:,.2f} {self.unit} (±{self.spread:.0%}, n={len(self.samples)})"
