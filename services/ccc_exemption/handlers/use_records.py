@@ -142,11 +142,17 @@ def create_use_record(context: CccContext, certificate_id: str, data: UseRecordI
         return _view(context, session, record)
 
 
-def _record(session: Session, certificate: Certificate, record_id: str, *, lock: bool = False) -> UseRecord:
+def _record(session: Session, certificate: Certificate, record_id: str, *, lock: bool = False,
+            staff: bool = False) -> UseRecord:
+    """The certificate's record; for staff only once submitted: until then it is the enterprise's draft."""
     record = session.get(UseRecord, record_id, with_for_update=lock) if record_id else None
-    if record is None or record.certificate_id != certificate.id:
+    if record is None or record.certificate_id != certificate.id or not _visible(record, staff=staff):
         raise NotFound("使用记录不存在", reason="USE_RECORD_NOT_FOUND", metadata={"field": "id"})
     return record
+
+
+def _visible(record: UseRecord, *, staff: bool) -> bool:
+    return not staff or record.status != SAVED
 
 
 def _in(record: UseRecord) -> str:
@@ -191,16 +197,17 @@ def review_use_record(context: CccContext, certificate_id: str, record_id: str, 
                       opinion: str) -> UseRecordView:
     """The issuing bureau's FOLLOW_UP post approves or (with an opinion) rejects a submitted record."""
     staff = require_post(FOLLOW_UP)
-    violations = Violations()
-    opinion = check_reason(violations, "opinion", opinion, "审核意见") if not approve \
-        else check_text(violations, "opinion", opinion, "审核意见", 500, multiline=True)
-    violations.raise_if_any("审核意见有误")
     with context.unit_of_work() as uow:
         session = uow.session
         certificate = load_certificate(session, Viewer(staff.caller, staff), certificate_id, field="certificateId")
-        record = _record(session, certificate, record_id, lock=True)
+        record = _record(session, certificate, record_id, lock=True, staff=True)
         if staff.code != record.bureau_code:
             raise PermissionDenied("仅限发证检验检疫局的后续监管岗审核", reason="BUREAU_ONLY")
+        # Checked once the record is known to be the caller's to review: who may not see it learns nothing more.
+        violations = Violations()
+        opinion = check_reason(violations, "opinion", opinion, "审核意见") if not approve \
+            else check_text(violations, "opinion", opinion, "审核意见", 500, multiline=True)
+        violations.raise_if_any("审核意见有误")
         USE_RECORD.move(record, APPROVED if approve else REJECTED_RECORD, f"该使用记录{_in(record)}，不在待审核状态")
         record.review_opinion, record.reviewed_at, record.reviewed_by = opinion, utcnow(), staff.name
         bureau = session.get(Bureau, record.bureau_code)
@@ -218,7 +225,7 @@ def get_use_record(context: CccContext, certificate_id: str, record_id: str) -> 
     viewer = require_viewer()
     with context.unit_of_work(read_only=True) as uow:
         certificate = load_certificate(uow.session, viewer, certificate_id, field="certificateId")
-        return _view(context, uow.session, _record(uow.session, certificate, record_id))
+        return _view(context, uow.session, _record(uow.session, certificate, record_id, staff=viewer.staff is not None))
 
 
 def list_use_records(context: CccContext, certificate_id: str, kind: str, page_size: int,
@@ -227,6 +234,8 @@ def list_use_records(context: CccContext, certificate_id: str, kind: str, page_s
     with context.unit_of_work(read_only=True) as uow:
         certificate = load_certificate(uow.session, viewer, certificate_id, field="certificateId")
         query = select(UseRecord).where(UseRecord.certificate_id == certificate.id)
+        if viewer.staff is not None:
+            query = query.where(UseRecord.status != SAVED)
         if kind:
             query = query.where(UseRecord.kind == kind)
         page = paginate(uow.session, query.order_by(UseRecord.created_at, UseRecord.id), page_size, page_token)
@@ -250,7 +259,7 @@ def use_record_access(session: Session, record_id: str, *, change: bool) -> None
     """Seen with the certificate; changed by the enterprise while the record is saved, not yet submitted."""
     viewer = require_viewer()
     record = session.get(UseRecord, record_id) if record_id else None
-    if record is None:
+    if record is None or not _visible(record, staff=viewer.staff is not None):
         raise NotFound("使用记录不存在", reason="USE_RECORD_NOT_FOUND", metadata={"field": "useRecordId"})
     load_certificate(session, viewer, record.certificate_id, field="useRecordId")
     if change:
