@@ -166,6 +166,11 @@ def entry_of(call: AuditCall, result_code: str = "OK", result_reason: str = "",
     }
 
 
+def refused_entry(call: AuditCall, code: str, reason: str, message: str) -> dict[str, Any]:
+    """The row of a call refused with ``code``: its reason, and the first of its message."""
+    return entry_of(call, code, reason, {"message": message[:300]} if message else {})
+
+
 @dataclass(frozen=True)
 class Event:
     name: str

@@ -160,10 +160,9 @@ class AuditInterceptor(grpc.ServerInterceptor):
         """The row of a call that ended ``code``; never fails the call itself."""
         if call.written:
             return
-        detail = {"message": message[:300]} if message else {}
         session = self._session_factory()
         try:
-            audit.append(session, self._table, audit.entry_of(call, code, reason, detail))
+            audit.append(session, self._table, audit.refused_entry(call, code, reason, message))
             session.commit()
             call.written = True
         except Exception:

@@ -156,7 +156,7 @@ class UnitOfWork:
                 audit.append(self.session, self._tables.audit, audit.event_entry(event, outcome))
             if call is not None and not call.written:
                 entry = (audit.entry_of(call) if refusal is None else
-                         audit.entry_of(call, refusal.code, refusal.reason or "", {"message": refusal.message[:300]}))
+                         audit.refused_entry(call, refusal.code, refusal.reason or "", refusal.message))
                 audit.append(self.session, self._tables.audit, entry)
         self.session.commit()
         if call is not None:
