@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_rare_earth_flows import Api, _login, _register_and_approve, _register_legal_person, _staff
-from tests.e2e.test_rare_earth_ledgers import _inbox_mentions, _set_window
+from tests.e2e.rare_earth import register_and_approve, set_window
+from tests.e2e.support import inbox_message, platform_admin, register_legal_person, staff
 
 pytestmark = pytest.mark.e2e
 
@@ -15,12 +15,12 @@ OVERRIDE_MONTH = (2046, 3)
 
 @pytest.fixture(scope="module")
 def desks(stack):
-    admin = Api(stack.url, _login(stack, stack.admin["login"], stack.admin["phone"]))
-    people = {"office": _staff(stack, admin, "MIIT_RE_OFFICE"), "operator": _staff(stack, admin, "RE_OPERATOR"),
+    admin = platform_admin(stack)
+    people = {"office": staff(stack, admin, "MIIT_RE_OFFICE"), "operator": staff(stack, admin, "RE_OPERATOR"),
               # The test enterprises are registered in 赣州市 (360700), within 江西省 (360000).
-              "local": _staff(stack, admin, "LOCAL_AUTHORITY:360000")}
-    people["enterprise"] = _register_legal_person(stack, "ldesk")
-    people["enterprise"].facts["id"] = _register_and_approve(people["enterprise"], people["operator"],
+              "local": staff(stack, admin, "LOCAL_AUTHORITY:360000")}
+    people["enterprise"] = register_legal_person(stack, "ldesk")
+    people["enterprise"].facts["id"] = register_and_approve(people["enterprise"], people["operator"],
                                                               "SMELTING_SEPARATION")
     return people
 
@@ -36,7 +36,7 @@ def test_a_case_transferred_to_the_local_authority_reaches_its_staff_inbox(desks
     assert moved.status_code == 200, moved.text
     assert moved.json()["holderType"] == "LOCAL_AUTHORITY"
 
-    notice = _inbox_mentions(local, case["number"])
+    notice = inbox_message(local, "rare_earth", case["number"])
     assert "请属地主管部门核查" in notice["body"]
     # The local authority holds it now and may close it.
     closed = local.post(f"/v1/rare-earth/cases/{case['id']}:handle", json={"action": "CLOSE", "opinion": "已核实"})
@@ -46,10 +46,10 @@ def test_a_case_transferred_to_the_local_authority_reaches_its_staff_inbox(desks
 def test_a_data_override_application_reaches_the_office_inbox(desks):
     office, enterprise = desks["office"], desks["enterprise"]
     year, month = OVERRIDE_MONTH
-    _set_window(office, year, month, "2000-01-01", "2000-01-10")
+    set_window(office, year, month, "2000-01-01", "2000-01-10")
     applied = enterprise.post("/v1/rare-earth/ledger-overrides",
                               json={"kind": "PURCHASE", "year": year, "month": month, "reason": "补报漏报的采购记录"})
     assert applied.status_code == 201, applied.text
 
-    notice = _inbox_mentions(office, f"{year}年{month}月采购台账")
+    notice = inbox_message(office, "rare_earth", f"{year}年{month}月采购台账")
     assert "申请补报修改" in notice["body"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from tests.e2e.test_rare_earth_flows import Api, _login, _register_legal_person, _registration, _staff
+from tests.e2e.rare_earth import registration
+from tests.e2e.support import Api, platform_admin, register_legal_person, staff
 
 pytestmark = pytest.mark.e2e
 
@@ -19,10 +20,10 @@ def _account_of(api: Api) -> str:
 
 
 def test_an_enterprises_change_is_in_the_trail_for_its_agencys_staff_and_the_admin_not_for_itself(stack):
-    admin = Api(stack.url, _login(stack, stack.admin["login"], stack.admin["phone"]))
-    operator = _staff(stack, admin, "RE_OPERATOR")
-    enterprise = _register_legal_person(stack, "audit")
-    saved = enterprise.put("/v1/rare-earth/registration", json=_registration(enterprise.facts["name"], "MINING"))
+    admin = platform_admin(stack)
+    operator = staff(stack, admin, "RE_OPERATOR")
+    enterprise = register_legal_person(stack, "audit")
+    saved = enterprise.put("/v1/rare-earth/registration", json=registration(enterprise.facts["name"], "MINING"))
     assert saved.status_code == 200, saved.text
     submitted = enterprise.post("/v1/rare-earth/registration:submit", json={})
     assert submitted.status_code == 200, submitted.text

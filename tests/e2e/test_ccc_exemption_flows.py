@@ -5,7 +5,6 @@ smaller quantity, a direct write-off that completes a product, an approved use r
 
 from __future__ import annotations
 
-import random
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -16,7 +15,7 @@ import requests
 import zxingcpp
 
 from services.chassis.testing import wait_until
-from tests.e2e.test_rare_earth_flows import PASSWORD, Api, _login, _register_legal_person
+from tests.e2e.support import Api, inbox_message, ok, platform_admin, register_legal_person, staff
 
 pytestmark = pytest.mark.e2e
 
@@ -24,31 +23,18 @@ SHENZHEN, SHANGHAI = "440300", "310000"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _bureau_staff(stack, admin: Api, agency: str, *roles: str) -> Api:
-    login, phone = f"ccc_{random.randrange(10**6):06d}", f"135{random.randrange(10**8):08d}"
-    made = admin.post("/v1/identity/staff", json={"loginName": login, "password": PASSWORD, "name": f"{agency}工作人员",
-                                                   "phone": phone, "agency": agency, "roles": list(roles)})
-    assert made.status_code in (200, 201), made.text
-    return Api(stack.url, _login(stack, login, phone))
-
-
 @pytest.fixture(scope="module")
 def actors(stack):
-    admin = Api(stack.url, _login(stack, stack.admin["login"], stack.admin["phone"]))
+    admin = platform_admin(stack)
     return {
-        "enterprise": _register_legal_person(stack, "cccent"),
-        "other": _register_legal_person(stack, "cccoth"),
-        "acceptance": _bureau_staff(stack, admin, f"CIQ:{SHENZHEN}", "ACCEPTANCE"),
-        "review": _bureau_staff(stack, admin, f"CIQ:{SHENZHEN}", "FIRST_REVIEW", "FINAL_REVIEW", "CERT_CHANGE",
+        "enterprise": register_legal_person(stack, "cccent"),
+        "other": register_legal_person(stack, "cccoth"),
+        "acceptance": staff(stack, admin, f"CIQ:{SHENZHEN}", "ACCEPTANCE"),
+        "review": staff(stack, admin, f"CIQ:{SHENZHEN}", "FIRST_REVIEW", "FINAL_REVIEW", "CERT_CHANGE",
                                 "FOLLOW_UP"),
-        "port_write_off": _bureau_staff(stack, admin, f"CIQ:{SHANGHAI}", "WRITE_OFF"),
-        "customs": _bureau_staff(stack, admin, "CUSTOMS:5301", "WRITE_OFF"),
+        "port_write_off": staff(stack, admin, f"CIQ:{SHANGHAI}", "WRITE_OFF"),
+        "customs": staff(stack, admin, "CUSTOMS:5301", "WRITE_OFF"),
     }
-
-
-def _ok(response: requests.Response, *codes: int) -> dict:
-    assert response.status_code in (codes or (200,)), response.text
-    return response.json()
 
 
 def _upload(api: Api, application_id: str, kind: str, content: bytes = PDF) -> requests.Response:
@@ -65,43 +51,36 @@ def _product(form: dict, name: str, quantity: str) -> dict:
 
 
 def _draft(api: Api, **basic) -> dict:
-    created = _ok(api.post("/v1/ccc/applications", json={"declarationAccepted": True,
+    created = ok(api.post("/v1/ccc/applications", json={"declarationAccepted": True,
                                                          "exemptionClause": "RESEARCH_TESTING",
                                                          "tradeMode": "GENERAL_TRADE"}), 201)
     fields = {"contractNumber": "C-2026-01", "invoiceNumber": "INV-2026-01", "billOfLadingNumber": "COSU123456",
               "finalUseLocationCode": "440305", "contactName": "王工", "contactPhone": "13916001234", **basic}
-    return _ok(api.patch(f"/v1/ccc/applications/{created['id']}", json=fields))
+    return ok(api.patch(f"/v1/ccc/applications/{created['id']}", json=fields))
 
 
 def _decide(api: Api, application_id: str, step: str, decision: str = "PASS", **fields) -> dict:
-    return _ok(api.post(f"/v1/ccc/applications/{application_id}:{step}", json={"decision": decision, **fields}))
-
-
-def _inbox_has(api: Api, text: str) -> None:
-    def found():
-        answer = api.get("/v1/notify/inbox", params={"system": "ccc_exemption", "pageSize": 100})
-        return any(text in m.get("body", "") for m in _ok(answer).get("messages", []))
-    wait_until(found, 60, 0.5, f"an inbox message mentioning {text}")
+    return ok(api.post(f"/v1/ccc/applications/{application_id}:{step}", json={"decision": decision, **fields}))
 
 
 def test_an_application_walks_from_the_catalogue_to_a_certificate_written_off_and_used(stack, actors):
     enterprise, review = actors["enterprise"], actors["review"]
-    by_prefix = _ok(enterprise.get("/v1/ccc/hs-catalogue", params={"code": "85", "pageSize": 20}))
+    by_prefix = ok(enterprise.get("/v1/ccc/hs-catalogue", params={"code": "85", "pageSize": 20}))
     assert by_prefix["totalSize"] > 1000 and all(c["code"].startswith("85") for c in by_prefix["hsCodes"])
-    by_name = _ok(enterprise.get("/v1/ccc/hs-catalogue", params={"name": "空调器"}))
+    by_name = ok(enterprise.get("/v1/ccc/hs-catalogue", params={"name": "空调器"}))
     assert by_name["hsCodes"] and all("空调器" in c["name"] for c in by_name["hsCodes"])
     application = _draft(enterprise)
-    exact = _ok(enterprise.get("/v1/ccc/hs-catalogue", params={"code": by_name["hsCodes"][0]["code"],
+    exact = ok(enterprise.get("/v1/ccc/hs-catalogue", params={"code": by_name["hsCodes"][0]["code"],
                                                                "applicationId": application["id"]}))
     assert exact["form"]["finalUseLocation"]["code"] == "440305"
-    computer = _ok(enterprise.get("/v1/ccc/hs-catalogue/8471411000"))
+    computer = ok(enterprise.get("/v1/ccc/hs-catalogue/8471411000"))
     for form, name, quantity in ((exact["form"], "分体式空调器", "10"), (computer, "工业控制计算机", "5")):
-        _ok(enterprise.post(f"/v1/ccc/applications/{application['id']}/products", json=_product(form, name, quantity)),
+        ok(enterprise.post(f"/v1/ccc/applications/{application['id']}/products", json=_product(form, name, quantity)),
             201)
     for kind in ("CONTRACT", "INVOICE", "BILL_OF_LADING"):
-        _ok(_upload(enterprise, application["id"], kind), 201)
+        ok(_upload(enterprise, application["id"], kind), 201)
 
-    submitted = _ok(enterprise.post(f"/v1/ccc/applications/{application['id']}:submit", json={}))
+    submitted = ok(enterprise.post(f"/v1/ccc/applications/{application['id']}:submit", json={}))
     assert submitted["status"] == "ACCEPTING" and submitted["number"] == application["number"]
     assert submitted["bureau"]["code"] == SHENZHEN and "深圳" in submitted["bureau"]["name"]
     assert submitted["bureau"]["contactPhone"]
@@ -110,8 +89,8 @@ def test_an_application_walks_from_the_catalogue_to_a_certificate_written_off_an
     assert returned["status"] == "RETURNED"
     moved = enterprise.patch(f"/v1/ccc/applications/{application['id']}", json={"finalUseLocationCode": "310115"})
     assert moved.status_code == 400 and "finalUseLocationCode" in moved.text
-    _ok(enterprise.patch(f"/v1/ccc/applications/{application['id']}", json={"contactName": "李工"}))
-    again = _ok(enterprise.post(f"/v1/ccc/applications/{application['id']}:submit", json={}))
+    ok(enterprise.patch(f"/v1/ccc/applications/{application['id']}", json={"contactName": "李工"}))
+    again = ok(enterprise.post(f"/v1/ccc/applications/{application['id']}:submit", json={}))
     assert (again["status"], again["post"], again["bureau"]["code"]) == ("ACCEPTING", "ACCEPTANCE", SHENZHEN)
 
     _decide(actors["acceptance"], application["id"], "accept")
@@ -119,49 +98,49 @@ def test_an_application_walks_from_the_catalogue_to_a_certificate_written_off_an
     issued = _decide(review, application["id"], "finalReview")
     assert issued["status"] == "ISSUED" and issued["certificateNumber"]
     certificate_id = issued["certificateId"]
-    _inbox_has(enterprise, issued["certificateNumber"])
+    inbox_message(enterprise, "ccc_exemption", issued["certificateNumber"])
     # The SMS is a delivery of its own, sent on its own after the in-site message.
     wait_until(lambda: any(issued["certificateNumber"] in sms["text"] for sms in stack.sent_sms()), 30, 0.2,
                what="the certificate's SMS")
 
     pdf = enterprise.get(f"/v1/ccc/certificates/{certificate_id}/pdf")
     assert pdf.status_code == 200 and pdf.headers["Content-Type"].startswith("application/pdf")
-    verified = _ok(requests.post(f"{stack.url}/v1/ccc/documents:verify", timeout=30,
+    verified = ok(requests.post(f"{stack.url}/v1/ccc/documents:verify", timeout=30,
                                  files={"file": ("certificate.pdf", pdf.content, "application/pdf")}))
     assert verified["valid"] and verified["certificateNumber"] == issued["certificateNumber"]
     image = pypdfium2.PdfDocument(pdf.content)[0].render(scale=2).to_pil()
     [link] = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
     parts = urlsplit(link)
-    check = _ok(requests.get(f"{stack.url}{parts.path}?{parts.query}", timeout=30))
+    check = ok(requests.get(f"{stack.url}{parts.path}?{parts.query}", timeout=30))
     assert check["status"] == "VALID" and check["number"] == issued["certificateNumber"]
 
-    certificate = _ok(enterprise.get(f"/v1/ccc/certificates/{certificate_id}"))
+    certificate = ok(enterprise.get(f"/v1/ccc/certificates/{certificate_id}"))
     aircon, computer_line = certificate["products"]
-    _ok(review.post(f"/v1/ccc/certificates/{certificate_id}:openModification", json={"note": "企业来电申请"}))
-    _ok(enterprise.patch(f"/v1/ccc/certificates/{certificate_id}/modification", json={
+    ok(review.post(f"/v1/ccc/certificates/{certificate_id}:openModification", json={"note": "企业来电申请"}))
+    ok(enterprise.patch(f"/v1/ccc/certificates/{certificate_id}/modification", json={
         "reason": "型号笔误", "products": [{"certificateProductId": aircon["id"], "model": "M-100A"}]}))
-    _ok(enterprise.post(f"/v1/ccc/certificates/{certificate_id}/modification:submit", json={}))
-    confirmed = _ok(review.post(f"/v1/ccc/certificates/{certificate_id}/modification:confirm", json={}))
+    ok(enterprise.post(f"/v1/ccc/certificates/{certificate_id}/modification:submit", json={}))
+    confirmed = ok(review.post(f"/v1/ccc/certificates/{certificate_id}/modification:confirm", json={}))
     assert confirmed["status"] == "CONFIRMED" and confirmed["version"] == 2
 
-    pre = _ok(enterprise.post(f"/v1/ccc/certificates/{certificate_id}/pre-write-offs", json={
+    pre = ok(enterprise.post(f"/v1/ccc/certificates/{certificate_id}/pre-write-offs", json={
         "portCode": "2233", "items": [{"certificateProductId": aircon["id"], "quantity": "4",
                                        "standardQuantity": "4"}]}), 201)
-    confirmed_pre = _ok(actors["port_write_off"].post(
+    confirmed_pre = ok(actors["port_write_off"].post(
         f"/v1/ccc/certificates/{certificate_id}/pre-write-offs/{pre['id']}:confirm",
         json={"items": [{"certificateProductId": aircon["id"], "quantity": "3", "standardQuantity": "3"}]}))
     assert confirmed_pre["status"] == "CONFIRMED" and confirmed_pre["confirmedItems"][0]["quantity"] == "3"
-    _ok(actors["customs"].post(f"/v1/ccc/certificates/{certificate_id}/write-offs", json={
+    ok(actors["customs"].post(f"/v1/ccc/certificates/{certificate_id}/write-offs", json={
         "items": [{"certificateProductId": computer_line["id"], "quantity": "5", "standardQuantity": "5"}]}), 201)
-    after = {p["id"]: p for p in _ok(enterprise.get(f"/v1/ccc/certificates/{certificate_id}"))["products"]}
+    after = {p["id"]: p for p in ok(enterprise.get(f"/v1/ccc/certificates/{certificate_id}"))["products"]}
     assert after[aircon["id"]]["writtenOffQuantity"] == "3" and not after[aircon["id"]].get("done")
     assert after[computer_line["id"]]["done"] and after[computer_line["id"]]["remainingQuantity"] == "0"
 
-    record = _ok(enterprise.post(f"/v1/ccc/certificates/{certificate_id}/use-records", json={
+    record = ok(enterprise.post(f"/v1/ccc/certificates/{certificate_id}/use-records", json={
         "record": {"kind": "USER_UNIT", "certificateProductId": aircon["id"], "quantity": "2",
                    "userUnitName": "深圳某研究院"}, "submit": True}), 201)
     assert record["status"] == "SUBMITTED" and record["address"].startswith("广东省深圳市南山区")
-    approved = _ok(review.post(f"/v1/ccc/certificates/{certificate_id}/use-records/{record['id']}:approve", json={}))
+    approved = ok(review.post(f"/v1/ccc/certificates/{certificate_id}/use-records/{record['id']}:approve", json={}))
     assert approved["status"] == "APPROVED"
 
 
@@ -170,17 +149,17 @@ def test_refusals_through_the_gateway(stack, actors):
     application = _draft(enterprise)
     too_big = _upload(enterprise, application["id"], "CONTRACT", PDF + b"0" * (6 * 1024 * 1024))
     assert too_big.status_code == 400 and "5 MB" in too_big.text
-    form = _ok(enterprise.get("/v1/ccc/hs-catalogue/8471411000"))
-    _ok(enterprise.post(f"/v1/ccc/applications/{application['id']}/products", json=_product(form, "工控机", "2")), 201)
-    _ok(_upload(enterprise, application["id"], "CONTRACT"), 201)
-    _ok(_upload(enterprise, application["id"], "BILL_OF_LADING"), 201)
+    form = ok(enterprise.get("/v1/ccc/hs-catalogue/8471411000"))
+    ok(enterprise.post(f"/v1/ccc/applications/{application['id']}/products", json=_product(form, "工控机", "2")), 201)
+    ok(_upload(enterprise, application["id"], "CONTRACT"), 201)
+    ok(_upload(enterprise, application["id"], "BILL_OF_LADING"), 201)
     missing = enterprise.post(f"/v1/ccc/applications/{application['id']}:submit", json={})
     assert missing.status_code == 400
     assert [v["field"] for d in missing.json()["details"] for v in d.get("fieldViolations", [])] == [
         "attachments.INVOICE"]
     assert other.get(f"/v1/ccc/applications/{application['id']}").status_code == 404
-    _ok(_upload(enterprise, application["id"], "INVOICE"), 201)
-    _ok(enterprise.post(f"/v1/ccc/applications/{application['id']}:submit", json={}))
+    ok(_upload(enterprise, application["id"], "INVOICE"), 201)
+    ok(enterprise.post(f"/v1/ccc/applications/{application['id']}:submit", json={}))
     outside = actors["review"].post(f"/v1/ccc/applications/{application['id']}:accept", json={"decision": "PASS"})
     assert outside.status_code == 403
 
@@ -188,7 +167,7 @@ def test_refusals_through_the_gateway(stack, actors):
 def test_a_draft_eleven_days_old_is_gone_after_the_job_runs(stack, actors):
     enterprise = actors["enterprise"]
     draft = _draft(enterprise)
-    kept = _ok(enterprise.get("/v1/ccc/applications", params={"status": "ACCEPTING"}))["applications"]
+    kept = ok(enterprise.get("/v1/ccc/applications", params={"status": "ACCEPTING"}))["applications"]
     # The job counts days in China, whatever this machine's zone.
     later = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=11)).isoformat()
     result = stack.run("ccc_exemption", "jobs", "--today", later)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.rare_earth import registration
+from tests.e2e.support import register_legal_person
 from tests.e2e.test_notify_flows import ENTERPRISE, Api, _claims, _login, _title, _with_title
-from tests.e2e.test_rare_earth_flows import _register_legal_person, _registration
 
 pytestmark = pytest.mark.e2e
 LOCAL_AUTHORITY = ("demo_local_auth", "13900000005")
@@ -18,8 +19,8 @@ BEIJING = {"provinceCode": "110000", "cityCode": "110100", "address": "北京市
 
 def _approved_enterprise(stack, operator: Api, label: str, enterprise_type: str, where: dict) -> tuple[Api, str]:
     """A legal person registered here, its rare-earth registration approved: its owner and enterprise id."""
-    owner = _register_legal_person(stack, label)
-    saved = owner.put("/v1/rare-earth/registration", json=_registration(owner.facts["name"], enterprise_type) | where)
+    owner = register_legal_person(stack, label)
+    saved = owner.put("/v1/rare-earth/registration", json=registration(owner.facts["name"], enterprise_type) | where)
     assert saved.status_code == 200, saved.text
     submitted = owner.post("/v1/rare-earth/registration:submit", json={})
     assert submitted.status_code == 200, submitted.text

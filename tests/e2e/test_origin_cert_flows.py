@@ -14,8 +14,7 @@ import pytest
 import requests
 import zxingcpp
 
-from services.chassis.testing import wait_until
-from tests.e2e.test_rare_earth_flows import PASSWORD, Api, _login, _register_legal_person
+from tests.e2e.support import PASSWORD, Api, inbox_message, ok, platform_admin, register_legal_person, staff
 
 pytestmark = pytest.mark.e2e
 
@@ -35,56 +34,36 @@ FILLED = {"invoiceNumber": "INV-E2E-0318", "invoiceDate": "2026-03-18", "importe
           "portOfDischarge": "TOKYO"}
 
 
-def _ok(response: requests.Response, *codes: int) -> dict:
-    assert response.status_code in (codes or (200,)), response.text
-    return response.json()
-
-
-def _staff(stack, admin: Api, agency: str, *roles: str) -> Api:
-    login, phone = f"oc_{random.randrange(10**7):07d}", f"134{random.randrange(10**8):08d}"
-    _ok(admin.post("/v1/identity/staff", json={"loginName": login, "password": PASSWORD, "name": "贸促会工作人员",
-                                               "phone": phone, "agency": agency, "roles": list(roles)}), 200, 201)
-    return Api(stack.url, _login(stack, login, phone))
-
-
 def _signer(stack, owner: Api) -> Api:
     """The OWNER creates a hand-signer (手签员) account for the organisation, who logs in as SIGNER."""
-    organization_id = _ok(owner.get("/v1/identity/me"))["organizations"][0]["organizationId"]
+    organization_id = ok(owner.get("/v1/identity/me"))["organizations"][0]["organizationId"]
     login, phone = f"sign{random.randrange(10**8):08d}", f"133{random.randrange(10**8):08d}"
-    member = _ok(owner.post(f"/v1/identity/organizations/{organization_id}/signers", json={
+    member = ok(owner.post(f"/v1/identity/organizations/{organization_id}/signers", json={
         "loginName": login, "password": PASSWORD, "name": "孙手签", "phone": phone}), 201)
     assert member["role"] == "SIGNER" and member["scopes"] == ["origin_cert"]
     return Api(stack.url, stack.login(login, PASSWORD, phone)["accessToken"], organization_id=organization_id)
 
 
 def _file(owner: Api) -> None:
-    _ok(owner.put("/v1/origin/enterprise", json={"branch": "BEIJING", "nameEn": "E2E LIGHTING CO., LTD.",
+    ok(owner.put("/v1/origin/enterprise", json={"branch": "BEIJING", "nameEn": "E2E LIGHTING CO., LTD.",
                                                  "addressEn": "NO. 1 CHANGAN AVENUE, BEIJING, CHINA",
                                                  "enterpriseType": "TRADER"}))
 
 
 @pytest.fixture(scope="module")
 def people(stack):
-    admin = Api(stack.url, _login(stack, stack.admin["login"], stack.admin["phone"]))
-    owner = _register_legal_person(stack, "origin")
+    admin = platform_admin(stack)
+    owner = register_legal_person(stack, "origin")
     _file(owner)
     return {"owner": owner, "signer": _signer(stack, owner),
-            "ccpit": _staff(stack, admin, "CCPIT:BEIJING", "PRE_REVIEWER", "VISA_OFFICER"),
-            "shanghai": _staff(stack, admin, "CCPIT:SHANGHAI", "PRE_REVIEWER", "VISA_OFFICER"),
-            "hq": _staff(stack, admin, "CCPIT:HQ"), "customs": _staff(stack, admin, "CUSTOMS:0100", "CHECKER")}
+            "ccpit": staff(stack, admin, "CCPIT:BEIJING", "PRE_REVIEWER", "VISA_OFFICER"),
+            "shanghai": staff(stack, admin, "CCPIT:SHANGHAI", "PRE_REVIEWER", "VISA_OFFICER"),
+            "hq": staff(stack, admin, "CCPIT:HQ"), "customs": staff(stack, admin, "CUSTOMS:0100", "CHECKER")}
 
 
 def _approved_pre_review(people, **changes) -> dict:
-    created = _ok(people["signer"].post("/v1/origin/pre-reviews", json={**LAMP, **changes, "submit": True}), 201)
-    return _ok(people["ccpit"].post(f"/v1/origin/pre-reviews/{created['id']}:approve", json={}))
-
-
-def _inbox_has(api: Api, *texts: str) -> dict:
-    """The first inbox message mentioning every one of ``texts`` (a number alone can match an earlier notice)."""
-    def found():
-        messages = _ok(api.get("/v1/notify/inbox", params={"system": "origin_cert", "pageSize": 100}))["messages"]
-        return next((m for m in messages if all(t in m["body"] or t in m["title"] for t in texts)), None)
-    return wait_until(found, 60, 0.5, f"an inbox message mentioning {' and '.join(texts)}")
+    created = ok(people["signer"].post("/v1/origin/pre-reviews", json={**LAMP, **changes, "submit": True}), 201)
+    return ok(people["ccpit"].post(f"/v1/origin/pre-reviews/{created['id']}:approve", json={}))
 
 
 def _line(pre_review_id: str, **changes) -> dict:
@@ -94,43 +73,43 @@ def _line(pre_review_id: str, **changes) -> dict:
 
 
 def _issue(people, certificate_id: str) -> dict:
-    _ok(people["signer"].post(f"/v1/origin/certificates/{certificate_id}:submit", json={}))
-    return _ok(people["ccpit"].post(f"/v1/origin/certificates/{certificate_id}:approve", json={}))
+    ok(people["signer"].post(f"/v1/origin/certificates/{certificate_id}:submit", json={}))
+    return ok(people["ccpit"].post(f"/v1/origin/certificates/{certificate_id}:approve", json={}))
 
 
 def test_hand_signers_work_and_a_signer_may_not_do_the_admins_filing(people):
     refused = people["signer"].put("/v1/origin/enterprise", json={"nameEn": "X", "addressEn": "Y",
                                                                   "enterpriseType": "TRADER"})
     assert refused.status_code == 403 and "管理员" in refused.json()["message"]
-    assert _ok(people["signer"].get("/v1/origin/enterprise"))["branch"] == "BEIJING"
+    assert ok(people["signer"].get("/v1/origin/enterprise"))["branch"] == "BEIJING"
 
 
 def test_the_certificate_walk_from_pre_review_to_printed_verified_amended_and_reissued(stack, people):
     signer, ccpit = people["signer"], people["ccpit"]
-    draft = _ok(signer.post("/v1/origin/pre-reviews", json=LAMP), 201)
+    draft = ok(signer.post("/v1/origin/pre-reviews", json=LAMP), 201)
     content = draft["valueContent"]
     assert (content["nonOriginatingValue"], content["fobValueContent"], content["exwValueContent"]) == \
         ("40", "60.00", "55.55")
     bad = signer.post("/v1/origin/pre-reviews", json={**LAMP, "hsCode": "94052"})
     assert bad.status_code == 400 and "6位" in bad.text
-    _ok(signer.post(f"/v1/origin/pre-reviews/{draft['id']}:submit", json={}))
-    pre_review = _ok(ccpit.post(f"/v1/origin/pre-reviews/{draft['id']}:approve", json={}))
+    ok(signer.post(f"/v1/origin/pre-reviews/{draft['id']}:submit", json={}))
+    pre_review = ok(ccpit.post(f"/v1/origin/pre-reviews/{draft['id']}:approve", json={}))
     assert pre_review["status"] == "APPROVED"
 
-    japan = _ok(signer.get("/v1/origin/certificates:options", params={
+    japan = ok(signer.get("/v1/origin/certificates:options", params={
         "preReviewId": pre_review["id"], "destinationCountry": "JP", "hsCode": "940521"}))
     assert [o["certificateType"] for o in japan["options"]] == ["RCEP", "GENERAL"]
     rvc = next(c for c in japan["options"][0]["criteria"] if c["code"] == "RVC")
     assert rvc["holds"] and rvc["value"] == "60.00" and "60.00%" in japan["options"][0]["reason"]
-    usa = _ok(signer.get("/v1/origin/certificates:options", params={
+    usa = ok(signer.get("/v1/origin/certificates:options", params={
         "preReviewId": pre_review["id"], "destinationCountry": "US"}))
     assert [o["certificateType"] for o in usa["options"]] == ["GENERAL"]
 
-    certificate = _ok(signer.post("/v1/origin/certificates", json={
+    certificate = ok(signer.post("/v1/origin/certificates", json={
         "preReviewId": pre_review["id"], "destinationCountry": "JP", "hsCode": "940521", "certificateType": "RCEP",
         "originCriterion": "RVC"}), 201)
     path = f"/v1/origin/certificates/{certificate['id']}"
-    saved = _ok(signer.put(path, json={"invoiceNumber": "INV-E2E-0318",
+    saved = ok(signer.put(path, json={"invoiceNumber": "INV-E2E-0318",
                                        "goods": [_line(pre_review["id"], marks="")]}))
     assert {"importerName", "goods[0].marks"} <= {g["field"] for g in saved["gaps"]}
     refused = signer.post(f"{path}:submit", json={})
@@ -138,45 +117,45 @@ def test_the_certificate_walk_from_pre_review_to_printed_verified_amended_and_re
     named = {v["field"] for d in refused.json()["details"] for v in d.get("fieldViolations", [])}
     assert {"invoiceDate", "importerName", "importerAddress", "departureDate", "transportMeans", "portOfLoading",
             "portOfDischarge", "goods[0].marks"} <= named
-    assert not _ok(signer.put(path, json={**FILLED, "goods": [_line(pre_review["id"])]}))["gaps"]
-    assert _ok(signer.post(f"{path}:submit", json={}))["status"] == "SUBMITTED"
-    assert _ok(signer.post(f"{path}:withdraw", json={}))["status"] == "DRAFT"
+    assert not ok(signer.put(path, json={**FILLED, "goods": [_line(pre_review["id"])]}))["gaps"]
+    assert ok(signer.post(f"{path}:submit", json={}))["status"] == "SUBMITTED"
+    assert ok(signer.post(f"{path}:withdraw", json={}))["status"] == "DRAFT"
     issued = _issue(people, certificate["id"])
     assert issued["status"] == "APPROVED" and issued["number"].startswith("R")
-    _inbox_has(signer, issued["number"])
+    inbox_message(signer, "origin_cert", issued["number"])
 
     printed = signer.post(f"{path}:print", json={})
     assert printed.status_code == 200 and printed.headers["Content-Type"].startswith("application/pdf")
     assert signer.post(f"{path}:print", json={}).status_code == 400
-    verified = _ok(requests.post(f"{stack.url}/v1/origin/documents:verify", timeout=30,
+    verified = ok(requests.post(f"{stack.url}/v1/origin/documents:verify", timeout=30,
                                  files={"file": ("certificate.pdf", printed.content, "application/pdf")}))
     assert verified["valid"] and verified["certificateNumber"] == issued["number"]
     image = pypdfium2.PdfDocument(printed.content)[0].render(scale=2).to_pil()
     [link] = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
     parts = urlsplit(link)
     assert parts.path == f"/v1/origin/checks/{issued['number']}"
-    check = _ok(requests.get(f"{stack.url}{parts.path}?{parts.query}", timeout=30))
+    check = ok(requests.get(f"{stack.url}{parts.path}?{parts.query}", timeout=30))
     assert check["genuine"] and check["recordStatus"] == "VALID" and not check["detailed"]
     wrong = requests.get(f"{stack.url}{parts.path}", params={"checkCode": "WRONG234"}, timeout=30)
     assert wrong.status_code == 404 and issued["number"] not in wrong.text
-    customs = _ok(people["customs"].get(parts.path))
+    customs = ok(people["customs"].get(parts.path))
     assert customs["detailed"] and customs["importerName"] == FILLED["importerName"]
 
-    across = _ok(signer.post(f"{path}:copy", json={"certificateType": "GENERAL"}), 201)
+    across = ok(signer.post(f"{path}:copy", json={"certificateType": "GENERAL"}), 201)
     assert across["certificateType"] == "GENERAL" and across["goods"] == []
 
-    amended = _ok(signer.post(f"{path}:amend", json={"reason": "卸货港更正", "submit": True}), 201)
+    amended = ok(signer.post(f"{path}:amend", json={"reason": "卸货港更正", "submit": True}), 201)
     assert amended["invoiceNumber"] == FILLED["invoiceNumber"] and amended["status"] == "SUBMITTED"
-    new = _ok(ccpit.post(f"/v1/origin/certificates/{amended['id']}:approve", json={}))
-    assert _ok(signer.get(path))["status"] == "VOIDED"
-    assert _ok(requests.get(f"{stack.url}{parts.path}?{parts.query}", timeout=30))["recordStatus"] == "AMENDED"
+    new = ok(ccpit.post(f"/v1/origin/certificates/{amended['id']}:approve", json={}))
+    assert ok(signer.get(path))["status"] == "VOIDED"
+    assert ok(requests.get(f"{stack.url}{parts.path}?{parts.query}", timeout=30))["recordStatus"] == "AMENDED"
     lost_original = signer.post(f"{path}/lost-reissues", json={"reason": "遗失"})
     assert lost_original.status_code == 400 and "原证书不可发起失证重发" in lost_original.text
 
     new_path = f"/v1/origin/certificates/{new['id']}"
     assert signer.post(f"{new_path}:print", json={}).status_code == 200
-    reissue = _ok(signer.post(f"{new_path}/lost-reissues", json={"reason": "快递遗失"}), 201)
-    _ok(ccpit.post(f"/v1/origin/certificates/lost-reissues/{reissue['id']}:approve", json={}))
+    reissue = ok(signer.post(f"{new_path}/lost-reissues", json={"reason": "快递遗失"}), 201)
+    ok(ccpit.post(f"/v1/origin/certificates/lost-reissues/{reissue['id']}:approve", json={}))
     copy = signer.post(f"{new_path}:print", json={})
     assert copy.status_code == 200 and "COPY" in pypdfium2.PdfDocument(copy.content)[0].get_textpage().get_text_range()
     again = signer.post(f"{new_path}:print", json={})
@@ -185,36 +164,36 @@ def test_the_certificate_walk_from_pre_review_to_printed_verified_amended_and_re
 
 def test_ccpit_voids_a_pre_review_and_the_enterprise_sees_the_notice(people):
     pre_review = _approved_pre_review(people, productName="作废演示台灯")
-    _ok(people["ccpit"].post(f"/v1/origin/pre-reviews/{pre_review['id']}:void", json={"reason": "原材料来源需核实"}))
-    notice = _inbox_has(people["signer"], pre_review["number"], "原材料来源需核实")
+    ok(people["ccpit"].post(f"/v1/origin/pre-reviews/{pre_review['id']}:void", json={"reason": "原材料来源需核实"}))
+    notice = inbox_message(people["signer"], "origin_cert", pre_review["number"], "原材料来源需核实")
     assert "作废" in notice["title"] and "原材料来源需核实" in notice["body"]
-    reminders = _ok(people["signer"].get("/v1/origin/pre-reviews/reminders", params={"kind": "VOID"}))
+    reminders = ok(people["signer"].get("/v1/origin/pre-reviews/reminders", params={"kind": "VOID"}))
     assert pre_review["id"] in [r["preReviewId"] for r in reminders["reminders"]]
-    redeclared = _ok(people["signer"].post(f"/v1/origin/pre-reviews/{pre_review['id']}:redeclare", json={}), 201)
+    redeclared = ok(people["signer"].post(f"/v1/origin/pre-reviews/{pre_review['id']}:redeclare", json={}), 201)
     assert redeclared["version"] == 2 and redeclared["status"] == "DRAFT"
 
 
 def test_a_tariff_version_upgrade_reminds_the_affected_product_and_adjust_now_fills_the_new_code(people):
     kettle = _approved_pre_review(people, productName="电水壶", hsCode="851671")
-    version = _ok(people["hq"].post("/v1/origin/tariffs/versions", json={
+    version = ok(people["hq"].post("/v1/origin/tariffs/versions", json={
         "version": f"E2E{random.randrange(10**6)}", "title": "税则转版",
         "correlations": [{"oldCode": "851671", "newCode": "851672"}]}), 201)
     assert version["affectedProducts"] >= 1
-    _inbox_has(people["owner"], "电水壶（851671→851672）")
-    reminders = _ok(people["signer"].get("/v1/origin/pre-reviews/reminders", params={"kind": "TARIFF_VERSION"}))
+    inbox_message(people["owner"], "origin_cert", "电水壶（851671→851672）")
+    reminders = ok(people["signer"].get("/v1/origin/pre-reviews/reminders", params={"kind": "TARIFF_VERSION"}))
     mine = next(r for r in reminders["reminders"] if r["preReviewId"] == kettle["id"])
-    adjusted = _ok(people["signer"].post(f"/v1/origin/pre-reviews/reminders/{mine['id']}:adjust", json={}), 201)
+    adjusted = ok(people["signer"].post(f"/v1/origin/pre-reviews/reminders/{mine['id']}:adjust", json={}), 201)
     assert adjusted["hsCode"] == "851672" and adjusted["version"] == 2
 
 
 def test_a_branch_migration_is_approved_and_the_fta_query_lists_rates_best_first(stack, people):
-    owner = _register_legal_person(stack, "migrant")
+    owner = register_legal_person(stack, "migrant")
     _file(owner)
-    migration = _ok(owner.post("/v1/origin/branch-migrations", json={"toBranch": "SHANGHAI", "reason": "迁址"}), 201)
-    approved = _ok(people["shanghai"].post(f"/v1/origin/branch-migrations/{migration['id']}:approve", json={}))
+    migration = ok(owner.post("/v1/origin/branch-migrations", json={"toBranch": "SHANGHAI", "reason": "迁址"}), 201)
+    approved = ok(people["shanghai"].post(f"/v1/origin/branch-migrations/{migration['id']}:approve", json={}))
     assert approved["status"] == "APPROVED"
-    assert _ok(owner.get("/v1/origin/enterprise"))["branch"] == "SHANGHAI"
-    rates = _ok(requests.get(f"{stack.url}/v1/origin/tariffs", timeout=30, params={
+    assert ok(owner.get("/v1/origin/enterprise"))["branch"] == "SHANGHAI"
+    rates = ok(requests.get(f"{stack.url}/v1/origin/tariffs", timeout=30, params={
         "originCountry": "CN", "destinationCountry": "VN", "hsCode": "940521"}))
     assert [r["agreement"] for r in rates["rates"]] == ["ASEAN", "RCEP"] and rates["mfn"]["rate"] == "25"
     assert rates["bestAgreement"] == "ASEAN"

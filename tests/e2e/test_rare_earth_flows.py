@@ -7,108 +7,27 @@ import random
 from urllib.parse import unquote
 
 import pytest
-import requests
 from python_calamine import CalamineWorkbook
-from stdnum.cn import ric, uscc
+
+from tests.e2e.rare_earth import XLSX, register_and_approve, registration
+from tests.e2e.support import digits, platform_admin, reason_of, register_legal_person, staff
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "Rare2026earth"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_rng = random.Random()
-
-
-class Api:
-    def __init__(self, base: str, token: str, **facts):
-        self.base = base
-        self.headers = {"Authorization": f"Bearer {token}"}
-        self.facts = facts
-
-    def __getattr__(self, verb):
-        if verb not in ("get", "post", "put", "patch", "delete"):
-            raise AttributeError(verb)
-
-        def send(path: str, **kwargs) -> requests.Response:
-            return requests.request(verb.upper(), f"{self.base}{path}", headers=self.headers, timeout=30, **kwargs)
-        return send
-
-
-def reason_of(response: requests.Response) -> str:
-    for detail in response.json().get("details", []):
-        if detail.get("@type", "").endswith("google.rpc.ErrorInfo"):
-            return detail.get("reason", "")
-    return ""
-
-
-def _digits(count: int) -> str:
-    return "".join(_rng.choice("0123456789") for _ in range(count))
-
-
-def _login(stack, identifier: str, phone: str) -> str:
-    password = stack.admin["password"] if identifier == stack.admin["login"] else PASSWORD
-    return stack.access_token(identifier, password, phone)
-
-
-def _register_legal_person(stack, label: str) -> Api:
-    login = f"re_{label}_{_digits(5)}"[:15]
-    phone, email = f"137{_digits(8)}", f"{login}@example.com"
-    sent = requests.post(f"{stack.url}/v1/identity/verification-codes",
-                         json={"channel": "EMAIL", "target": email, "purpose": "REGISTER"}, timeout=10)
-    assert sent.status_code == 200, sent.text
-    first_17 = f"91360700MA{_digits(7)}"
-    rep_17 = f"36070219850612{_digits(3)}"
-    body = {
-        "loginName": login, "password": PASSWORD, "legalPersonType": "ENTERPRISE",
-        "uscc": first_17 + uscc.calc_check_digit(first_17), "organizationName": f"{label}稀土测试有限公司",
-        "legalRepName": "王五", "legalRepIdType": "RESIDENT_ID",
-        "legalRepIdNumber": rep_17 + ric.calc_check_digit(rep_17 + "0"), "industry": "C32",
-        "enterpriseSize": "MEDIUM", "holding": "STATE_OWNED", "phone": phone, "email": email,
-        "emailCode": stack.latest_code(email), "agreementAccepted": True,
-    }
-    registered = requests.post(f"{stack.url}/v1/identity/registrations/legal-person", json=body, timeout=10)
-    assert registered.status_code in (200, 201), registered.text
-    return Api(stack.url, _login(stack, login, phone), uscc=body["uscc"], name=f"{label}稀土开采有限公司")
-
-
-def _staff(stack, admin: Api, agency: str) -> Api:
-    login, phone = f"re_st_{_digits(6)}", f"136{_digits(8)}"
-    created = admin.post("/v1/identity/staff", json={"loginName": login, "password": PASSWORD, "name": "稀土工作人员",
-                                                     "phone": phone, "agency": agency})
-    assert created.status_code in (200, 201), created.text
-    return Api(stack.url, _login(stack, login, phone))
-
-
-def _registration(name: str, enterprise_type: str) -> dict:
-    return {"enterpriseName": name, "enterpriseType": enterprise_type, "provinceCode": "360000",
-            "cityCode": "360700", "address": "赣州市章贡区稀土大道8号", "contactName": "赵工",
-            "contactPhone": "13907970123", "email": "zhao@example.cn"}
-
-
-def _register_and_approve(enterprise: Api, operator: Api, enterprise_type: str) -> str:
-    saved = enterprise.put("/v1/rare-earth/registration", json=_registration(enterprise.facts["name"],
-                                                                             enterprise_type))
-    assert saved.status_code == 200, saved.text
-    submitted = enterprise.post("/v1/rare-earth/registration:submit", json={})
-    assert submitted.status_code == 200, submitted.text
-    approved = operator.post(f"/v1/rare-earth/registrations/{submitted.json()['id']}:approve", json={})
-    assert approved.status_code == 200, approved.text
-    return approved.json()["id"]
-
-
 @pytest.fixture(scope="module")
 def people(stack):
-    admin = Api(stack.url, _login(stack, stack.admin["login"], stack.admin["phone"]))
-    actors = {"office": _staff(stack, admin, "MIIT_RE_OFFICE"), "operator": _staff(stack, admin, "RE_OPERATOR")}
+    admin = platform_admin(stack)
+    actors = {"office": staff(stack, admin, "MIIT_RE_OFFICE"), "operator": staff(stack, admin, "RE_OPERATOR")}
     for label in ("group", "mine", "trade", "walker"):
-        actors[label] = _register_legal_person(stack, label)
+        actors[label] = register_legal_person(stack, label)
     for label, enterprise_type in (("group", "GROUP"), ("mine", "MINING"), ("trade", "FOREIGN_TRADE")):
-        actors[label].facts["id"] = _register_and_approve(actors[label], actors["operator"], enterprise_type)
+        actors[label].facts["id"] = register_and_approve(actors[label], actors["operator"], enterprise_type)
     return actors
 
 
 def test_an_enterprise_walks_from_registration_through_rejection_to_approval(people):
     walker, operator = people["walker"], people["operator"]
-    fields = _registration("赣州走流程稀土有限公司", "SMELTING_SEPARATION")
+    fields = registration("赣州走流程稀土有限公司", "SMELTING_SEPARATION")
     saved = walker.put("/v1/rare-earth/registration", json=fields)
     assert saved.status_code == 200, saved.text
     assert saved.json()["status"] == "DRAFT"
@@ -117,7 +36,7 @@ def test_an_enterprise_walks_from_registration_through_rejection_to_approval(peo
 
     submitted = walker.post("/v1/rare-earth/registration:submit", json={})
     assert submitted.json()["status"] == "PENDING_REVIEW"
-    locked = walker.put("/v1/rare-earth/registration", json=_registration("改名", "MINING"))
+    locked = walker.put("/v1/rare-earth/registration", json=registration("改名", "MINING"))
     assert locked.status_code == 400 and "审核中" in locked.json()["message"]
     gated = walker.get("/v1/rare-earth/profile")
     assert gated.status_code == 400
@@ -140,7 +59,7 @@ def test_an_enterprise_walks_from_registration_through_rejection_to_approval(peo
 
 def test_bad_registration_input_names_each_field(people):
     response = people["walker"].put("/v1/rare-earth/registration",
-                                    json=_registration("名" * 31, "MINING") | {"cityCode": "150200"})
+                                    json=registration("名" * 31, "MINING") | {"cityCode": "150200"})
     assert response.status_code == 400
     fields = {v["field"] for d in response.json()["details"] for v in d.get("fieldViolations", [])}
     assert {"enterpriseName", "cityCode"} <= fields
@@ -166,7 +85,7 @@ def test_affiliation_plan_allocation_and_confirmation_down_the_chain(people):
     assert approved.json()["status"] == "APPROVED"
     assert group.get(f"/v1/rare-earth/enterprises/{mine_id}").json()["contactName"] == "赵工"
 
-    year = 2040 + _rng.randrange(50)
+    year = 2040 + random.randrange(50)
     plan = office.post("/v1/rare-earth/quota-plans", json={
         "year": year, "batch": 1, "kind": "MINING", "allocations": [{"enterpriseId": group_id, "quota": "1000"}]})
     assert plan.status_code == 201, plan.text
@@ -199,7 +118,7 @@ def test_affiliation_plan_allocation_and_confirmation_down_the_chain(people):
 
 
 def test_an_unapproved_enterprise_is_refused_with_the_reason(stack, people):
-    newcomer = _register_legal_person(stack, "newbie")
+    newcomer = register_legal_person(stack, "newbie")
     refused = newcomer.get("/v1/rare-earth/dictionary/products")
     assert refused.status_code == 400
     assert reason_of(refused) == "REGISTRATION_NOT_APPROVED"
@@ -216,12 +135,12 @@ def test_the_dictionary_exports_as_a_real_xlsx_and_office_edits_show_up(people):
     assert rows[0] == ["产品类别", "产品名称", "产品编号"]
     assert "镨钕金属" in [row[1] for row in rows[1:]]
 
-    code = f"38249{_digits(5)}"
+    code = f"38249{digits(5)}"
     created = office.post("/v1/rare-earth/dictionary/customs-products",
                           json={"code": code, "name": "稀土化学品（测试）", "unit": "千克"})
     assert created.status_code == 201, created.text
     found = mine.get("/v1/rare-earth/dictionary/customs-products", params={"code": code}).json()
     assert [c["code"] for c in found["customsProducts"]] == [code]
     refused = mine.post("/v1/rare-earth/dictionary/customs-products",
-                        json={"code": f"38249{_digits(5)}", "name": "越权", "unit": "千克"})
+                        json={"code": f"38249{digits(5)}", "name": "越权", "unit": "千克"})
     assert refused.status_code == 403

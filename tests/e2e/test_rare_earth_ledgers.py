@@ -3,70 +3,32 @@ traceability both ways, the jobs opening cases, and a case transferred and close
 
 from __future__ import annotations
 
-import io
-import time
-
 import pytest
 import requests
-from openpyxl import load_workbook
 
-from tests.e2e.test_rare_earth_flows import (
-    XLSX,
-    Api,
-    _login,
-    _register_and_approve,
-    _register_legal_person,
-    _staff,
-    reason_of,
-)
+from tests.e2e.rare_earth import OXIDE, XLSX, filled, register_and_approve, sale, set_window, template
+from tests.e2e.support import Api, inbox_message, platform_admin, reason_of, register_legal_person, staff
 
 pytestmark = pytest.mark.e2e
 
-OXIDE = ("稀土氧化物及其他化合物", "氧化镨钕")
 LEDGER_MONTH = (2045, 1)
 TRACE_MONTH = (2045, 2)
 
 
 @pytest.fixture(scope="module")
 def actors(stack):
-    admin = Api(stack.url, _login(stack, stack.admin["login"], stack.admin["phone"]))
-    people = {"office": _staff(stack, admin, "MIIT_RE_OFFICE"), "operator": _staff(stack, admin, "RE_OPERATOR")}
+    admin = platform_admin(stack)
+    people = {"office": staff(stack, admin, "MIIT_RE_OFFICE"), "operator": staff(stack, admin, "RE_OPERATOR")}
     for label, enterprise_type in (("seller", "SMELTING_SEPARATION"), ("buyer", "FUNCTIONAL_MATERIAL")):
-        people[label] = _register_legal_person(stack, f"l{label[:3]}")
-        people[label].facts["id"] = _register_and_approve(people[label], people["operator"], enterprise_type)
+        people[label] = register_legal_person(stack, f"l{label[:3]}")
+        people[label].facts["id"] = register_and_approve(people[label], people["operator"], enterprise_type)
     for year, month in (LEDGER_MONTH, TRACE_MONTH):
-        _set_window(people["office"], year, month, "2000-01-01", "2099-12-31")
+        set_window(people["office"], year, month, "2000-01-01", "2099-12-31")
     return people
 
 
-def _set_window(office: Api, year: int, month: int, opens: str, closes: str) -> None:
-    response = office.put(f"/v1/rare-earth/reporting-windows/{year:04d}-{month:02d}",
-                          json={"opensOn": opens, "closesOn": closes})
-    assert response.status_code == 200, response.text
-    assert response.json()["closesOn"] == closes
-
-
-def _template(api: Api, kind: str) -> bytes:
-    response = api.get(f"/v1/rare-earth/ledgers/{kind}/template")
-    assert response.status_code == 200, response.text
-    assert response.headers["Content-Type"].startswith(XLSX)
-    assert "attachment" in response.headers["Content-Disposition"]
-    return response.content
-
-
-def _filled(template: bytes, rows: list[list[object]]) -> bytes:
-    workbook = load_workbook(io.BytesIO(template))
-    sheet = workbook.worksheets[0]
-    for row_index, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            sheet.cell(row=row_index, column=column, value=value)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _upload(api: Api, kind: str, year: int, month: int, rows: list[list[object]]):
-    content = _filled(_template(api, kind), rows)
+    content = filled(template(api, kind), rows)
     return api.post(f"/v1/rare-earth/ledgers/{kind}/imports", data={"year": str(year), "month": str(month)},
                     files={"file": (f"{kind.lower()}.xlsx", content, XLSX)})
 
@@ -86,15 +48,11 @@ def _rows(api: Api, kind: str, year: int, month: int) -> list[dict]:
     return response.json().get("ledgerRows", [])
 
 
-def _sale(year: int, month: int, buyer: Api, batch: str, code: str = "", kg: float = 500) -> list[object]:
-    return [f"{year:04d}-{month:02d}-06", buyer.facts["name"], buyer.facts["uscc"], *OXIDE, kg, code, "", "", batch]
-
-
 def test_upload_fix_confirm_reupload_window_and_override(actors):
     seller, buyer, office = actors["seller"], actors["buyer"], actors["office"]
     year, month = LEDGER_MONTH
     bad_uscc = buyer.facts["uscc"][:-1] + ("0" if buyer.facts["uscc"][-1] != "0" else "1")
-    broken = [_sale(year, month, buyer, "B-1"),
+    broken = [sale(year, month, buyer, "B-1"),
               [f"{year}-{month:02d}-07", buyer.facts["name"], bad_uscc, *OXIDE, 300, "", "", "", "B-2"]]
     invalid = _upload(seller, "SALES", year, month, broken)
     assert invalid.status_code == 201, invalid.text
@@ -106,18 +64,18 @@ def test_upload_fix_confirm_reupload_window_and_override(actors):
     refused = seller.post(f"/v1/rare-earth/ledgers/imports/{body['importId']}:confirm", json={})
     assert refused.status_code == 400
 
-    fixed = _upload(seller, "SALES", year, month, [_sale(year, month, buyer, "B-1"), _sale(year, month, buyer, "B-2")])
+    fixed = _upload(seller, "SALES", year, month, [sale(year, month, buyer, "B-1"), sale(year, month, buyer, "B-2")])
     preview = fixed.json()["preview"]
     assert len(preview) == 2 and all(p["traceabilityCode"] for p in preview)
     _confirm(seller, fixed)
     assert [r["batchNo"] for r in _rows(seller, "SALES", year, month)] == ["B-1", "B-2"]
 
-    _confirm(seller, _upload(seller, "SALES", year, month, [_sale(year, month, buyer, "B-9", kg=42)]))
+    _confirm(seller, _upload(seller, "SALES", year, month, [sale(year, month, buyer, "B-9", kg=42)]))
     rows = _rows(seller, "SALES", year, month)
     assert [(r["batchNo"], r["quantityKg"]) for r in rows] == [("B-9", "42.000")]
 
-    _set_window(office, year, month, "2000-01-01", "2000-01-10")
-    late = _upload(seller, "SALES", year, month, [_sale(year, month, buyer, "B-LATE")])
+    set_window(office, year, month, "2000-01-01", "2000-01-10")
+    late = _upload(seller, "SALES", year, month, [sale(year, month, buyer, "B-LATE")])
     assert late.status_code == 400, late.text
     assert reason_of(late) == "REPORTING_WINDOW_CLOSED" and "报送时间已截止" in late.json()["message"]
 
@@ -127,7 +85,7 @@ def test_upload_fix_confirm_reupload_window_and_override(actors):
     assert applied.json()["status"] == "PENDING"
     approved = office.post(f"/v1/rare-earth/ledger-overrides/{applied.json()['id']}:approve", json={})
     assert approved.status_code == 200 and approved.json()["status"] == "APPROVED", approved.text
-    _confirm(seller, _upload(seller, "SALES", year, month, [_sale(year, month, buyer, "B-LATE")]))
+    _confirm(seller, _upload(seller, "SALES", year, month, [sale(year, month, buyer, "B-LATE")]))
     assert [r["batchNo"] for r in _rows(seller, "SALES", year, month)] == ["B-LATE"]
 
 
@@ -135,19 +93,6 @@ def _run_jobs(stack, *months: str) -> str:
     result = stack.run("rare_earth", "jobs", *months)
     assert result.returncode == 0, result.stderr
     return result.stdout
-
-
-def _inbox_mentions(api: Api, text: str, timeout: float = 30.0) -> dict:
-    """The rare-earth inbox message mentioning ``text``, waiting for the relay and notify to deliver it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = api.get("/v1/notify/inbox", params={"system": "rare_earth", "pageSize": 100})
-        assert response.status_code == 200, response.text
-        found = [m for m in response.json().get("messages", []) if text in m.get("body", "")]
-        if found or time.monotonic() > deadline:
-            assert found, f"no inbox message mentions {text}"
-            return found[0]
-        time.sleep(0.5)
 
 
 def _cases(api: Api, kind: str) -> list[dict]:
@@ -159,7 +104,7 @@ def _cases(api: Api, kind: str) -> list[dict]:
 def test_trace_both_ways_then_jobs_open_cases_that_are_transferred_and_closed(stack, actors):
     seller, buyer, office, operator = actors["seller"], actors["buyer"], actors["office"], actors["operator"]
     year, month = TRACE_MONTH
-    _confirm(seller, _upload(seller, "SALES", year, month, [_sale(year, month, buyer, "S-OUT", "E2E-TRACE-001")]))
+    _confirm(seller, _upload(seller, "SALES", year, month, [sale(year, month, buyer, "S-OUT", "E2E-TRACE-001")]))
     purchase_rows = [[f"{year}-{month:02d}-08", seller.facts["name"], seller.facts["uscc"], *OXIDE, 500,
                       "E2E-TRACE-001", "P-IN"],
                      [f"{year}-{month:02d}-09", seller.facts["name"], seller.facts["uscc"], *OXIDE, 70,
@@ -176,7 +121,7 @@ def test_trace_both_ways_then_jobs_open_cases_that_are_transferred_and_closed(st
     origin = [s for s in upstream.json()["steps"] if s.get("depth", 0) == 0]
     assert origin and origin[0]["row"]["kind"] == "SALES" and origin[0]["uscc"] == seller.facts["uscc"]
 
-    _set_window(office, year, month, "2000-01-01", "2000-01-10")
+    set_window(office, year, month, "2000-01-01", "2000-01-10")
     key = f"{year:04d}-{month:02d}"
     _run_jobs(stack, key)
     _run_jobs(stack, key)  # idempotent: nothing new
@@ -187,7 +132,7 @@ def test_trace_both_ways_then_jobs_open_cases_that_are_transferred_and_closed(st
     assert [c["traceabilityCode"] for c in trace_cases] == ["E2E-NO-SUCH-CODE"]
     case = trace_cases[0]
     assert case["holderType"] == "ENTERPRISE" and case["heldByCaller"] is True
-    assert "E2E-NO-SUCH-CODE" in _inbox_mentions(buyer, case["number"])["body"]
+    assert "E2E-NO-SUCH-CODE" in inbox_message(buyer, "rare_earth", case["number"])["body"]
 
     not_holder = operator.post(f"/v1/rare-earth/cases/{case['id']}:handle",
                                json={"action": "CLOSE", "opinion": "越权"})

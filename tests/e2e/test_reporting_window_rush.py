@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.e2e.test_rare_earth_flows import XLSX, Api, _login, _register_and_approve, _register_legal_person, _staff
-from tests.e2e.test_rare_earth_ledgers import _filled, _sale, _set_window, _template
+from tests.e2e.rare_earth import XLSX, filled, register_and_approve, sale, set_window, template
+from tests.e2e.support import Api, platform_admin, register_legal_person, staff
 
 pytestmark = pytest.mark.e2e
 
@@ -38,13 +38,13 @@ class Upload:
 
 def enterprises_in_the_window(stack, count: int, year: int, month: int) -> list[Api]:
     """``count`` approved smelting enterprises, logged in, with the month's window open."""
-    admin = Api(stack.url, _login(stack, stack.admin["login"], stack.admin["phone"]))
-    office, operator = _staff(stack, admin, "MIIT_RE_OFFICE"), _staff(stack, admin, "RE_OPERATOR")
-    _set_window(office, year, month, "2000-01-01", "2099-12-31")
+    admin = platform_admin(stack)
+    office, operator = staff(stack, admin, "MIIT_RE_OFFICE"), staff(stack, admin, "RE_OPERATOR")
+    set_window(office, year, month, "2000-01-01", "2099-12-31")
 
     def approved(serial: int) -> Api:
-        enterprise = _register_legal_person(stack, f"rush{serial}")
-        enterprise.facts["id"] = _register_and_approve(enterprise, operator, "SMELTING_SEPARATION")
+        enterprise = register_legal_person(stack, f"rush{serial}")
+        enterprise.facts["id"] = register_and_approve(enterprise, operator, "SMELTING_SEPARATION")
         return enterprise
 
     with ThreadPoolExecutor(4) as pool:
@@ -53,8 +53,8 @@ def enterprises_in_the_window(stack, count: int, year: int, month: int) -> list[
 
 def sales_ledger(seller: Api, buyer: Api, year: int, month: int, rows: int) -> bytes:
     """A filled SALES template of ``rows`` domestic sales to ``buyer``."""
-    return _filled(_template(seller, "SALES"),
-                   [_sale(year, month, buyer, f"RUSH-{n}", kg=100 + n % 50) for n in range(rows)])
+    return filled(template(seller, "SALES"),
+                   [sale(year, month, buyer, f"RUSH-{n}", kg=100 + n % 50) for n in range(rows)])
 
 
 def upload_until_landed(api: Api, content: bytes, year: int, month: int) -> Upload:
