@@ -7,24 +7,29 @@ SMS code (``stack.access_token``).
 
 from __future__ import annotations
 
+import base64
+import json
 import random
 
 import requests
 from stdnum.cn import ric, uscc
 
 from services.chassis.testing import wait_until
+from services.identity.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 PASSWORD = "Rare2026earth"
 _rng = random.Random()
+_DEMO_PHONES = {account[0]: account[3] for account in DEMO_ACCOUNTS}
 
 
 class Api:
-    """One caller of the gateway: ``api.get(path, params=...)``, ``api.post(path, json=...)``; ``facts`` are the
-    test's notes about who it is (its USCC, its phone)."""
+    """One caller of the gateway (anonymous without a token): ``api.get(path, params=...)``,
+    ``api.post(path, json=...)``; ``facts`` are the test's notes about who it is (its USCC, its phone)."""
 
-    def __init__(self, base: str, token: str, **facts):
+    def __init__(self, base: str, token: str | None, **facts):
         self.base = base
-        self.headers = {"Authorization": f"Bearer {token}"}
+        self.token = token
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.facts = facts
 
     def __getattr__(self, verb):
@@ -53,14 +58,28 @@ def digits(count: int) -> str:
     return "".join(_rng.choice("0123456789") for _ in range(count))
 
 
-def login(stack, identifier: str, phone: str) -> str:
-    password = stack.admin["password"] if identifier == stack.admin["login"] else PASSWORD
+def login(stack, identifier: str, phone: str, password: str | None = None) -> str:
+    """An access token for the account (the tests' own accounts share PASSWORD; the admin's is the stack's)."""
+    if password is None:
+        password = stack.admin["password"] if identifier == stack.admin["login"] else PASSWORD
     return stack.access_token(identifier, password, phone)
+
+
+def claims(token: str) -> dict:
+    """What an access token says, read without checking its signature (the gateway and services check it)."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def platform_admin(stack) -> Api:
     """The platform's admin, logged in."""
     return Api(stack.url, login(stack, stack.admin["login"], stack.admin["phone"]))
+
+
+def demo(stack, login_name: str) -> Api:
+    """One of the demo accounts ``make run`` seeds (services/identity/seed.py), logged in."""
+    phone = _DEMO_PHONES[login_name]
+    return Api(stack.url, login(stack, login_name, phone, DEMO_PASSWORD), phone=phone)
 
 
 def register_legal_person(stack, label: str) -> Api:
@@ -104,3 +123,14 @@ def inbox_message(api: Api, system: str, *texts: str, timeout: float = 60.0) -> 
         return next((m for m in messages if all(t in m.get("body", "") or t in m.get("title", "") for t in texts)),
                     None)
     return wait_until(found, timeout, 0.5, f"a {system} inbox message mentioning {' and '.join(texts)}")
+
+
+def unique_title(label: str) -> str:
+    """A title no other run's message has, so an inbox search finds this test's alone."""
+    return f"{label}{_rng.randrange(10**6):06d}"
+
+
+def inbox_titled(api: Api, title: str) -> list[dict]:
+    """The caller's inbox messages with exactly this title, as they stand now."""
+    messages = ok(api.get("/v1/notify/inbox", params={"pageSize": 100, "q": title})).get("messages", [])
+    return [m for m in messages if m["title"] == title]

@@ -7,55 +7,55 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.rare_earth import registration
-from tests.e2e.support import register_legal_person
-from tests.e2e.test_notify_flows import ENTERPRISE, Api, _claims, _login, _title, _with_title
+from tests.e2e.rare_earth import register_and_approve
+from tests.e2e.support import (
+    Api,
+    claims,
+    demo,
+    inbox_titled,
+    ok,
+    platform_admin,
+    register_legal_person,
+    unique_title,
+)
 
 pytestmark = pytest.mark.e2e
-LOCAL_AUTHORITY = ("demo_local_auth", "13900000005")
-OPERATOR = ("demo_operator", "13900000004")
 BEIJING = {"provinceCode": "110000", "cityCode": "110100", "address": "北京市东城区稀土大街1号"}
 
 
 def _approved_enterprise(stack, operator: Api, label: str, enterprise_type: str, where: dict) -> tuple[Api, str]:
     """A legal person registered here, its rare-earth registration approved: its owner and enterprise id."""
     owner = register_legal_person(stack, label)
-    saved = owner.put("/v1/rare-earth/registration", json=registration(owner.facts["name"], enterprise_type) | where)
-    assert saved.status_code == 200, saved.text
-    submitted = owner.post("/v1/rare-earth/registration:submit", json={})
-    assert submitted.status_code == 200, submitted.text
-    operator.ok("POST", f"/v1/rare-earth/registrations/{submitted.json()['id']}:approve", {})
-    return Api(stack.url, owner.headers["Authorization"].removeprefix("Bearer ")), submitted.json()["id"]
+    return owner, register_and_approve(owner, operator, enterprise_type, **where)
 
 
 @pytest.fixture(scope="module")
 def parties(stack) -> dict[str, Api]:
-    admin = stack.admin
-    operator = Api(stack.url, _login(stack, *OPERATOR))
+    operator = demo(stack, "demo_operator")
     # An enterprise of the local authority's region (110000), one of Ganzhou's, and a group the first
     # joined, its affiliation approved.
     inside, _ = _approved_enterprise(stack, operator, "cnin", "MINING", BEIJING)
     other, _ = _approved_enterprise(stack, operator, "cnot", "MINING", {})
     group, group_id = _approved_enterprise(stack, operator, "cngr", "GROUP", {})
-    asked = inside.call("POST", "/v1/rare-earth/affiliations", {
+    asked = inside.post("/v1/rare-earth/affiliations", json={
         "parentType": "GROUP", "parentEnterpriseId": group_id, "relation": "HOLDING", "shareRatio": "60",
         "parentMayViewLedgers": False})
     assert asked.status_code == 201, asked.text
     asked = asked.json()
-    group.ok("POST", f"/v1/rare-earth/affiliations/{asked['id']}:approve", {})
+    ok(group.post(f"/v1/rare-earth/affiliations/{asked['id']}:approve", json={}))
     return {
-        "admin": Api(stack.url, _login(stack, admin["login"], admin["phone"], admin["password"])),
-        "local": Api(stack.url, _login(stack, *LOCAL_AUTHORITY)),
-        "enterprise": Api(stack.url, _login(stack, *ENTERPRISE)),
+        "admin": platform_admin(stack),
+        "local": demo(stack, "demo_local_auth"),
+        "enterprise": demo(stack, "demo_enterprise"),
         "inside": inside,
         "other": other,
         "group": group,
-        "anonymous": Api(stack.url),
+        "anonymous": Api(stack.url, None),
     }
 
 
 def _org(api: Api) -> str:
-    organization_id = _claims(api.token)["org"]
+    organization_id = claims(api.token)["org"]
     assert organization_id, "the account acts for an organisation"
     return organization_id
 
@@ -66,31 +66,31 @@ def _fields(response) -> set[str]:
 
 def test_a_local_authoritys_notice_reaches_its_regions_enterprise_and_not_one_outside_it(parties):
     local, inside, other = parties["local"], parties["inside"], parties["other"]
-    title = _title("关于核查稀土台账的通知")
-    sent = local.ok("POST", "/v1/notify/notices", {"system": "rare_earth", "title": title,
+    title = unique_title("关于核查稀土台账的通知")
+    sent = ok(local.post("/v1/notify/notices", json={"system": "rare_earth", "title": title,
                                                    "body": "请于本月底前核对并报送台账。",
-                                                   "organizationIds": [_org(inside)]})
+                                                   "organizationIds": [_org(inside)]}))
     assert sent["sender"]["name"] == "地方主管部门（110000）" and sent["recipientsCount"] >= 1
 
-    [message] = _with_title(inside, title)
+    [message] = inbox_titled(inside, title)
     assert message["category"] == "notice" and message["noticeId"] == sent["id"]
     assert message["body"] == "请于本月底前核对并报送台账。"
     assert message["sender"] == {"name": "地方主管部门（110000）", "agency": "LOCAL_AUTHORITY:110000",
                                  "system": "rare_earth", "systemName": "稀土产品追溯"}
-    assert _with_title(other, title) == []
-    assert sent["id"] in [n["id"] for n in local.ok("GET", "/v1/notify/notices", pageSize=5)["notices"]]
+    assert inbox_titled(other, title) == []
+    assert sent["id"] in [n["id"] for n in ok(local.get("/v1/notify/notices", params={"pageSize": 5}))["notices"]]
 
-    outside = _title("发往辖区外的通知")
-    refused = local.call("POST", "/v1/notify/notices", {"system": "rare_earth", "title": outside, "body": "x",
+    outside = unique_title("发往辖区外的通知")
+    refused = local.post("/v1/notify/notices", json={"system": "rare_earth", "title": outside, "body": "x",
                                                          "organizationIds": [_org(inside), _org(other)]})
     assert refused.status_code == 400, refused.text
     assert _fields(refused) == {"organizationIds[1]"}
-    assert _with_title(inside, outside) == [] and _with_title(other, outside) == []
+    assert inbox_titled(inside, outside) == [] and inbox_titled(other, outside) == []
 
-    refused = parties["enterprise"].call("POST", "/v1/notify/notices", {
+    refused = parties["enterprise"].post("/v1/notify/notices", json={
         "system": "rare_earth", "title": "企业不能发", "body": "x", "organizationIds": [_org(other)]})
     assert refused.status_code == 403, refused.text
-    bad = local.call("POST", "/v1/notify/notices", {"system": "rare_earth", "title": "", "body": "x",
+    bad = local.post("/v1/notify/notices", json={"system": "rare_earth", "title": "", "body": "x",
                                                      "organizationIds": []})
     assert bad.status_code == 400, bad.text
     assert _fields(bad) == {"title", "organizationIds"}
@@ -98,29 +98,29 @@ def test_a_local_authoritys_notice_reaches_its_regions_enterprise_and_not_one_ou
 
 def test_a_parent_units_notice_reaches_its_affiliate_with_the_parent_named(parties):
     group, inside, other = parties["group"], parties["inside"], parties["other"]
-    title = _title("集团关于安全生产的通知")
-    sent = group.ok("POST", "/v1/notify/notices", {"system": "rare_earth", "title": title, "body": "请各子公司自查。",
-                                                   "organizationIds": [_org(inside)]})
-    [message] = _with_title(inside, title)
+    title = unique_title("集团关于安全生产的通知")
+    sent = ok(group.post("/v1/notify/notices", json={"system": "rare_earth", "title": title, "body": "请各子公司自查。",
+                                                   "organizationIds": [_org(inside)]}))
+    [message] = inbox_titled(inside, title)
     assert message["noticeId"] == sent["id"]
     assert message["sender"]["name"] == "cngr稀土测试有限公司" and message["sender"]["agency"] == "GROUP_COMPANY"
-    refused = group.call("POST", "/v1/notify/notices", {"system": "rare_earth", "title": _title("非所属企业"),
+    refused = group.post("/v1/notify/notices", json={"system": "rare_earth", "title": unique_title("非所属企业"),
                                                          "body": "x", "organizationIds": [_org(other)]})
     assert refused.status_code == 400 and _fields(refused) == {"organizationIds[0]"}, refused.text
 
 
 def test_an_announcement_for_one_organisation_is_not_found_outside_it(parties):
     enterprise, other, anonymous = parties["enterprise"], parties["other"], parties["anonymous"]
-    title = _title("致示范企业的公告")
-    created = parties["admin"].ok("POST", "/v1/notify/announcements", {
+    title = unique_title("致示范企业的公告")
+    created = ok(parties["admin"].post("/v1/notify/announcements", json={
         "title": title, "body": "仅示范企业可见。",
-        "audience": {"kind": "ORGANIZATIONS", "organizationIds": [_org(enterprise)]}})
+        "audience": {"kind": "ORGANIZATIONS", "organizationIds": [_org(enterprise)]}}))
     path = f"/v1/notify/announcements/{created['id']}"
 
-    assert anonymous.call("GET", path).status_code == 404
-    assert other.call("GET", path).status_code == 404
-    assert enterprise.ok("GET", path)["title"] == title
-    assert anonymous.ok("GET", "/v1/notify/announcements", title=title).get("totalSize", 0) == 0
-    assert other.ok("GET", "/v1/notify/announcements", title=title).get("totalSize", 0) == 0
-    assert [a["id"] for a in enterprise.ok("GET", "/v1/notify/announcements", title=title)["announcements"]] == [
-        created["id"]]
+    assert anonymous.get(path).status_code == 404
+    assert other.get(path).status_code == 404
+    assert ok(enterprise.get(path))["title"] == title
+    assert ok(anonymous.get("/v1/notify/announcements", params={"title": title})).get("totalSize", 0) == 0
+    assert ok(other.get("/v1/notify/announcements", params={"title": title})).get("totalSize", 0) == 0
+    listed = ok(enterprise.get("/v1/notify/announcements", params={"title": title}))
+    assert [a["id"] for a in listed["announcements"]] == [created["id"]]

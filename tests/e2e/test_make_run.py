@@ -19,6 +19,7 @@ import requests
 from services.chassis.registry import SERVICES
 from services.chassis.testing.stack import EMBEDDED, EMBEDDED_WITH_BROKER, Stack, stack_environment
 from services.identity.seed import DEMO_ACCOUNTS
+from tests.e2e.support import Api, inbox_message
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -27,16 +28,6 @@ PAST_EVERY_CACHE_SECONDS = 20
 LOGIN_BUDGET_SECONDS = 1.0
 # The platform admin and every demo account the seed makes: each must be printed, and each must log in.
 PRINTED_LOGINS = {"admin", *(account[0] for account in DEMO_ACCOUNTS)}
-
-
-class Api:
-    def __init__(self, stack: Stack, session: dict):
-        self.url = stack.url
-        self.session = session
-        self.headers = {"Authorization": f"Bearer {session['accessToken']}"}
-
-    def call(self, method: str, path: str, **kwargs) -> requests.Response:
-        return requests.request(method, f"{self.url}{path}", headers=self.headers, timeout=15, **kwargs)
 
 
 @pytest.mark.parametrize("profile", [EMBEDDED, EMBEDDED_WITH_BROKER], ids=str)
@@ -66,8 +57,8 @@ def test_make_run_logs_in_every_printed_login_twice_takes_a_write_per_service_an
         slow = {name: times for name, times in took.items() if max(times) >= LOGIN_BUDGET_SECONDS}
         assert not slow, f"logins over {LOGIN_BUDGET_SECONDS}s: {slow}"
 
-        owner, agent, operator = (Api(stack, sessions[name]) for name in ("demo_enterprise", "demo_agent",
-                                                                          "demo_operator"))
+        owner, agent, operator = (Api(stack.url, sessions[name]["accessToken"], session=sessions[name])
+                                  for name in ("demo_enterprise", "demo_agent", "demo_operator"))
         _identity_takes_a_write(owner, agent)
         _rare_earth_and_notify_take_a_write(owner, operator)
     finally:
@@ -81,38 +72,32 @@ def test_make_run_logs_in_every_printed_login_twice_takes_a_write_per_service_an
 
 def _identity_takes_a_write(owner: Api, agent: Api) -> None:
     """The owner narrows the agent's authorisation (授权管理), and identity answers it as stored."""
-    organization_id = owner.session["organizationId"]
-    agent_id = agent.session["account"]["id"]
-    changed = owner.call("PUT", f"/v1/identity/organizations/{organization_id}/members/{agent_id}/scopes",
-                         json={"scopes": ["rare_earth"]})
+    organization_id = owner.facts["session"]["organizationId"]
+    agent_id = agent.facts["session"]["account"]["id"]
+    changed = owner.put(f"/v1/identity/organizations/{organization_id}/members/{agent_id}/scopes",
+                        json={"scopes": ["rare_earth"]})
     assert changed.status_code == 200, changed.text
-    members = owner.call("GET", f"/v1/identity/organizations/{organization_id}/members").json()["members"]
+    members = owner.get(f"/v1/identity/organizations/{organization_id}/members").json()["members"]
     assert next(m for m in members if m["accountId"] == agent_id)["scopes"] == ["rare_earth"]
 
 
 def _rare_earth_and_notify_take_a_write(owner: Api, operator: Api) -> None:
     """Registration, review, the approval notice in the owner's inbox, and reading it there."""
-    saved = owner.call("PUT", "/v1/rare-earth/registration", json={
+    saved = owner.put("/v1/rare-earth/registration", json={
         "enterpriseName": "北京通办稀土示范有限公司", "enterpriseType": "MINING", "provinceCode": "360000",
         "cityCode": "360700", "address": "赣州市章贡区稀土大道1号", "contactName": "张三",
         "contactPhone": "13900000001", "email": "demo@example.cn"})
     assert saved.status_code == 200, saved.text
-    submitted = owner.call("POST", "/v1/rare-earth/registration:submit", json={})
+    submitted = owner.post("/v1/rare-earth/registration:submit", json={})
     assert submitted.status_code == 200 and submitted.json()["status"] == "PENDING_REVIEW", submitted.text
-    approved = operator.call("POST", f"/v1/rare-earth/registrations/{submitted.json()['id']}:approve", json={})
+    approved = operator.post(f"/v1/rare-earth/registrations/{submitted.json()['id']}:approve", json={})
     assert approved.status_code == 200 and approved.json()["status"] == "APPROVED", approved.text
 
-    deadline = time.monotonic() + 30
-    while True:
-        inbox = owner.call("GET", "/v1/notify/inbox", params={"system": "rare_earth"}).json().get("messages", [])
-        if inbox or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    assert inbox, "the approval notice never reached the owner's inbox"
-    unread = owner.call("GET", "/v1/notify/inbox/unread-count").json()
-    read = owner.call("POST", f"/v1/notify/inbox/{inbox[0]['id']}:read", json={})
+    notice = inbox_message(owner, "rare_earth", "审核通过", timeout=30)
+    unread = owner.get("/v1/notify/inbox/unread-count").json()
+    read = owner.post(f"/v1/notify/inbox/{notice['id']}:read", json={})
     assert read.status_code == 200 and read.json()["read"] is True, read.text
-    after = owner.call("GET", "/v1/notify/inbox/unread-count").json()
+    after = owner.get("/v1/notify/inbox/unread-count").json()
     assert int(after.get("total", 0)) == int(unread["total"]) - 1
 
 
