@@ -13,8 +13,6 @@ actor may well get 400, 404 or 409: what matters is who is let in at all.
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ import requests
 
 from services.chassis.registry import REGISTRY, systems_of_agency
 from services.chassis.testing.stack import DemoLogin
+from tests.e2e.support import claims
 
 # Room for the session stack to start when this file runs alone; the calls themselves take well under a minute.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(360)]
@@ -96,11 +95,6 @@ def operations(document: dict) -> list[Operation]:
     return found
 
 
-def _claims(token: str) -> dict:
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-
-
 def log_in_everyone(stack) -> dict[str, Actor]:
     """The platform admin, every demo login, and a CCPIT head-office officer (reference data is the head
     office's alone, and no demo login works there), made by the admin."""
@@ -108,7 +102,7 @@ def log_in_everyone(stack) -> dict[str, Actor]:
 
     def one(login) -> Actor:
         token = stack.login(login.login, login.password, login.phone)["accessToken"]
-        return Actor(login.login, token, _claims(token))
+        return Actor(login.login, token, claims(token))
     with ThreadPoolExecutor(max_workers=4) as pool:
         actors = {actor.login: actor for actor in pool.map(one, logins)}
     admin = next(a for a in actors.values() if a.is_admin)
