@@ -67,6 +67,7 @@ class Line:
     quantity_unit: str
     gross_weight: Decimal | None
     fob_value: Decimal | None
+    marks_image: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def render(printed: Printed, marking: Marking) -> bytes:
         issued_retroactively=printed.issued_retroactively, exhibition=printed.exhibition,
         goods=[chassis.GoodsLine(marks=line.marks, description=line.description, hs_code=line.hs_code,
                                  origin_criterion=_criterion(line), quantity=_quantity(line),
-                                 fob_value=f"{printed.currency} {_amount(line.fob_value)}" if line.fob_value else "")
+                                 fob_value=f"{printed.currency} {_amount(line.fob_value)}" if line.fob_value else "",
+                                 marks_image=line.marks_image)
                for line in printed.lines])
     return chassis.render_origin_certificate(certificate, marking)

@@ -15,6 +15,8 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from PIL import Image, UnidentifiedImageError
+
 from services.chassis.errors import FieldViolation, InvalidArgument
 
 PDF = "application/pdf"
@@ -163,9 +165,21 @@ def check_upload(upload: Upload, kind: AttachmentKind) -> CheckedFile:
         what = TYPE_LABELS.get(detected, "") if detected else describe_unaccepted(data)
         accepted = "、".join(TYPE_LABELS[t] for t in sorted(kind.types, key=list(TYPE_LABELS).index))
         raise _refused(upload.field, f"{kind.label}不接受{what}，请上传 {accepted}", "ATTACHMENT_TYPE_REFUSED")
+    if detected in (JPEG, PNG) and not _image_reads(data):
+        # Drawn later on a certificate (an image shipping mark): a broken one must be refused now, not then.
+        raise _refused(upload.field, f"{kind.label}图片无法读取，文件可能已损坏，请重新上传", "ATTACHMENT_UNREADABLE")
     return CheckedFile(file_name=clean_file_name(upload.file_name, kind.label + EXTENSIONS[detected]),
                        content_type=detected, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
                        content=data)
+
+
+def _image_reads(data: bytes) -> bool:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+    return True
 
 
 def _refused(field_name: str, message: str, reason: str, **metadata: str) -> InvalidArgument:

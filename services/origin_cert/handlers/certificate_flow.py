@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from services.chassis.db import utcnow
 from services.chassis.documents.certificates.common import CertificateReference, Marking, check_url, new_check_code
 from services.chassis.documents.content import Upload, check_upload
+from services.chassis.documents.store import AttachmentStore
 from services.chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from services.chassis.uow import UnitOfWork
 from services.origin_cert import events, forms
@@ -29,7 +30,7 @@ from services.origin_cert.handlers.common import (
     record_step,
     require_filing,
 )
-from services.origin_cert.handlers.documents import CERTIFICATE_KIND
+from services.origin_cert.handlers.documents import CERTIFICATE_KIND, MARKS_KIND
 from services.origin_cert.models import Agreement, Branch, Certificate, Country, LostReissue
 
 CHECK_PATH = "/v1/origin/checks"
@@ -41,8 +42,16 @@ def _china_day(moment: datetime | None) -> str:
     return (moment or utcnow()).astimezone(CHINA_TIME).date().isoformat()
 
 
-def printed_of(session: Session, view: CertificateView, *, number: str, copy: bool = False) -> forms.Printed:
+def _marks_pictures(session: Session, store: AttachmentStore, certificate: Certificate) -> dict[str, bytes]:
+    """The certificate's image shipping marks (its MARKS attachments), by attachment id."""
+    marks = store.list(session, RECORD, certificate.id, kind=MARKS_KIND.code)
+    return {attachment.id: store.content(session, attachment) for attachment in marks}
+
+
+def printed_of(session: Session, store: AttachmentStore, view: CertificateView, *, number: str,
+               copy: bool = False) -> forms.Printed:
     c = view.certificate
+    images = _marks_pictures(session, store, c) if any(g.marks_image_id for g in view.goods) else {}
     agreement = session.get(Agreement, c.certificate_type)
     branch = session.get(Branch, c.branch)
     country = session.get(Country, c.destination_country)
@@ -69,9 +78,9 @@ def printed_of(session: Session, view: CertificateView, *, number: str, copy: bo
         issuing_branch=f"{branch.name} {branch.name_en}" if branch else "",
         declared=f"{c.declaration_place or place}, CHINA  {_china_day(c.submitted_at)}",
         certified=f"{place}, CHINA  {_china_day(c.approved_at)}" if c.approved_at else "", currency=currency,
-        lines=[forms.Line(g.marks or ("AS PER ATTACHED IMAGE" if g.marks_image_id else "N/M"), g.description,
+        lines=[forms.Line(g.marks or ("" if images.get(g.marks_image_id) else "N/M"), g.description,
                           g.hs_code, g.origin_criterion, g.value_content, g.quantity, g.quantity_unit, g.gross_weight,
-                          g.fob_value) for g in view.goods],
+                          g.fob_value, images.get(g.marks_image_id)) for g in view.goods],
         third_party_invoicing=c.third_party_invoicing, back_to_back=c.back_to_back,
         issued_retroactively=c.issued_retroactively, exhibition=c.exhibition)
 
@@ -83,7 +92,7 @@ def marking(context: OriginCertContext, number: str, code: str, issuer: str) -> 
 
 def _signed(context: OriginCertContext, session: Session, view: CertificateView, *, copy: bool = False) -> bytes:
     c = view.certificate
-    printed = printed_of(session, view, number=c.number or "", copy=copy)
+    printed = printed_of(session, context.providers.store, view, number=c.number or "", copy=copy)
     pdf = forms.render(printed, marking(context, c.number or "", c.check_code, "中国国际贸易促进委员会"))
     reference = CertificateReference(SYSTEM, printed.kind, c.id, c.number or "")
     return context.providers.signer.sign(pdf, reference, reason="副本" if copy else "签发原产地证书")
@@ -311,7 +320,7 @@ def preview_certificate(context: OriginCertContext, certificate_id: str) -> Pdf:
             if attachment is not None:
                 return Pdf(f"{certificate.number}.pdf", store.content(session, attachment))
         view = view_of(session, certificate, with_history=False)
-        printed = printed_of(session, view, number="PREVIEW 预览")
+        printed = printed_of(session, store, view, number="PREVIEW 预览")
         return Pdf(f"preview-{certificate.id}.pdf",
                    forms.render(printed, Marking("PREVIEW 预览", "-", f"{context.config.public_url}{CHECK_PATH}",
                                                  "中国国际贸易促进委员会")))

@@ -3,10 +3,14 @@ approve with a number, print once, copy within and across types, queries, and wh
 
 from __future__ import annotations
 
+import io
 import re
 
 import grpc
+import pytest
+from PIL import Image
 
+from protos.common.v1 import common_pb2
 from protos.origin_cert.v1 import certificate_review_pb2 as review_pb
 from protos.origin_cert.v1 import certificates_pb2 as pb
 from protos.origin_cert.v1 import parties_pb2
@@ -107,6 +111,34 @@ def test_the_issued_certificate_prints_once_as_a_signed_pdf_whose_qr_opens_its_p
     assert again.reason == "ALREADY_PRINTED"
     preview = origin.call(admin, "PreviewCertificate", review_pb.CertificateActionRequest(id=certificate.id))
     assert preview.data == data.data
+
+
+def test_an_image_shipping_mark_uploaded_for_the_certificate_is_printed_on_it(origin):
+    admin = origin.organization("marker")
+    pre_review, draft = drafted(origin, admin)
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 150), (200, 0, 0)).save(buffer, "PNG")
+    elsewhere = drafted(origin, admin)[1]
+    foreign = origin.call(admin, "UploadCertificateDocument", pb.UploadCertificateDocumentRequest(
+        id=elsewhere.id, kind="MARKS", file=common_pb2.FileUpload(file_name="marks.png", content=buffer.getvalue())))
+    # A picture of another certificate's is not this one's mark.
+    refused = origin.fails(admin, "UpdateCertificate", complete(draft.id, pre_review.id, lines=[
+        goods(pre_review.id, marks="", marks_image_id=foreign.id)]))
+    assert list(refused.fields) == ["goods[0].marksImageId"]
+    mark = origin.call(admin, "UploadCertificateDocument", pb.UploadCertificateDocumentRequest(
+        id=draft.id, kind="MARKS", file=common_pb2.FileUpload(file_name="marks.png", content=buffer.getvalue())))
+    origin.call(admin, "UpdateCertificate", complete(draft.id, pre_review.id, lines=[
+        goods(pre_review.id, marks="", marks_image_id=mark.id)]))
+    origin.call(admin, "SubmitCertificate", review_pb.CertificateActionRequest(id=draft.id))
+    preview = origin.call(origin.officer("BEIJING"), "PreviewCertificate",
+                          review_pb.CertificateActionRequest(id=draft.id))
+    assert len(pdfs.image_boxes(preview.data)) == 1
+    origin.call(origin.officer("BEIJING", "VISA_OFFICER"), "ApproveCertificate",
+                review_pb.ApproveCertificateRequest(id=draft.id))
+    printed = origin.call(admin, "PrintCertificate", review_pb.CertificateActionRequest(id=draft.id)).data
+    [(left, bottom, right, top)] = pdfs.image_boxes(printed)
+    assert right - left == pytest.approx(2 * (top - bottom), rel=0.01)
+    assert "N/M" not in pdfs.page_text(printed)  # the picture is the mark
 
 
 def test_a_draft_is_not_previewed_and_a_sent_one_previews_unsigned(origin):

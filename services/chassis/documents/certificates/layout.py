@@ -1,10 +1,12 @@
-"""Drawing a certificate: text that wraps Chinese and Latin alike, numbered boxes, tables, the QR strip.
+"""Drawing a certificate: text that wraps Chinese and Latin alike, numbered boxes, tables (a cell may hold a
+picture: an image shipping mark), the QR strip.
 
 Coordinates are ReportLab points from the bottom-left corner of an A4 page.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import segno
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -122,8 +125,45 @@ class Column:
     align: str = "left"
 
 
+@dataclass(frozen=True)
+class Picture:
+    """An image (PNG or JPEG bytes) in a table cell, scaled to the cell's width and at most ``max_height`` tall,
+    its proportions kept; ``caption`` is printed under it."""
+
+    data: bytes
+    max_height: float = 24 * mm
+    caption: str = ""
+
+    def size_within(self, width: float) -> tuple[float, float]:
+        image_width, image_height = ImageReader(io.BytesIO(self.data)).getSize()
+        scale = min(width / image_width, self.max_height / image_height)
+        return image_width * scale, image_height * scale
+
+
+def _cell_height(value: str | Picture, width: float, size: float) -> float:
+    if isinstance(value, Picture):
+        return value.size_within(width)[1] + len(wrap(value.caption, width, size)) * size * 1.3 + 1 * mm
+    return len(wrap(value, width, size)) * size * 1.3
+
+
+def _draw_cell(sheet: Sheet, value: str | Picture, left: float, top: float, width: float, column: Column,
+               size: float) -> None:
+    if isinstance(value, Picture):
+        image_width, image_height = value.size_within(width - 3 * mm)
+        sheet.canvas.drawImage(ImageReader(io.BytesIO(value.data)), left + 1.5 * mm, top - 1.2 * mm - image_height,
+                               image_width, image_height, mask="auto")
+        top -= image_height + 1 * mm
+        value = value.caption
+    for index, line in enumerate(wrap(value, width - 3 * mm, size)):
+        baseline = top - 1.2 * mm - size - index * size * 1.3
+        if column.align == "right":
+            sheet.text(left + width - 1.5 * mm, baseline, line, size, align="right")
+        else:
+            sheet.text(left + 1.5 * mm, baseline, line, size)
+
+
 def table(sheet: Sheet, x: float, top: float, width: float, bottom: float, columns: Sequence[Column],
-          rows: Sequence[Sequence[str]], size: float = 8, header_size: float = 6.5) -> int:
+          rows: Sequence[Sequence[str | Picture]], size: float = 8, header_size: float = 6.5) -> int:
     """Draw a ruled table from ``top`` down to ``bottom`` at most; answers how many rows fitted."""
     widths = [width * c.share / sum(c.share for c in columns) for c in columns]
     header = [wrap(c.title, w - 3 * mm, header_size) for c, w in zip(columns, widths, strict=True)]
@@ -139,17 +179,11 @@ def table(sheet: Sheet, x: float, top: float, width: float, bottom: float, colum
     sheet.canvas.line(x, y, x + width, y)
     drawn = 0
     for row in rows:
-        cells = [wrap(value, w - 3 * mm, size) for value, w in zip(row, widths, strict=True)]
-        height = max(len(lines) for lines in cells) * size * 1.3 + 2 * mm
+        height = max(_cell_height(value, w - 3 * mm, size) for value, w in zip(row, widths, strict=True)) + 2 * mm
         if y - height < bottom:
             break
-        for lines, left, column, w in zip(cells, edges, columns, widths, strict=False):
-            for index, line in enumerate(lines):
-                baseline = y - 1.2 * mm - size - index * size * 1.3
-                if column.align == "right":
-                    sheet.text(left + w - 1.5 * mm, baseline, line, size, align="right")
-                else:
-                    sheet.text(left + 1.5 * mm, baseline, line, size)
+        for value, left, column, w in zip(row, edges[:-1], columns, widths, strict=True):
+            _draw_cell(sheet, value, left, y, w, column, size)
         y -= height
         drawn += 1
     for edge in edges[1:-1]:

@@ -21,7 +21,15 @@ from services.chassis.documents.certificates.common import (
     date_text,
     render_pages,
 )
-from services.chassis.documents.certificates.layout import MARGIN, PAGE_HEIGHT, PAGE_WIDTH, Column, Sheet, table
+from services.chassis.documents.certificates.layout import (
+    MARGIN,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    Column,
+    Picture,
+    Sheet,
+    table,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,12 @@ class GoodsLine:
     quantity: str = ""
     # FOB value, where a value-content criterion is applied.
     fob_value: str = ""
+    # An image shipping mark (图片唛头, PNG or JPEG), drawn in the marks column above any text marks.
+    marks_image: bytes | None = None
+
+
+def _marks(goods: GoodsLine) -> str | Picture:
+    return Picture(goods.marks_image, caption=goods.marks) if goods.marks_image else goods.marks
 
 
 @dataclass(frozen=True)
@@ -75,7 +89,7 @@ class Form:
     left_boxes: tuple[tuple[str, Text], ...]
     official_box: str
     columns: tuple[Column, ...]
-    row: Callable[[OriginCertificate, int, GoodsLine], list[str]]
+    row: Callable[[OriginCertificate, int, GoodsLine], list[str | Picture]]
     declaration: tuple[str, Text]
     certification: tuple[str, Text]
     remarks_box: str = ""
@@ -124,7 +138,7 @@ RCEP = Form(
              Column("12. Quantity (gross weight or other measurement), and value (FOB) where RVC is applied\n"
                     "数量及价值", 1.5),
              Column("13. Invoice number(s) and date of invoice(s)\n发票号及日期", 1.4)),
-    row=lambda c, i, g: [str(i), g.marks, g.description, g.hs_code, g.origin_criterion, g.country_of_origin,
+    row=lambda c, i, g: [str(i), _marks(g), g.description, g.hs_code, g.origin_criterion, g.country_of_origin,
                          _quantity_and_value(g), _invoice(c)],
     remarks_box="14. Remarks 备注",
     checkboxes=(("Back-to-back Certificate of Origin", lambda c: c.back_to_back),
@@ -163,7 +177,7 @@ FORM_E = Form(
              Column("9. Gross weight or other quantity and value (FOB) only when RVC criterion is applied\n"
                     "毛重或其他数量及价值", 1.6),
              Column("10. Number and date of invoices\n发票号及日期", 1.5)),
-    row=lambda c, i, g: [str(i), g.marks, f"{g.description}\nHS {g.hs_code}", g.origin_criterion,
+    row=lambda c, i, g: [str(i), _marks(g), f"{g.description}\nHS {g.hs_code}", g.origin_criterion,
                          _quantity_and_value(g), _invoice(c)],
     checkbox_title="13.",
     checkboxes=(("Issued Retroactively", lambda c: c.issued_retroactively),
@@ -196,7 +210,7 @@ GENERAL = Form(
              Column("7. Number and kind of packages; description of goods\n包装件数及种类；商品名称", 3.6),
              Column("8. H.S. Code\nHS编码", 1.1), Column("9. Quantity\n数量", 1.2),
              Column("10. Number and date of invoices\n发票号及日期", 1.5)),
-    row=lambda c, i, g: [g.marks, g.description, g.hs_code, g.quantity, _invoice(c)],
+    row=lambda c, i, g: [_marks(g), g.description, g.hs_code, g.quantity, _invoice(c)],
     declaration=("11. Declaration by the exporter 出口商声明", _with_place(
         "The undersigned hereby declares that the above details and statements are correct, that all the goods "
         "were produced in China and that they comply with the Rules of Origin of the People's Republic of China.",

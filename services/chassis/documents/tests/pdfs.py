@@ -39,6 +39,12 @@ def page_count(data: bytes) -> int:
     return len(pypdfium2.PdfDocument(data))
 
 
+def image_boxes(data: bytes, index: int = 0) -> list[tuple[float, float, float, float]]:
+    """Where the page draws images: (left, bottom, right, top) in points."""
+    page = pypdfium2.PdfDocument(data)[index]
+    return [obj.get_bounds() for obj in page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_IMAGE,))]
+
+
 def page_image(data: bytes, index: int = 0, scale: float = 2.0) -> Image.Image:
     return pypdfium2.PdfDocument(data)[index].render(scale=scale).to_pil()
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from PIL import Image
+from reportlab.lib.units import mm
 
 from services.chassis.documents.certificates.ccc import ExemptProduct, render_ccc_exemption
 from services.chassis.documents.certificates.common import (
@@ -16,7 +19,7 @@ from services.chassis.documents.certificates.common import (
     check_url,
     new_check_code,
 )
-from services.chassis.documents.certificates.layout import wrap
+from services.chassis.documents.certificates.layout import PAGE_HEIGHT, wrap
 from services.chassis.documents.certificates.origin import GoodsLine, render_origin_certificate
 from services.chassis.documents.samples import CCC_SAMPLE, NUMBERS, origin_sample, render_sample, sample_marking
 from services.chassis.documents.tests import pdfs
@@ -100,6 +103,42 @@ def test_goods_that_overflow_an_origin_form_continue_on_a_continuation_sheet():
     text = "".join(pdfs.page_text(data, i) for i in range(pdfs.page_count(data)))
     assert all(f"CARTONS OF ITEM {i:02d}" in text for i in range(40))
     assert "Continuation sheet" in pdfs.page_text(data, 1)
+
+
+def _png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["ORIGIN_RCEP", "ORIGIN_FORM_E", "ORIGIN_GENERAL"])
+def test_an_image_shipping_mark_is_drawn_in_the_marks_column_in_proportion_with_its_text_below(kind):
+    mark = _png(400, 200, (200, 0, 0))
+    goods = (GoodsLine("N/M", "100 CARTONS OF LED LAMPS", "940520", "WO"),
+             GoodsLine("E2E/TYO", "50 CARTONS OF DESK LAMPS", "940520", "WO", marks_image=mark))
+    data = render_origin_certificate(replace(origin_sample(kind), goods=goods), sample_marking(kind))
+    [(left, bottom, right, top)] = pdfs.image_boxes(data)
+    assert right - left == pytest.approx(2 * (top - bottom), rel=0.01)  # the picture's 2:1 kept
+    assert 10 < top - bottom <= 24 * mm + 0.01
+    text = pdfs.page_text(data)
+    assert "E2E/TYO" in text and "50 CARTONS OF DESK LAMPS" in text and "100 CARTONS OF LED LAMPS" in text
+    # Drawn in ink on the page, where the box says it is (PDF points from the foot; pixels from the top).
+    scale = 2.0
+    page = pdfs.page_image(data, scale=scale).convert("RGB")
+    inside = page.getpixel((int((left + right) / 2 * scale), int((PAGE_HEIGHT - (top + bottom) / 2) * scale)))
+    assert inside[0] > 150 and inside[1] < 80 and inside[2] < 80, inside
+
+
+def test_a_picture_cell_makes_its_row_as_tall_as_the_picture():
+    tall = _png(100, 400, (0, 0, 200))
+    goods = tuple(GoodsLine(f"M-{i}", f"ITEM {i:02d}", "940520", "WO", marks_image=tall) for i in range(12))
+    data = render_origin_certificate(replace(origin_sample(ORIGIN_RCEP), goods=goods), sample_marking(ORIGIN_RCEP))
+    pages = pdfs.page_count(data)
+    # Twelve rows 24 mm tall do not fit on the first sheet: the rest continue, each row with its picture.
+    assert pages >= 2
+    assert sum(len(pdfs.image_boxes(data, i)) for i in range(pages)) == 12
+    text = "".join(pdfs.page_text(data, i) for i in range(pages))
+    assert all(f"ITEM {i:02d}" in text for i in range(12))
 
 
 def test_wrapping_breaks_chinese_anywhere_and_latin_between_words():

@@ -81,6 +81,17 @@ def test_a_kind_takes_only_its_types():
     assert "请上传 JPEG 图片、PNG 图片" in refusal(Upload("a.pdf", files.MINIMAL_PDF), photo).message
 
 
+@pytest.mark.parametrize("kind", ["PNG", "JPEG"])
+def test_an_image_that_does_not_read_is_refused_as_broken_and_a_whole_one_is_taken(kind):
+    photo = AttachmentKind("MARKS", "图片唛头", types=frozenset({JPEG, PNG}))
+    whole = files.image(kind)
+    assert check_upload(Upload("mark", whole), photo).content_type == (PNG if kind == "PNG" else JPEG)
+    broken = whole[:len(whole) // 2] + b"\x00" * 16 if kind == "PNG" else whole[:12] + b"\x00" * 40
+    refused = refusal(Upload("mark", broken, field="file"), photo)
+    assert refused.reason == "ATTACHMENT_UNREADABLE" and "图片唛头图片无法读取" in refused.message
+    assert [v.field for v in refused.violations] == ["file"]
+
+
 def test_an_unknown_kind_is_refused_listing_the_kinds():
     with pytest.raises(InvalidArgument) as caught:
         AttachmentKinds.of([CONTRACT]).get("RECEIPT")
