@@ -9,6 +9,9 @@
 ``<SERVICE>_SIGNING_TRUST_FILE`` PEM roots a certificate may chain to when verified: the current and retired ones
 ``<SERVICE>_SIGNING_DIR``        dev only: where the development CA and signers are made
                                  (``$TONGBAN_VAR_DIR/signing/<service>``, ``var/`` by default)
+``<SERVICE>_TSA_URL``            an RFC 3161 time-stamping authority: each signature then carries its token
+                                 (PAdES B-T), so the signing time outlives the signer's certificate; with
+                                 ``<SERVICE>_TSA_TRUST_FILE``, the PEM roots its tokens are checked against
 ``TONGBAN_PUBLIC_URL``           where the public reaches the gateway, for the QR code's check link
 """
 
@@ -36,6 +39,14 @@ class ProductionSigner:
 
 
 @dataclass(frozen=True)
+class TimeStampAuthority:
+    """Where signatures get their time-stamp tokens, and the roots those tokens chain to."""
+
+    url: str
+    trust_file: Path
+
+
+@dataclass(frozen=True)
 class DocumentsConfig:
     service: str
     store: str = "database"
@@ -46,6 +57,7 @@ class DocumentsConfig:
     # Production key material; None in dev and test, where a development CA is made under ``signing_dir``.
     signer_files: ProductionSigner | None = None
     signing_dir: Path | None = None
+    tsa: TimeStampAuthority | None = None
     # What keeps this process from issuing certificates (production without its signer files or public
     # URL). Only a process that signs needs them, so they are named when a signer is asked for, not at
     # every start: a relay, a migration or a service that only stores attachments runs without them.
@@ -86,6 +98,7 @@ class DocumentsConfig:
             # Production never makes a development CA, even without its signer files.
             signing_dir=None if signer_files or environment == "prod" else Path(env.str(
                 f"{prefix}_SIGNING_DIR", str(_var_dir(env) / "signing" / service))),
+            tsa=_tsa(issuing, prefix),
             issuing_problems=tuple(issuing.problems),
         )
 
@@ -93,6 +106,22 @@ class DocumentsConfig:
 def _var_dir(env: Env) -> Path:
     """Where `make run` keeps its state (``TONGBAN_VAR_DIR``), so each stack has its own development CA."""
     return Path(env.str("TONGBAN_VAR_DIR", str(REPO_ROOT / "var")))
+
+
+def _tsa(env: Env, prefix: str) -> TimeStampAuthority | None:
+    url = env.url(f"{prefix}_TSA_URL", "", schemes=("http", "https"))
+    trust_file = env.optional(f"{prefix}_TSA_TRUST_FILE")
+    if not url:
+        if trust_file:
+            env.problems.append(f"{prefix}_TSA_TRUST_FILE is set without {prefix}_TSA_URL")
+        return None
+    if not trust_file:
+        env.problems.append(f"{prefix}_TSA_TRUST_FILE is required with {prefix}_TSA_URL, to check its tokens")
+        return None
+    if not Path(trust_file).is_file():
+        env.problems.append(f"{prefix}_TSA_TRUST_FILE={trust_file!r} is not a readable file")
+        return None
+    return TimeStampAuthority(url, Path(trust_file))
 
 
 def _signer_files(env: Env, prefix: str, key_file: str | None, cert_file: str | None) -> ProductionSigner | None:

@@ -19,7 +19,7 @@ import io
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,25 +32,31 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
+from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from services.chassis.config import ConfigError
 from services.chassis.documents.certificates.common import CertificateReference
-from services.chassis.documents.config import DocumentsConfig, ProductionSigner
+from services.chassis.documents.config import DocumentsConfig, ProductionSigner, TimeStampAuthority
+from services.chassis.errors import Unavailable
 
 # The catalog entry holding the certificate's reference, inside the signed revision.
 REFERENCE_KEY = "/TongbanCertificate"
 REFERENCE_FIELDS = {"/System": "system", "/Kind": "kind", "/RecordId": "record_id", "/Number": "number"}
 CA_YEARS = 20
 SIGNER_YEARS = 3
+TSA_TIMEOUT_SECONDS = 10
 
 
 @dataclass(frozen=True)
 class SigningTrust:
-    """The roots a certificate PDF of ``system`` may chain to: current and retired ones."""
+    """The roots a certificate PDF of ``system`` may chain to: current and retired ones; and the roots of the
+    time-stamping authority whose tokens its signatures carry, when there is one."""
 
     system: str
     roots: tuple[asn1_x509.Certificate, ...]
+    tsa_roots: tuple[asn1_x509.Certificate, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,13 +65,16 @@ class CertificateSigner:
     certificate: asn1_x509.Certificate
     signer: signers.SimpleSigner
     trust: SigningTrust
+    # A time-stamping authority's client: each signature then carries its token (PAdES B-T).
+    timestamper: TimeStamper | None = None
 
     @property
     def subject(self) -> str:
         return self.certificate.subject.human_friendly
 
     def sign(self, pdf: bytes, reference: CertificateReference, *, reason: str = "签发证书") -> bytes:
-        """The PDF with ``reference`` in its catalog and a PAdES B-B signature over all of it."""
+        """The PDF with ``reference`` in its catalog and a PAdES signature over all of it: B-B, or B-T with the
+        time-stamping authority's token; refuses with Unavailable while that authority does not answer."""
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         writer.root[generic.NameObject(REFERENCE_KEY)] = generic.DictionaryObject({
             generic.NameObject(key): generic.TextStringObject(getattr(reference, attribute))
@@ -74,7 +83,11 @@ class CertificateSigner:
         metadata = signers.PdfSignatureMetadata(
             field_name="TongbanSignature", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
             reason=reason, location="CN", name=self.system)
-        return signers.PdfSigner(metadata, self.signer).sign_pdf(writer).getvalue()
+        try:
+            return signers.PdfSigner(metadata, self.signer, timestamper=self.timestamper).sign_pdf(writer).getvalue()
+        except TimestampRequestError as error:
+            # Nothing is issued without its time stamp: the caller's unit of work rolls back and may be retried.
+            raise Unavailable("时间戳服务暂不可用，证书未能签发，请稍后重试", reason="TSA_UNAVAILABLE") from error
 
 
 def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
@@ -111,10 +124,18 @@ def signer_from_config(config: DocumentsConfig) -> CertificateSigner:
     if config.issuing_problems:
         raise ConfigError(list(config.issuing_problems))
     if config.signer_files is not None:
-        return production_signer(config.signer_files, config.service)
-    if config.signing_dir is None:
+        signer = production_signer(config.signer_files, config.service)
+    elif config.signing_dir is None:
         raise ValueError("no signer configured")
-    return development_signer(config.signing_dir, config.service)
+    else:
+        signer = development_signer(config.signing_dir, config.service)
+    return with_time_stamps(signer, config.tsa) if config.tsa is not None else signer
+
+
+def with_time_stamps(signer: CertificateSigner, tsa: TimeStampAuthority) -> CertificateSigner:
+    """``signer`` with the authority's tokens in each signature, and its roots to check them by."""
+    return replace(signer, timestamper=RequestsHTTPTimeStamper(tsa.url, timeout=TSA_TIMEOUT_SECONDS),
+                   trust=replace(signer.trust, tsa_roots=tuple(_pem_certificates(tsa.trust_file))))
 
 
 # -- development CA -----------------------------------------------------------------------------

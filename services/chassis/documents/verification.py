@@ -47,6 +47,8 @@ class SignatureCheck:
     trusted: bool = False
     signer: str = ""
     signing_time: datetime | None = None
+    # The signing time is a trusted time-stamping authority's, not the signer's own clock.
+    timestamped: bool = False
     reference: CertificateReference | None = None
     problem: str = ""
 
@@ -73,7 +75,10 @@ def check_signature(data: bytes, trust: SigningTrust) -> SignatureCheck:
     try:
         claimed = signature.self_reported_timestamp
         context = ValidationContext(trust_roots=list(trust.roots), moment=claimed, allow_fetching=False)
-        status = validate_pdf_signature(signature, context)
+        # A token is checked against the authority's roots only: this system's own roots do not vouch for time.
+        tsa_context = ValidationContext(trust_roots=list(trust.tsa_roots), allow_fetching=False) \
+            if trust.tsa_roots else None
+        status = validate_pdf_signature(signature, context, ts_validation_context=tsa_context)
         reference = _reference(reader, signature.signed_revision)
     except Exception as error:
         log.info("signature cannot be validated: %s", error)
@@ -85,11 +90,13 @@ def check_signature(data: bytes, trust: SigningTrust) -> SignatureCheck:
         problem = "签名之后文件被追加了内容" if status.intact and status.valid else "文件内容在签名后被改动"
     if intact and not status.trusted:
         problem = "签名者不是本系统的签章证书"
-    moment = status.signer_reported_dt
+    token = status.timestamp_validity
+    timestamped = bool(tsa_context and token and token.intact and token.valid and token.trusted)
+    moment = token.timestamp if timestamped else status.signer_reported_dt
     return SignatureCheck(signed=True, intact=intact, trusted=bool(status.trusted),
                           signer=status.signing_cert.subject.human_friendly,
-                          signing_time=moment.astimezone(UTC) if moment else None, reference=reference,
-                          problem=problem)
+                          signing_time=moment.astimezone(UTC) if moment else None, timestamped=timestamped,
+                          reference=reference, problem=problem)
 
 
 def _padding_untouched(signature: EmbeddedPdfSignature) -> bool:

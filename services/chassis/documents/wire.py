@@ -55,7 +55,8 @@ def verification_message(verification: Verification) -> common_pb2.DocumentVerif
         signer=check.signer, signing_time=timestamp(check.signing_time),
         system=reference.system if reference else "", kind=reference.kind if reference else "",
         record_id=reference.record_id if reference else "", certificate_number=reference.number if reference else "",
-        record_status=enum_value(statuses, verification.record_status or None), message=verification.message)
+        record_status=enum_value(statuses, verification.record_status or None), message=verification.message,
+        timestamped=check.timestamped)
 
 
 class AttachmentEndpoints:
