@@ -10,12 +10,12 @@ import pytest
 import requests
 
 from protos.rare_earth.v1 import registration_pb2, registration_pb2_grpc
-from tests.e2e.test_identity_flows import (
-    _approved_agent,
-    _get,
-    _login,
-    _post,
-    _register_legal_person,
+from tests.e2e.identity import (
+    approved_agent,
+    get,
+    log_in,
+    post,
+    register_legal_person_account,
 )
 
 pytestmark = pytest.mark.e2e
@@ -40,7 +40,7 @@ def _grpc_answer(stack, token: str) -> grpc.StatusCode:
 
 
 def _assert_works(stack, token: str) -> None:
-    assert _get(stack, "/v1/rare-earth/registration", token).status_code == 200
+    assert get(stack, "/v1/rare-earth/registration", token).status_code == 200
     assert _grpc_answer(stack, token) == grpc.StatusCode.OK
 
 
@@ -52,7 +52,7 @@ def _refused_everywhere_within_bound(stack, token: str, since: float) -> float:
         assert elapsed < BOUND_SECONDS, (f"still accepted after {elapsed:.1f} s: gateway refused: {gateway_at}, "
                                          f"gRPC refused: {grpc_at}")
         if gateway_at is None:
-            refused = _get(stack, "/v1/rare-earth/registration", token)
+            refused = get(stack, "/v1/rare-earth/registration", token)
             if refused.status_code == 401:
                 assert (_reason(refused), refused.json()["message"]) == ("TOKEN_REVOKED", REVOKED_MESSAGE)
                 gateway_at = elapsed
@@ -63,9 +63,9 @@ def _refused_everywhere_within_bound(stack, token: str, since: float) -> float:
 
 
 def test_a_logged_out_token_is_refused_at_the_gateway_and_by_another_service_within_5_seconds(stack):
-    owner = _register_legal_person(stack)
-    token = _login(stack, owner)["accessToken"]
-    other_session = _login(stack, owner)["accessToken"]
+    owner = register_legal_person_account(stack)
+    token = log_in(stack, owner)["accessToken"]
+    other_session = log_in(stack, owner)["accessToken"]
     _assert_works(stack, token)
     logged_out = requests.delete(f"{stack.url}/v1/identity/sessions/current",
                                  headers={"Authorization": f"Bearer {token}"}, timeout=10)
@@ -78,16 +78,16 @@ def test_a_logged_out_token_is_refused_at_the_gateway_and_by_another_service_wit
 
 
 def test_a_disabled_members_token_is_refused_at_the_gateway_and_by_another_service_within_5_seconds(stack):
-    owner, owner_token, agent, agent_session = _approved_agent(stack)
+    owner, owner_token, agent, agent_session = approved_agent(stack)
     org = owner["organizationId"]
     granted = requests.put(f"{stack.url}/v1/identity/organizations/{org}/members/{agent['accountId']}/scopes",
                            json={"scopes": ["rare_earth"]}, headers={"Authorization": f"Bearer {owner_token}"},
                            timeout=10)
     assert granted.status_code == 200, granted.text
-    token = _post(stack, "/v1/identity/sessions:switch-organization", {"organizationId": org},
+    token = post(stack, "/v1/identity/sessions:switch-organization", {"organizationId": org},
                   agent_session["accessToken"]).json()["accessToken"]
     _assert_works(stack, token)
-    disabled = _post(stack, f"/v1/identity/organizations/{org}/members/{agent['accountId']}:disable", {}, owner_token)
+    disabled = post(stack, f"/v1/identity/organizations/{org}/members/{agent['accountId']}:disable", {}, owner_token)
     assert disabled.status_code == 200, disabled.text
     delay = _refused_everywhere_within_bound(stack, token, time.monotonic())
     print(f"disabled member's token refused everywhere after {delay:.2f} s")
