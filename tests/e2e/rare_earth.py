@@ -1,16 +1,13 @@
 """Rare-earth steps several flows share: an enterprise's registration approved, a reporting window set, a
-ledger workbook filled from the service's own template."""
+ledger workbook filled from the service's own template; the workbook
+itself is filled as the service's own tests fill theirs (services/rare_earth/tests/ledger_support.py)."""
 
 from __future__ import annotations
 
-import io
-
-from openpyxl import load_workbook
-
+from services.rare_earth.tests.ledger_support import OXIDE
 from tests.e2e.support import Api
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-OXIDE = ("稀土氧化物及其他化合物", "氧化镨钕")
 
 
 def registration(name: str, enterprise_type: str) -> dict:
@@ -45,17 +42,6 @@ def template(api: Api, kind: str) -> bytes:
     assert response.headers["Content-Type"].startswith(XLSX)
     assert "attachment" in response.headers["Content-Disposition"]
     return response.content
-
-
-def filled(blank: bytes, rows: list[list[object]]) -> bytes:
-    workbook = load_workbook(io.BytesIO(blank))
-    sheet = workbook.worksheets[0]
-    for row_index, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            sheet.cell(row=row_index, column=column, value=value)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def sale(year: int, month: int, buyer: Api, batch: str, code: str = "", kg: float = 500) -> list[object]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.e2e.rare_earth import OXIDE, XLSX, filled, register_and_approve, sale, set_window, template
+from services.rare_earth.tests.ledger_support import OXIDE, fill
+from tests.e2e.rare_earth import XLSX, register_and_approve, sale, set_window, template
 from tests.e2e.support import Api, inbox_message, platform_admin, reason_of, register_legal_person, staff
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +29,7 @@ def actors(stack):
 
 
 def _upload(api: Api, kind: str, year: int, month: int, rows: list[list[object]]):
-    content = filled(template(api, kind), rows)
+    content = fill(template(api, kind), rows)
     return api.post(f"/v1/rare-earth/ledgers/{kind}/imports", data={"year": str(year), "month": str(month)},
                     files={"file": (f"{kind.lower()}.xlsx", content, XLSX)})
 

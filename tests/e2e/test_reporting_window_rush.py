@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.e2e.rare_earth import XLSX, filled, register_and_approve, sale, set_window, template
+from services.rare_earth.tests.ledger_support import fill
+from tests.e2e.rare_earth import XLSX, register_and_approve, sale, set_window, template
 from tests.e2e.support import Api, platform_admin, register_legal_person, staff
 
 pytestmark = pytest.mark.e2e
@@ -53,7 +54,7 @@ def enterprises_in_the_window(stack, count: int, year: int, month: int) -> list[
 
 def sales_ledger(seller: Api, buyer: Api, year: int, month: int, rows: int) -> bytes:
     """A filled SALES template of ``rows`` domestic sales to ``buyer``."""
-    return filled(template(seller, "SALES"),
+    return fill(template(seller, "SALES"),
                    [sale(year, month, buyer, f"RUSH-{n}", kg=100 + n % 50) for n in range(rows)])
 
 

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 
 from protos.origin_cert.v1 import enterprise_pb2
 from services.chassis.testing.service import Refusal, ServiceHarness
+from services.origin_cert.definition import DEFINITION
+from services.origin_cert.seed import seed_reference
 
 _serial = itertools.count(1)
 SCOPE = "origin_cert"
@@ -32,6 +34,13 @@ class Actor:
 
 
 class OriginHarness:
+    @classmethod
+    def started(cls, database_url: str, environ: dict[str, str]) -> OriginHarness:
+        """A real server on ``database_url`` with its reference data, configured by ``environ``."""
+        service = ServiceHarness(DEFINITION, database_url, environ=environ)
+        seed_reference(service.context)
+        return cls(service)
+
     def __init__(self, service: ServiceHarness):
         self.service = service
         self.context = service.context

@@ -13,9 +13,6 @@ from protos.origin_cert.v1 import certificate_review_pb2 as review_pb
 from protos.origin_cert.v1 import certificates_pb2 as pb
 from protos.origin_cert.v1 import checks_pb2
 from services.chassis.documents.tests.tsa import stand_in_tsa
-from services.chassis.testing.service import ServiceHarness
-from services.origin_cert.definition import DEFINITION
-from services.origin_cert.seed import seed_reference
 from services.origin_cert.tests.certificate_support import complete, drafted
 from services.origin_cert.tests.support import OriginHarness
 
@@ -26,11 +23,9 @@ AUTHORITY_TIME = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 def stamped(postgres_database, tmp_path_factory):
     folder = tmp_path_factory.mktemp("origin_tsa")
     with stand_in_tsa(folder, fixed_time=AUTHORITY_TIME) as tsa:
-        service = ServiceHarness(DEFINITION, postgres_database("origin_cert_tsa"), environ={
+        harness = OriginHarness.started(postgres_database("origin_cert_tsa"), {
             "ORIGIN_CERT_SIGNING_DIR": str(folder / "signing"), "ORIGIN_CERT_TSA_URL": tsa.url,
             "ORIGIN_CERT_TSA_TRUST_FILE": str(tsa.trust_file)})
-        seed_reference(service.context)
-        harness = OriginHarness(service)
         try:
             yield harness, tsa
         finally:
