@@ -211,9 +211,11 @@ class Workers:
         return all(event.wait(timeout) for event in self.ready.values())
 
     def join(self, timeout: float = 10.0) -> None:
+        """Stop them, waiting ``timeout`` seconds in all (not each) for them to end."""
         self.stop.set()
+        deadline = time.monotonic() + timeout
         for thread in self.threads:
-            thread.join(timeout=timeout)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def start_workers(context: NotifyContext, stop: threading.Event, *, relay: bool = True,

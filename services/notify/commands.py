@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 
 # How often the code lane's process looks whether the consume process that started it is still there.
 PARENT_CHECK_SECONDS = 0.5
+# How long consume takes to stop, in all: within make run's 20 s and Kubernetes' 30 s grace, so it is never
+# killed with the code lane's process left behind; what has not stopped by then is killed.
+STOP_SECONDS = 15.0
 
 
 def consume(context: NotifyContext, argv: Sequence[str]) -> int:
@@ -57,14 +61,24 @@ def consume(context: NotifyContext, argv: Sequence[str]) -> int:
             lost_code_lane = True
             break
     log.info("stopping the notify consumers")
+    deadline = time.monotonic() + STOP_SECONDS
     if code_lane.is_alive():
         code_lane.terminate()  # SIGTERM: it stops as this process does, meanwhile
-    workers.join(timeout=10)
-    maintenance.join(timeout=10)
-    code_lane.join(timeout=10)
+    workers.join(timeout=_left(deadline))
+    maintenance.join(timeout=_left(deadline))
+    code_lane.join(timeout=_left(deadline))
+    if code_lane.is_alive():
+        # Left alive, multiprocessing would wait for it at exit without end.
+        log.warning("the code lane's process did not stop within %.0f s; killing it", STOP_SECONDS)
+        code_lane.kill()
+        code_lane.join(timeout=5)
     siblings.close()
     shutil.rmtree(run_dir, ignore_errors=True)
     return 1 if lost_code_lane else 0
+
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
 
 
 def code_lane_process(codes: broker.CodesFirst, parent: int, run_dir: str) -> None:

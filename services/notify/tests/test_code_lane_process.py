@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.chassis.config import REPO_ROOT
 from services.chassis.messages import notification_request, phone_recipient
 from services.chassis.testing import free_port, stop_process, wait_until
-from services.notify import events
+from services.notify import commands, events
 from services.notify.tests.helpers import declare, publish, sms_lines
 
 
@@ -75,6 +76,23 @@ def test_the_code_lane_process_stops_when_consume_is_killed(notify, tmp_path):
         process.wait(timeout=30)
         wait_until(lambda: not _running(lane), timeout=30, what="the orphaned code lane to stop")
     finally:
+        stop_process(process)
+
+
+def test_consume_stops_within_its_bound_when_the_code_lane_does_not_and_takes_it_along(notify, tmp_path):
+    process = _start(notify.environ, tmp_path / "consume.log")
+    lane = None
+    try:
+        lane = wait_until(lambda: _code_lane(process), timeout=60, what="the code lane's process")
+        os.kill(lane, signal.SIGSTOP)  # a code lane that cannot answer its SIGTERM
+        process.send_signal(signal.SIGTERM)
+        # Stopped on request (0), within its bound and the supervisor's grace, rather than waiting for the lane.
+        assert process.wait(timeout=commands.STOP_SECONDS + 15) == 0
+        wait_until(lambda: not _running(lane), timeout=10, what="the stopped code lane to be killed")
+    finally:
+        if lane is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(lane, signal.SIGKILL)
         stop_process(process)
 
 
