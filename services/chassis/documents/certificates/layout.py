@@ -10,6 +10,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import segno
 from reportlab.lib.pagesizes import A4
@@ -134,8 +135,13 @@ class Picture:
     max_height: float = 24 * mm
     caption: str = ""
 
+    @cached_property
+    def image(self) -> ImageReader:
+        """Read once: the row's height is measured before the cell is drawn, and again on a continuation sheet."""
+        return ImageReader(io.BytesIO(self.data))
+
     def size_within(self, width: float) -> tuple[float, float]:
-        image_width, image_height = ImageReader(io.BytesIO(self.data)).getSize()
+        image_width, image_height = self.image.getSize()
         scale = min(width / image_width, self.max_height / image_height)
         return image_width * scale, image_height * scale
 
@@ -150,7 +156,7 @@ def _draw_cell(sheet: Sheet, value: str | Picture, left: float, top: float, widt
                size: float) -> None:
     if isinstance(value, Picture):
         image_width, image_height = value.size_within(width - 3 * mm)
-        sheet.canvas.drawImage(ImageReader(io.BytesIO(value.data)), left + 1.5 * mm, top - 1.2 * mm - image_height,
+        sheet.canvas.drawImage(value.image, left + 1.5 * mm, top - 1.2 * mm - image_height,
                                image_width, image_height, mask="auto")
         top -= image_height + 1 * mm
         value = value.caption
