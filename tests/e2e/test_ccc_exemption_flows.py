@@ -136,10 +136,18 @@ def test_an_application_walks_from_the_catalogue_to_a_certificate_written_off_an
     assert after[aircon["id"]]["writtenOffQuantity"] == "3" and not after[aircon["id"]].get("done")
     assert after[computer_line["id"]]["done"] and after[computer_line["id"]]["remainingQuantity"] == "0"
 
-    record = ok(enterprise.post(f"/v1/ccc/certificates/{certificate_id}/use-records", json={
+    draft = ok(enterprise.post(f"/v1/ccc/certificates/{certificate_id}/use-records", json={
         "record": {"kind": "USER_UNIT", "certificateProductId": aircon["id"], "quantity": "2",
-                   "userUnitName": "深圳某研究院"}, "submit": True}), 201)
+                   "userUnitName": "深圳某研究院"}}), 201)
+    assert draft["status"] == "SAVED"
+    draft_path = f"/v1/ccc/certificates/{certificate_id}/use-records/{draft['id']}"
+    # Until it is submitted the record is the enterprise's draft: the issuing bureau's staff do not find it.
+    assert review.get(draft_path).status_code == 404
+    listed = ok(review.get(f"/v1/ccc/certificates/{certificate_id}/use-records"))
+    assert draft["id"] not in [r["id"] for r in listed.get("useRecords", [])]
+    record = ok(enterprise.post(f"{draft_path}:submit", json={}))
     assert record["status"] == "SUBMITTED" and record["address"].startswith("广东省深圳市南山区")
+    assert ok(review.get(draft_path))["status"] == "SUBMITTED"
     approved = ok(review.post(f"/v1/ccc/certificates/{certificate_id}/use-records/{record['id']}:approve", json={}))
     assert approved["status"] == "APPROVED"
 

@@ -6,6 +6,7 @@ void notice; a tariff-version reminder; a branch migration; the FTA tariff query
 
 from __future__ import annotations
 
+import io
 import random
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ import pypdfium2
 import pytest
 import requests
 import zxingcpp
+from PIL import Image
 
 from tests.e2e.support import PASSWORD, Api, inbox_message, ok, platform_admin, register_legal_person, staff
 
@@ -66,6 +68,12 @@ def _approved_pre_review(people, **changes) -> dict:
     return ok(people["ccpit"].post(f"/v1/origin/pre-reviews/{created['id']}:approve", json={}))
 
 
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 0, 0)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def _line(pre_review_id: str, **changes) -> dict:
     return {"preReviewId": pre_review_id, "originCriterion": "RVC", "marks": "E2E/TYO", "description": "LED DESK LAMPS",
             "packageQuantity": 200, "packageUnit": "CARTONS", "autofill": True, "quantity": "1200",
@@ -117,7 +125,10 @@ def test_the_certificate_walk_from_pre_review_to_printed_verified_amended_and_re
     named = {v["field"] for d in refused.json()["details"] for v in d.get("fieldViolations", [])}
     assert {"invoiceDate", "importerName", "importerAddress", "departureDate", "transportMeans", "portOfLoading",
             "portOfDischarge", "goods[0].marks"} <= named
-    assert not ok(signer.put(path, json={**FILLED, "goods": [_line(pre_review["id"])]}))["gaps"]
+    mark = ok(signer.post(f"{path}/documents", data={"kind": "MARKS"},
+                          files={"file": ("marks.png", _png(300, 150), "image/png")}), 200, 201)
+    assert not ok(signer.put(path, json={**FILLED, "goods": [_line(pre_review["id"], marksImageId=mark["id"])]}))[
+        "gaps"]
     assert ok(signer.post(f"{path}:submit", json={}))["status"] == "SUBMITTED"
     assert ok(signer.post(f"{path}:withdraw", json={}))["status"] == "DRAFT"
     issued = _issue(people, certificate["id"])
@@ -130,7 +141,11 @@ def test_the_certificate_walk_from_pre_review_to_printed_verified_amended_and_re
     verified = ok(requests.post(f"{stack.url}/v1/origin/documents:verify", timeout=30,
                                  files={"file": ("certificate.pdf", printed.content, "application/pdf")}))
     assert verified["valid"] and verified["certificateNumber"] == issued["number"]
-    image = pypdfium2.PdfDocument(printed.content)[0].render(scale=2).to_pil()
+    page = pypdfium2.PdfDocument(printed.content)[0]
+    # The image shipping mark is printed in the marks column, the text marks under it.
+    assert len(list(page.get_objects(filter=(pypdfium2.raw.FPDF_PAGEOBJ_IMAGE,)))) == 1
+    assert "E2E/TYO" in page.get_textpage().get_text_range()
+    image = page.render(scale=2).to_pil()
     [link] = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
     parts = urlsplit(link)
     assert parts.path == f"/v1/origin/checks/{issued['number']}"
